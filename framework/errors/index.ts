@@ -1,0 +1,1 @@
+export { StrataError, asStrataError, type ErrorCode } from './strata-error.js'

@@ -1,0 +1,46 @@
+import type { CheckResult } from '../checks/check.js'
+import type { JsonObject } from '../definitions/json.js'
+
+/** One upstream partition a partition was built from, with the data version it read. */
+export interface LineageEntry {
+  readonly asset: string
+  readonly partition: string
+  readonly dataVersion: string
+}
+
+export interface ColumnSchema {
+  readonly name: string
+  readonly type: string
+}
+
+/**
+ * The record of one committed asset partition: what it is, how and from what it was built.
+ * Written last in a commit; a partition without a readable manifest is not committed.
+ */
+export interface Manifest {
+  readonly formatVersion: 1
+  readonly asset: string
+  readonly partition: string
+  readonly runId: string
+  readonly startedAt: string
+  readonly committedAt: string
+  readonly codeVersion: string
+  /** Content hash of the partition's files (sha256 over sorted names and contents). */
+  readonly dataVersion: string
+  /** Partition-level lineage. */
+  readonly upstream: readonly LineageEntry[]
+  readonly rowCount: number | null
+  readonly schema: readonly ColumnSchema[]
+  readonly files: readonly { readonly name: string; readonly bytes: number; readonly sha256: string }[]
+  readonly checks: readonly CheckResult[]
+  readonly metadata: JsonObject
+}
+
+/** A step that failed without committing; cleared by the next successful commit. */
+export interface FailureRecord {
+  readonly asset: string
+  readonly partition: string
+  readonly runId: string
+  readonly failedAt: string
+  readonly error: string
+}

@@ -1,0 +1,81 @@
+import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api'
+
+export type SqlParams = DuckDBValue[] | Record<string, DuckDBValue>
+
+/**
+ * The narrow DuckDB surface assets and the engine use. Values are always bound parameters;
+ * identifiers and file paths that must appear in SQL text go through `quoteIdent` / `sqlString`.
+ */
+export interface DuckDb {
+  run(sql: string, params?: SqlParams): Promise<void>
+  /** Rows as plain JS objects (BIGINT → bigint, DATE → Date, DOUBLE → number). */
+  all<T = Record<string, unknown>>(sql: string, params?: SqlParams): Promise<T[]>
+  /** Rows as JSON-safe objects (BIGINT → string, DATE → 'YYYY-MM-DD'). */
+  json<T = Record<string, unknown>>(sql: string, params?: SqlParams): Promise<T[]>
+  /** Column names and DuckDB types of a query. */
+  describe(sql: string, params?: SqlParams): Promise<{ name: string; type: string }[]>
+  /** A fresh connection on the same database, e.g. to keep temp tables private to a step. */
+  connect(): Promise<DuckDb>
+  close(): void
+}
+
+export interface DuckDbOptions {
+  /** Database file, or ':memory:' (default). */
+  path?: string
+  threads?: number
+  memoryLimit?: string
+  /** Where DuckDB spills when a query exceeds memory. */
+  tempDirectory?: string
+}
+
+/** Open an embedded DuckDB. The only place a DuckDB instance is created. */
+export async function openDuckDb(options: DuckDbOptions = {}): Promise<DuckDb> {
+  const config: Record<string, string> = {}
+  if (options.threads) config.threads = String(options.threads)
+  if (options.memoryLimit) config.memory_limit = options.memoryLimit
+  if (options.tempDirectory) config.temp_directory = options.tempDirectory
+  const instance = await DuckDBInstance.create(options.path ?? ':memory:', config)
+  return wrap(instance, await instance.connect())
+}
+
+function wrap(instance: DuckDBInstance, connection: DuckDBConnection): DuckDb {
+  return {
+    async run(sql, params) {
+      await connection.run(sql, params)
+    },
+    async all<T>(sql: string, params?: SqlParams) {
+      const reader = await connection.runAndReadAll(sql, params)
+      return reader.getRowObjectsJS() as T[]
+    },
+    async json<T>(sql: string, params?: SqlParams) {
+      const reader = await connection.runAndReadAll(sql, params)
+      return reader.getRowObjectsJson() as T[]
+    },
+    async describe(sql, params) {
+      const reader = await connection.runAndReadAll(`DESCRIBE ${sql}`, params)
+      return (reader.getRowObjectsJS() as { column_name: string; column_type: string }[]).map((r) => ({ name: r.column_name, type: r.column_type }))
+    },
+    async connect() {
+      return wrap(instance, await instance.connect())
+    },
+    close() {
+      connection.closeSync()
+    },
+  }
+}
+
+/** Quote an identifier for DuckDB SQL text. */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`
+}
+
+/** A SQL string literal, for the few places DuckDB takes no parameter (file paths in COPY / read_*). */
+export function sqlString(value: string): string {
+  if (value.includes('\0')) throw new Error('NUL byte in SQL string literal')
+  return `'${value.replace(/'/g, "''")}'`
+}
+
+/** A SQL list of string literals, e.g. for `read_parquet([...])`. */
+export function sqlStringList(values: readonly string[]): string {
+  return `[${values.map(sqlString).join(', ')}]`
+}
