@@ -1,4 +1,4 @@
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api'
+import { DuckDBInstance, listValue, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api'
 
 export type SqlParams = DuckDBValue[] | Record<string, DuckDBValue>
 
@@ -38,8 +38,11 @@ export async function openDuckDb(options: DuckDbOptions = {}): Promise<DuckDb> {
   return wrap(instance, await instance.connect())
 }
 
+/** The connection behind each wrapper, for helpers that need the driver (see `appendRows`). */
+const connections = new WeakMap<DuckDb, DuckDBConnection>()
+
 function wrap(instance: DuckDBInstance, connection: DuckDBConnection): DuckDb {
-  return {
+  const db: DuckDb = {
     async run(sql, params) {
       await connection.run(sql, params)
     },
@@ -62,6 +65,45 @@ function wrap(instance: DuckDBInstance, connection: DuckDBConnection): DuckDb {
       connection.closeSync()
     },
   }
+  connections.set(db, connection)
+  return db
+}
+
+/** A value for `appendRows`: strings, whole numbers (BIGINT), other numbers (DOUBLE), or NULL. */
+export type AppendValue = string | number | bigint | null
+
+/**
+ * Bulk-load rows into an existing table (temp tables included) through DuckDB's appender, which is
+ * far faster than INSERTs. Each row holds one value per table column, in column order; DuckDB casts
+ * each value to its column's type. A function rather than a `DuckDb` method, so implementations of
+ * the interface elsewhere need not change.
+ *
+ * @example
+ * await db.run('CREATE TEMP TABLE t (line BIGINT, v VARCHAR)')
+ * await appendRows(db, 't', [[1, 'a'], [2, null]])
+ */
+export async function appendRows(db: DuckDb, table: string, rows: Iterable<readonly AppendValue[]>): Promise<number> {
+  const connection = connections.get(db)
+  if (!connection) throw new Error('appendRows needs a DuckDb opened by openDuckDb()')
+  const appender = await connection.createAppender(table)
+  let count = 0
+  try {
+    for (const row of rows) {
+      for (const value of row) {
+        if (value === null) appender.appendNull()
+        else if (typeof value === 'string') appender.appendVarchar(value)
+        else if (typeof value === 'bigint') appender.appendBigInt(value)
+        else if (Number.isSafeInteger(value)) appender.appendBigInt(BigInt(value))
+        else appender.appendDouble(value)
+      }
+      appender.endRow()
+      count++
+    }
+    appender.flushSync()
+  } finally {
+    appender.closeSync()
+  }
+  return count
 }
 
 /** Quote an identifier for DuckDB SQL text. */
@@ -78,4 +120,9 @@ export function sqlString(value: string): string {
 /** A SQL list of string literals, e.g. for `read_parquet([...])`. */
 export function sqlStringList(values: readonly string[]): string {
   return `[${values.map(sqlString).join(', ')}]`
+}
+
+/** A list bound as one parameter, e.g. `list_contains($1, col)` or `read_parquet($1)`. */
+export function listParam(values: readonly (string | number)[]): DuckDBValue {
+  return listValue([...values])
 }

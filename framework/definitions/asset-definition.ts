@@ -36,6 +36,21 @@ export interface AssetContext<Resources = unknown> {
   readonly signal: AbortSignal
 }
 
+/** What `strata show` asks an asset for. */
+export interface ShowRequest {
+  readonly manifest: Manifest
+  /** Local folder of the committed partition. */
+  readonly dir: string
+  /** `--table NAME`, for assets that hold several tables. */
+  readonly table?: string
+}
+
+/** Rows to print: a SELECT over the partition's files, fixed rows, or one JSON document. */
+export type ShowSource =
+  | { readonly kind: 'sql'; readonly sql: string }
+  | { readonly kind: 'rows'; readonly columns: readonly string[]; readonly rows: readonly (readonly unknown[])[] }
+  | { readonly kind: 'document'; readonly path: string }
+
 /** What a compute function returns. Row count and schema are measured by the engine when omitted. */
 export interface MaterializeResult {
   readonly metadata?: JsonObject
@@ -61,8 +76,8 @@ export interface AssetSpec<Resources = unknown> {
   readonly codeVersion: string
   readonly checks?: readonly AssetCheck[]
   readonly freshness?: FreshnessPolicy
-  /** Shown by `strata show`; defaults to the Parquet files of the partition. */
-  readonly group?: string
+  /** What `strata show` prints; by default the partition's one Parquet file, or its one JSON document. */
+  readonly show?: (request: ShowRequest) => ShowSource
   materialize(context: AssetContext<Resources>): Promise<MaterializeResult>
 }
 

@@ -27,9 +27,11 @@ export interface Storage {
   /**
    * Make the staged files and the manifest visible at once, replacing any previous version.
    * Readers see the old version or the new one, never a mix; a crash at any point leaves the
-   * old version readable. Clears the partition's failure record.
+   * old version readable. Clears the partition's failure record. The manifest's `files` and
+   * `dataVersion` are computed from the staged files (non-empty values given by the caller must
+   * match); returns the manifest as committed.
    */
-  commit(staged: StagedPartition, manifest: Manifest): Promise<void>
+  commit(staged: StagedPartition, manifest: Manifest): Promise<Manifest>
   /** Throw away a staged partition. */
   discard(staged: StagedPartition): Promise<void>
   /** The committed manifest, or undefined when the partition has never been committed. */

@@ -1,0 +1,64 @@
+import type { AssetCheck } from '../check.js'
+import { listParam } from '../../../resources/duckdb.js'
+import { failingRowsCheck, quoteIdent, type CheckOptions } from './sql-check.js'
+
+/** Every row has a value in `column`. */
+export function notNull(column: string, options: CheckOptions = {}): AssetCheck {
+  const c = quoteIdent(column)
+  return failingRowsCheck(`not_null_${column}`, `${column} is never null`, options, (rel) => ({ sql: `SELECT * FROM ${rel} WHERE ${c} IS NULL` }), `${column} is never null`, (n) => `${n} rows have a null ${column}`)
+}
+
+/** No two rows share the key (one or more columns). */
+export function uniqueKey(columns: string | readonly string[], options: CheckOptions = {}): AssetCheck {
+  const list = typeof columns === 'string' ? [columns] : [...columns]
+  const cols = list.map(quoteIdent).join(', ')
+  const name = `unique_${list.join('_')}`
+  return failingRowsCheck(name, `(${list.join(', ')}) is unique`, options, (rel) => ({ sql: `SELECT ${cols}, count(*) AS copies FROM ${rel} GROUP BY ALL HAVING count(*) > 1` }), `(${list.join(', ')}) is unique`, (n) => `${n} key values occur more than once`)
+}
+
+/** Every non-null value of `column` is one of `values`. */
+export function acceptedValues(column: string, values: readonly (string | number)[], options: CheckOptions = {}): AssetCheck {
+  const c = quoteIdent(column)
+  return failingRowsCheck(
+    `accepted_values_${column}`,
+    `${column} is one of ${values.join(', ')}`,
+    options,
+    (rel) => ({ sql: `SELECT ${c}, count(*) AS rows FROM ${rel} WHERE ${c} IS NOT NULL AND NOT list_contains($1, ${c}) GROUP BY ALL`, params: [listParam(values.map(String))] }),
+    `${column} only holds accepted values`,
+    (n) => `${n} distinct values of ${column} are not accepted`,
+  )
+}
+
+/** Every non-null value of `column` lies in [min, max]. */
+export function valuesBetween(column: string, min: number, max: number, options: CheckOptions = {}): AssetCheck {
+  const c = quoteIdent(column)
+  return failingRowsCheck(
+    `values_between_${column}`,
+    `${column} is between ${min} and ${max}`,
+    options,
+    (rel) => ({ sql: `SELECT * FROM ${rel} WHERE ${c} < $1 OR ${c} > $2`, params: [min, max] }),
+    `${column} lies in [${min}, ${max}]`,
+    (n) => `${n} rows have ${column} outside [${min}, ${max}]`,
+  )
+}
+
+/** At least `min` rows. */
+export function rowCountAtLeast(min: number, options: CheckOptions = {}): AssetCheck {
+  return {
+    name: `row_count_at_least_${min}`,
+    description: `at least ${min} rows`,
+    severity: options.severity ?? 'error',
+    blocking: options.blocking ?? true,
+    async run(context) {
+      const files = options.file ? context.parquetFiles.filter((path) => path.endsWith(`/${options.file}`)) : context.parquetFiles
+      const [row] = files.length === 0 ? [{ n: 0n }] : await context.duckdb.all<{ n: bigint }>(`SELECT count(*) AS n FROM read_parquet($1, union_by_name = true)`, [listParam(files)])
+      const n = Number(row?.n ?? 0)
+      return n >= min ? { passed: true, message: `${n} rows (≥ ${min})` } : { passed: false, failingCount: min - n, message: `only ${n} rows, fewer than ${min}` }
+    },
+  }
+}
+
+/** A custom SQL check: `sql(relation)` selects the failing rows of the partition. */
+export function customSql(name: string, description: string, sql: (relation: string) => string, options: CheckOptions = {}): AssetCheck {
+  return failingRowsCheck(name, description, options, (rel) => ({ sql: sql(rel) }), description, (n) => `${n} rows fail: ${description}`)
+}

@@ -1,0 +1,38 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Ajv, type AnySchema } from 'ajv'
+import type { AssetCheck } from '../check.js'
+import type { CheckOptions } from './sql-check.js'
+
+/** A JSON document of the partition (e.g. `report.json`) conforms to a JSON Schema (ajv, compiled once at load). */
+export function jsonSchema(file: string, schema: AnySchema, options: CheckOptions = {}): AssetCheck {
+  const validate = new Ajv({ allErrors: true, strict: false }).compile(schema)
+  return {
+    name: `json_schema_${file.replace(/[^a-z0-9]+/gi, '_')}`,
+    description: `${file} conforms to its JSON Schema`,
+    severity: options.severity ?? 'error',
+    blocking: options.blocking ?? true,
+    async run({ dir }) {
+      const document: unknown = JSON.parse(await readFile(join(dir, file), 'utf8'))
+      if (validate(document)) return { passed: true, message: `${file} conforms to its schema` }
+      const errors = validate.errors ?? []
+      return { passed: false, failingCount: errors.length, message: `${file}: ${errors.slice(0, 5).map((e) => `${e.instancePath || '(root)'} ${e.message ?? ''}`).join('; ')}`, sample: errors.slice(0, 5).map((e) => ({ path: e.instancePath, message: e.message ?? '' })) }
+    },
+  }
+}
+
+/** Metadata counts reconcile: `total` = the sum of `parts` (e.g. rows_read = curated + quarantined + duplicates). */
+export function reconciliation(name: string, read: (metadata: Record<string, unknown>) => { label: string; total: number; parts: number[] }[], options: CheckOptions = {}): AssetCheck {
+  return {
+    name,
+    description: 'metadata counts reconcile',
+    severity: options.severity ?? 'error',
+    blocking: options.blocking ?? true,
+    async run({ metadata }) {
+      const broken = read(metadata).filter((entry) => entry.total !== entry.parts.reduce((a, b) => a + b, 0))
+      return broken.length === 0
+        ? { passed: true, message: 'every count reconciles' }
+        : { passed: false, failingCount: broken.length, message: `does not reconcile: ${broken.map((b) => `${b.label} ${b.total} ≠ ${b.parts.join(' + ')}`).join('; ')}` }
+    },
+  }
+}

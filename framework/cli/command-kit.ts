@@ -1,0 +1,27 @@
+import type { Definitions, DefinitionsLoader } from '../definitions/definitions.js'
+import type { Logger } from '../definitions/logger.js'
+import type { Settings } from '../config/index.js'
+import type { Storage } from '../storage/storage.js'
+import type { CliIo } from './cli-io.js'
+
+/** What every command file gets: the io, lazily resolved settings/definitions/storage, and the exit code. */
+export interface CommandKit {
+  readonly io: CliIo
+  readonly log: Logger
+  readonly cpuCount: number
+  settings(): Settings
+  definitions(): Promise<Definitions>
+  storage(): Promise<Storage>
+  /** Raise the process exit code (never lowers it): 1 when work failed. */
+  fail(code?: 1 | 2): void
+  /** Write a line to stdout. */
+  print(text: string): void
+  /** Write data as pretty JSON to stdout. */
+  printJson(value: unknown): void
+}
+
+export interface StrataApp {
+  readonly name: string
+  readonly version: string
+  readonly load: DefinitionsLoader
+}

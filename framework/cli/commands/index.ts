@@ -1,0 +1,18 @@
+import type { Command } from 'commander'
+import type { CommandKit } from '../command-kit.js'
+import { registerAssetsCommand } from './assets-command.js'
+import { registerLineageCommand } from './lineage-command.js'
+import { registerMaterializeCommands } from './materialize-command.js'
+import { registerRunsCommand } from './runs-command.js'
+import { registerShowCommand } from './show-command.js'
+import { registerStatusCommand } from './status-command.js'
+
+/** The engine's own commands, in the order `--help` lists them. */
+export const builtInCommands: readonly ((program: Command, kit: CommandKit) => void)[] = [
+  registerMaterializeCommands,
+  registerStatusCommand,
+  registerShowCommand,
+  registerLineageCommand,
+  registerAssetsCommand,
+  registerRunsCommand,
+]

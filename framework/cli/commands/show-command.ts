@@ -1,0 +1,72 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Command } from 'commander'
+import { StrataError } from '../../errors/index.js'
+import type { ShowSource } from '../../definitions/asset-definition.js'
+import { openDuckDb, sqlStringList } from '../../../resources/duckdb.js'
+import type { CommandKit } from '../command-kit.js'
+import { csvField, formatTable } from '../format-table.js'
+
+/** `strata show`: the committed rows of one partition, read through DuckDB. */
+export function registerShowCommand(program: Command, kit: CommandKit): void {
+  program
+    .command('show')
+    .argument('<asset>', 'asset key')
+    .requiredOption('--partition <key>', 'partition (YYYY-MM-DD; weekly: a date in the week)')
+    .option('--format <format>', 'table, csv or json', 'table')
+    .option('--limit <n>', 'rows to print with --format table (default 50)')
+    .option('--table <name>', 'for assets holding several tables (raw, curated)')
+    .option('--json', 'same as --format json')
+    .description('print the committed rows (or JSON document) of a partition')
+    .action(async (asset: string, options: { partition: string; format: string; limit?: string; table?: string; json?: boolean }) => {
+      const format = options.json ? 'json' : options.format
+      if (!['table', 'csv', 'json'].includes(format)) throw new StrataError('usage', `--format "${format.slice(0, 20)}" is not table, csv or json`, 'e.g. --format csv')
+      const limit = options.limit === undefined ? 50 : Number(options.limit)
+      if (!Number.isInteger(limit) || limit < 1) throw new StrataError('usage', `--limit "${String(options.limit).slice(0, 20)}" is not a positive whole number`, 'e.g. --limit 100')
+      const { graph } = await kit.definitions()
+      const definition = graph.asset(asset)
+      const partitions = definition.partitions
+      const key = partitions.kind === 'weekly' ? (partitions.keysInRange(options.partition, options.partition)[0] ?? partitions.validateKey(options.partition, asset)) : partitions.validateKey(options.partition, asset)
+      const storage = await kit.storage()
+      const segment = partitions.pathSegment(key)
+      const manifest = await storage.readManifest(asset, segment)
+      if (!manifest) throw new StrataError('usage', `${asset}(${key}) is not materialized`, `Materialize it: strata materialize +${asset} --partition ${key}`)
+      const dir = await storage.localDir(manifest, segment)
+      const source: ShowSource = definition.show?.({ manifest, dir, ...(options.table ? { table: options.table } : {}) }) ?? defaultSource(asset, dir, manifest.files.map((file) => file.name), options.table)
+      if (source.kind === 'document') {
+        kit.print(JSON.stringify(JSON.parse(await readFile(source.path, 'utf8')), null, 2))
+        return
+      }
+      const { columns, rows } = source.kind === 'rows' ? source : await query(source.sql)
+      if (format === 'json') kit.printJson(rows.map((row) => Object.fromEntries(columns.map((column, i) => [column, row[i]]))))
+      else if (format === 'csv') kit.print([columns.map(csvField).join(','), ...rows.map((row) => row.map(csvField).join(','))].join('\n'))
+      else {
+        kit.print(formatTable(columns, rows.slice(0, limit)))
+        if (rows.length > limit) kit.print(`… ${rows.length - limit} more rows (--limit N, or --format csv for all)`)
+      }
+    })
+}
+
+async function query(sql: string): Promise<{ columns: string[]; rows: unknown[][] }> {
+  const db = await openDuckDb({ threads: 2 })
+  try {
+    const rows = await db.json<Record<string, unknown>>(sql)
+    const columns = rows[0] ? Object.keys(rows[0]) : (await db.describe(sql)).map((column) => column.name)
+    return { columns, rows: rows.map((row) => columns.map((column) => row[column])) }
+  } finally {
+    db.close()
+  }
+}
+
+function defaultSource(asset: string, dir: string, files: readonly string[], table: string | undefined): ShowSource {
+  const parquet = files.filter((name) => name.endsWith('.parquet'))
+  if (table !== undefined) {
+    const name = `${table}.parquet`
+    if (!parquet.includes(name)) throw new StrataError('usage', `${asset} has no table "${table.slice(0, 40)}"`, `Tables: ${parquet.map((file) => file.replace(/\.parquet$/, '')).join(', ') || 'none'}.`)
+    return { kind: 'sql', sql: `SELECT * FROM read_parquet(${sqlStringList([join(dir, name)])})` }
+  }
+  if (parquet.length === 1) return { kind: 'sql', sql: `SELECT * FROM read_parquet(${sqlStringList([join(dir, parquet[0] as string)])})` }
+  const json = files.filter((name) => name.endsWith('.json'))
+  if (parquet.length === 0 && json.length >= 1) return { kind: 'document', path: join(dir, json[0] as string) }
+  throw new StrataError('usage', `${asset} holds several tables`, `Pick one with --table: ${parquet.map((file) => file.replace(/\.parquet$/, '')).join(', ')}.`)
+}

@@ -1,0 +1,47 @@
+import { StrataError } from '../errors/index.js'
+import type { Definitions } from '../definitions/definitions.js'
+import { localExecutor, type Executor } from '../executors/index.js'
+import type { RunPlan } from '../planner/index.js'
+import { newRunId, type RunRecord } from '../runs/index.js'
+import type { Storage } from '../storage/storage.js'
+import { openDuckDb, type DuckDb } from '../../resources/duckdb.js'
+import type { CommandKit } from './command-kit.js'
+import { progressReporter } from './progress.js'
+
+/** Open resources, run the plan with the chosen executor, close everything; returns the run record. */
+export async function executeRun(
+  kit: CommandKit,
+  definitions: Definitions,
+  storage: Storage,
+  runPlan: RunPlan,
+  options: { command: string; concurrency?: string; executor?: string; runId?: string },
+): Promise<RunRecord> {
+  const settings = kit.settings()
+  const concurrency = options.concurrency === undefined ? settings.concurrency : Number(options.concurrency)
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
+    throw new StrataError('usage', `--concurrency "${String(options.concurrency).slice(0, 20)}" is not a whole number from 1 to 256`, 'e.g. --concurrency 2')
+  }
+  const executor: Executor = await chooseExecutor(kit, options.executor ?? 'local')
+  const scope = await definitions.openResources({ settings, storage, log: kit.log })
+  let duckdb: Promise<DuckDb> | undefined
+  const progress = progressReporter(kit.io)
+  try {
+    return await executor.execute(
+      runPlan,
+      { graph: definitions.graph, storage, resources: scope.resources, runId: options.runId ?? newRunId(new Date()), log: kit.log, duckdb: () => (duckdb ??= openDuckDb({ threads: 1 })) },
+      { command: options.command, concurrency, ...(kit.io.signal ? { signal: kit.io.signal } : {}), onProgress: progress.update },
+    )
+  } finally {
+    progress.done()
+    if (duckdb) (await duckdb).close()
+    await scope.close()
+  }
+}
+
+async function chooseExecutor(_kit: CommandKit, kind: string): Promise<Executor> {
+  if (kind === 'local') return localExecutor()
+  if (kind === 'fargate') {
+    throw new StrataError('usage', 'the Fargate executor is not available in this build', 'Run with --executor local; Fargate execution is tracked in the AWS issue.')
+  }
+  throw new StrataError('usage', `unknown executor "${kind.slice(0, 20)}"`, 'Use --executor local or --executor fargate.')
+}

@@ -1,0 +1,1 @@
+export { resolveSettings, type Settings, type SettingsFlags } from './settings.js'

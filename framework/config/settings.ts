@@ -1,0 +1,98 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { Ajv } from 'ajv'
+import { StrataError } from '../errors/index.js'
+import type { JsonObject } from '../definitions/json.js'
+
+/** Where the data is and how to run: from flags, then environment, then the config file, then defaults. */
+export interface Settings {
+  /** Landing root: a folder or `s3://bucket/prefix`. */
+  readonly landing: string
+  /** Storage root for assets, manifests and runs: a folder or `s3://bucket/prefix`. */
+  readonly storage: string
+  readonly concurrency: number
+  readonly cwd: string
+  readonly env: Readonly<Record<string, string | undefined>>
+  /** The validated config file (empty when there is none). */
+  readonly config: JsonObject
+  /** Path of the config file read, if any. */
+  readonly configFile?: string
+}
+
+export interface SettingsFlags {
+  readonly landing?: string
+  readonly storage?: string
+  readonly config?: string
+  readonly concurrency?: string
+}
+
+const configSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    $schema: { type: 'string' },
+    landing: { type: 'string', minLength: 1 },
+    storage: { type: 'string', minLength: 1 },
+    concurrency: { type: 'integer', minimum: 1, maximum: 256 },
+    start: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
+    hysteresisDelta: { type: 'number', minimum: 0 },
+    quarantineThreshold: { type: 'number', minimum: 0, maximum: 1 },
+    aws: { type: 'object' },
+    fargate: { type: 'object' },
+    cloudwatch: { type: 'object' },
+    schedules: { type: 'object' },
+  },
+} as const
+
+const validateConfig = new Ajv({ allErrors: true }).compile(configSchema)
+
+/** Resolve settings; a bad config file or flag is StrataError('config') naming it. */
+export function resolveSettings(flags: SettingsFlags, env: Readonly<Record<string, string | undefined>>, cwd: string, defaultConcurrency: number): Settings {
+  const configPath = flags.config ?? env.STRATA_CONFIG ?? (existsSync(resolve(cwd, 'strata.config.json')) ? 'strata.config.json' : undefined)
+  const config = configPath ? readConfig(resolve(cwd, configPath)) : {}
+  const pick = (flag: string | undefined, envName: string, key: string, fallback: string) => flag ?? env[envName] ?? (typeof config[key] === 'string' ? (config[key] as string) : undefined) ?? fallback
+  const landing = pick(flags.landing, 'STRATA_LANDING', 'landing', './data/landing')
+  const storage = pick(flags.storage, 'STRATA_STORAGE', 'storage', './data/storage')
+  const concurrencyText = flags.concurrency ?? env.STRATA_CONCURRENCY
+  const concurrency = concurrencyText === undefined ? (typeof config.concurrency === 'number' ? config.concurrency : defaultConcurrency) : parseConcurrency(concurrencyText, flags.concurrency !== undefined ? '--concurrency' : 'STRATA_CONCURRENCY')
+  return {
+    landing: normaliseLocation(landing, cwd, '--landing / STRATA_LANDING'),
+    storage: normaliseLocation(storage, cwd, '--storage / STRATA_STORAGE'),
+    concurrency,
+    cwd,
+    env,
+    config,
+    ...(configPath ? { configFile: resolve(cwd, configPath) } : {}),
+  }
+}
+
+function parseConcurrency(text: string, what: string): number {
+  if (!/^\d{1,3}$/.test(text) || Number(text) < 1) throw new StrataError('config', `${what} "${text.slice(0, 20)}" is not a whole number from 1 to 256`, 'Use e.g. --concurrency 4.')
+  return Math.min(Number(text), 256)
+}
+
+function normaliseLocation(location: string, cwd: string, what: string): string {
+  if (location.includes('\0')) throw new StrataError('config', `${what} contains a NUL byte`, 'Give a folder path or s3://bucket/prefix.')
+  if (/^s3:\/\//.test(location)) {
+    if (!/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9_.=/-]*)?$/.test(location) || location.includes('/../') || location.endsWith('/..')) {
+      throw new StrataError('config', `${what} "${location.slice(0, 80)}" is not a valid S3 location`, 'Use s3://bucket/prefix with a valid bucket name and a plain prefix (letters, digits, _ . = / -).')
+    }
+    return location.replace(/\/+$/, '')
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) throw new StrataError('config', `${what} "${location.slice(0, 80)}" uses an unsupported scheme`, 'Give a local folder or s3://bucket/prefix.')
+  return resolve(cwd, location)
+}
+
+function readConfig(path: string): JsonObject {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'))
+  } catch (error) {
+    throw new StrataError('config', `cannot read config file ${path}: ${(error as Error).message}`, 'Fix the JSON, or point --config / STRATA_CONFIG at the right file.')
+  }
+  if (!validateConfig(parsed)) {
+    const problems = (validateConfig.errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? ''}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`).join('; ')
+    throw new StrataError('config', `config file ${path} is invalid: ${problems}`, 'See the README section "Configuration" for the keys and their types.')
+  }
+  return parsed as JsonObject
+}

@@ -1,0 +1,63 @@
+import type { Command } from 'commander'
+import { AssetGraph } from '../graph/index.js'
+import type { AssetDefinition } from './asset-definition.js'
+import type { Logger } from './logger.js'
+import type { Settings } from '../config/index.js'
+import type { Storage } from '../storage/storage.js'
+import type { ScheduleDefinition } from '../schedules/schedule-definition.js'
+import type { CliIo } from '../cli/cli-io.js'
+
+/** Resources opened for one invocation; closed when it ends. */
+export interface ResourceScope<R> {
+  readonly resources: R
+  close(): Promise<void>
+}
+
+/** What a user command contributed by the definitions receives. */
+export interface CommandContext {
+  readonly io: CliIo
+  settings(): Settings
+  storage(): Promise<Storage>
+  /** Run another strata command with the same io and settings; returns its exit code. */
+  run(argv: readonly string[]): Promise<number>
+}
+
+/** An extra CLI command contributed by the definitions (e.g. `generate-sample`). */
+export interface CommandDefinition {
+  readonly name: string
+  register(program: Command, context: CommandContext): void
+}
+
+/** Landing data's own freshness: `ingest_date=D` should be present by `dueBy` (HH:MMZ) on D+1. */
+export interface SourceFreshness {
+  readonly name: string
+  readonly dueBy: string
+  readonly warnAfter?: string
+  /** The landing days present. */
+  listDays(settings: Settings): Promise<readonly string[]>
+}
+
+export interface DefinitionsSpec<R> {
+  readonly assets: readonly AssetDefinition<R>[]
+  readonly schedules?: readonly ScheduleDefinition[]
+  readonly commands?: readonly CommandDefinition[]
+  readonly sourceFreshness?: SourceFreshness
+  /** Open what the assets use (DuckDB, landing, cloud clients) for one invocation. */
+  openResources(context: { readonly settings: Settings; readonly storage: Storage; readonly log: Logger }): Promise<ResourceScope<R>>
+}
+
+/** Validated definitions: the assets, their graph, schedules and resources. */
+export interface Definitions<R = unknown> extends DefinitionsSpec<R> {
+  readonly graph: AssetGraph
+  readonly schedules: readonly ScheduleDefinition[]
+  readonly commands: readonly CommandDefinition[]
+}
+
+/** Build and validate the definitions once; throws StrataError('definition') naming the assets at fault. */
+export function defineDefinitions<R>(spec: DefinitionsSpec<R>): Definitions<R> {
+  const graph = AssetGraph.build(spec.assets as readonly AssetDefinition[])
+  return Object.freeze({ ...spec, graph, schedules: spec.schedules ?? [], commands: spec.commands ?? [] })
+}
+
+/** How the CLI gets the definitions: called lazily, only by commands that need them. */
+export type DefinitionsLoader = (settings: Settings) => Promise<Definitions>

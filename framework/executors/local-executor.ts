@@ -1,0 +1,131 @@
+import PQueue from 'p-queue'
+import type { PlannedStep, RunPlan } from '../planner/index.js'
+import { describeReason } from '../planner/index.js'
+import { countSteps, RunStore, type RunRecord, type StepRecord } from '../runs/index.js'
+import type { ExecuteOptions, Executor } from './executor.js'
+import { runStep, type StepEnvironment } from './step-runner.js'
+
+/** How a step is carried out; the local executor runs it in-process, Fargate in a task. */
+export type StepLauncher = (step: PlannedStep, env: StepEnvironment) => Promise<StepRecord>
+
+/**
+ * Runs a plan with bounded concurrency (p-queue). A step starts when the steps it depends on
+ * have committed; a failed step skips only its dependents (with the reason) and the others go
+ * on. When the signal aborts, nothing new starts, running steps see the signal, and the run
+ * is recorded as canceled.
+ */
+export function localExecutor(launch: StepLauncher = runStep, kind: 'local' | 'fargate' = 'local'): Executor {
+  return {
+    kind,
+    async execute(plan: RunPlan, env, options: ExecuteOptions): Promise<RunRecord> {
+      const runs = new RunStore(env.storage)
+      const controller = new AbortController()
+      const onAbort = () => controller.abort()
+      options.signal?.addEventListener('abort', onAbort)
+      if (options.signal?.aborted) controller.abort()
+      const records = new Map<string, StepRecord>()
+      for (const step of plan.steps) {
+        records.set(step.id, {
+          asset: step.asset,
+          partition: step.partition,
+          status: step.action === 'run' ? 'pending' : 'skipped',
+          reason: describeReason(step.reason),
+        })
+      }
+      const record: RunRecord = {
+        runId: env.runId,
+        command: options.command,
+        selection: plan.selection,
+        partitions: { ...plan.range },
+        status: 'running',
+        startedAt: new Date().toISOString(),
+        executor: kind,
+        steps: [...records.values()],
+        counts: countSteps([...records.values()]),
+      }
+      const save = async () => {
+        record.steps = [...records.values()]
+        record.counts = countSteps(record.steps)
+        await runs.save(record)
+      }
+      await save()
+
+      const runSteps = plan.steps.filter((step) => step.action === 'run')
+      const waitingOn = new Map<string, number>()
+      const dependents = new Map<string, string[]>()
+      for (const step of runSteps) {
+        waitingOn.set(step.id, step.dependsOn.length)
+        for (const upstream of step.dependsOn) {
+          const list = dependents.get(upstream)
+          if (list) list.push(step.id)
+          else dependents.set(upstream, [step.id])
+        }
+      }
+      const byId = new Map(runSteps.map((step) => [step.id, step]))
+      const queue = new PQueue({ concurrency: Math.max(1, options.concurrency) })
+      const stepEnv: StepEnvironment = { ...env, signal: controller.signal }
+      let done = 0
+      let failed = 0
+      let lastSave = Date.now()
+      const saveEveryMs = options.saveEveryMs ?? 2000
+      const progress = () => options.onProgress?.({ done, total: runSteps.length, failed })
+
+      const skipDependents = (id: string, why: string) => {
+        const stack = [...(dependents.get(id) ?? [])]
+        while (stack.length > 0) {
+          const next = stack.pop() as string
+          const current = records.get(next)
+          if (!current || current.status !== 'pending') continue
+          records.set(next, { ...current, status: 'skipped', reason: why })
+          done++
+          stack.push(...(dependents.get(next) ?? []))
+        }
+      }
+      const launchStep = (step: PlannedStep) => {
+        void queue.add(async () => {
+          if (controller.signal.aborted) return
+          records.set(step.id, { ...(records.get(step.id) as StepRecord), status: 'running', startedAt: new Date().toISOString() })
+          const result = await launch(step, stepEnv).catch((error: unknown): StepRecord => ({
+            asset: step.asset,
+            partition: step.partition,
+            status: 'failed',
+            error: { code: 'compute', message: error instanceof Error ? error.message : String(error) },
+          }))
+          records.set(step.id, { ...result, reason: records.get(step.id)?.reason ?? result.reason })
+          done++
+          if (result.status === 'success') {
+            for (const next of dependents.get(step.id) ?? []) {
+              const left = (waitingOn.get(next) ?? 0) - 1
+              waitingOn.set(next, left)
+              if (left === 0 && records.get(next)?.status === 'pending') launchStep(byId.get(next) as PlannedStep)
+            }
+          } else {
+            if (result.status === 'failed') {
+              failed++
+              env.log.error(`${step.id} failed: ${result.error?.message ?? 'unknown error'}`)
+            }
+            skipDependents(step.id, `upstream ${step.id} ${result.status === 'canceled' ? 'was canceled' : 'failed'}`)
+          }
+          progress()
+          if (Date.now() - lastSave > saveEveryMs) {
+            lastSave = Date.now()
+            await save()
+          }
+        })
+      }
+      for (const step of runSteps) if (step.dependsOn.length === 0) launchStep(step)
+      await queue.onIdle()
+      options.signal?.removeEventListener('abort', onAbort)
+
+      for (const [id, step] of records) {
+        if (step.status === 'pending') records.set(id, { ...step, status: 'canceled', reason: 'the run was canceled before this step started' })
+      }
+      record.endedAt = new Date().toISOString()
+      record.steps = [...records.values()]
+      record.counts = countSteps(record.steps)
+      record.status = controller.signal.aborted ? 'canceled' : record.counts.failed > 0 ? 'failed' : 'success'
+      await save()
+      return record
+    },
+  }
+}

@@ -1,0 +1,169 @@
+import { readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { StrataError, asStrataError } from '../errors/index.js'
+import { blocks, type CheckResult } from '../checks/check.js'
+import type { AssetGraph } from '../graph/index.js'
+import type { InputPartition } from '../definitions/asset-definition.js'
+import type { JsonObject } from '../definitions/json.js'
+import type { Logger } from '../definitions/logger.js'
+import type { PlannedStep } from '../planner/index.js'
+import type { ColumnSchema, LineageEntry, Manifest } from '../storage/manifest.js'
+import type { Storage } from '../storage/storage.js'
+import type { StepRecord } from '../runs/index.js'
+import { sqlStringList, type DuckDb } from '../../resources/duckdb.js'
+
+/** What running one step needs; the same for the local executor and a step inside a Fargate task. */
+export interface StepEnvironment {
+  readonly graph: AssetGraph
+  readonly storage: Storage
+  readonly resources: unknown
+  readonly runId: string
+  readonly log: Logger
+  readonly signal: AbortSignal
+  /** Opened lazily: only steps with Parquet output or checks need it. */
+  duckdb(): Promise<DuckDb>
+  readonly now?: () => Date
+}
+
+/**
+ * Materialize one asset partition: read its committed inputs, run the compute into a private
+ * staging folder, measure it, run its checks, commit it with its manifest. Never throws: the
+ * outcome is a step record. A blocking check that fails still commits (nothing is lost) and
+ * marks the step failed, so downstream steps stop.
+ */
+export async function runStep(step: PlannedStep, env: StepEnvironment): Promise<StepRecord> {
+  const now = env.now ?? (() => new Date())
+  const startedAt = now()
+  const definition = env.graph.asset(step.asset)
+  const base: StepRecord = { asset: step.asset, partition: step.partition, status: 'running', reason: step.reason.kind, startedAt: startedAt.toISOString() }
+  let staged: Awaited<ReturnType<Storage['stage']>> | undefined
+  try {
+    const { inputs, lineage } = await resolveInputs(step, env)
+    staged = await env.storage.stage(step.asset, step.partition, step.pathSegment, env.runId)
+    let result
+    try {
+      result = await definition.materialize({
+        asset: step.asset,
+        partition: step.partition,
+        runId: env.runId,
+        inputs,
+        outputDir: staged.dir,
+        resources: env.resources,
+        log: env.log,
+        signal: env.signal,
+      })
+    } catch (error) {
+      throw withStepContext(error, step)
+    }
+    const files = (await readdir(staged.dir)).filter((name) => !name.startsWith('_')).sort()
+    const parquetFiles = files.filter((name) => name.endsWith('.parquet')).map((name) => join(staged!.dir, name))
+    const measured = parquetFiles.length > 0 ? await measure(await env.duckdb(), parquetFiles) : { rowCount: null, schema: [] }
+    const metadata: JsonObject = result.metadata ?? {}
+    const checks = await runChecks(step, env, staged.dir, parquetFiles, metadata)
+    const manifest: Manifest = {
+      formatVersion: 1,
+      asset: step.asset,
+      partition: step.partition,
+      runId: env.runId,
+      startedAt: startedAt.toISOString(),
+      committedAt: now().toISOString(),
+      codeVersion: definition.codeVersion,
+      dataVersion: '',
+      upstream: lineage,
+      rowCount: result.rowCount ?? measured.rowCount,
+      schema: measured.schema,
+      files: [],
+      checks,
+      metadata,
+    }
+    const committed = await env.storage.commit(staged, manifest)
+    staged = undefined
+    const endedAt = now()
+    const failedCheck = checks.find(blocks)
+    const record: StepRecord = {
+      ...base,
+      status: failedCheck ? 'failed' : 'success',
+      endedAt: endedAt.toISOString(),
+      durationMs: endedAt.getTime() - startedAt.getTime(),
+      rowCount: committed.rowCount,
+      checks,
+    }
+    if (failedCheck) record.error = { code: 'check', message: `${step.id}: blocking check ${failedCheck.name} failed: ${failedCheck.message}`, hint: 'The partition was committed so nothing is lost; downstream partitions stay blocked until it is rebuilt and passes.' }
+    return record
+  } catch (error) {
+    if (staged) await env.storage.discard(staged).catch(() => undefined)
+    const failure = asStrataError(error)
+    const endedAt = now()
+    const canceled = failure.code === 'canceled' || env.signal.aborted
+    if (!canceled) {
+      await env.storage
+        .writeFailure(step.asset, step.pathSegment, { asset: step.asset, partition: step.partition, runId: env.runId, failedAt: endedAt.toISOString(), error: failure.message })
+        .catch((writeError: unknown) => env.log.warn(`could not record the failure of ${step.id}: ${asStrataError(writeError).message}`))
+    }
+    return {
+      ...base,
+      status: canceled ? 'canceled' : 'failed',
+      endedAt: endedAt.toISOString(),
+      durationMs: endedAt.getTime() - startedAt.getTime(),
+      error: { code: failure.code, message: failure.message, ...(failure.hint ? { hint: failure.hint } : {}), ...(failure.stack ? { stack: failure.stack } : {}) },
+    }
+  }
+}
+
+async function resolveInputs(step: PlannedStep, env: StepEnvironment): Promise<{ inputs: Record<string, InputPartition[]>; lineage: LineageEntry[] }> {
+  const inputs: Record<string, InputPartition[]> = {}
+  const lineage: LineageEntry[] = []
+  for (const input of step.inputs) {
+    const partitions = env.graph.asset(input.asset).partitions
+    inputs[input.input] = await Promise.all(
+      input.partitions.map(async (partition) => {
+        const segment = partitions.pathSegment(partition)
+        const manifest = await env.storage.readManifest(input.asset, segment)
+        if (!manifest) {
+          throw new StrataError('storage', `${step.id}: input ${input.asset}(${partition}) is not materialized`, `Materialize it first, e.g. strata materialize +${step.asset} --partition ${step.partition}.`)
+        }
+        const failed = manifest.checks.find(blocks)
+        if (failed) {
+          throw new StrataError('check', `${step.id}: input ${input.asset}(${partition}) failed blocking check ${failed.name}`, `Fix its input and rebuild it: strata materialize ${input.asset} --partition ${partition} --force.`)
+        }
+        const dir = await env.storage.localDir(manifest, segment)
+        lineage.push({ asset: input.asset, partition, dataVersion: manifest.dataVersion })
+        return { asset: input.asset, partition, dir, manifest, parquetFiles: manifest.files.filter((file) => file.name.endsWith('.parquet')).map((file) => join(dir, file.name)) }
+      }),
+    )
+  }
+  return { inputs, lineage }
+}
+
+async function measure(duckdb: DuckDb, parquetFiles: readonly string[]): Promise<{ rowCount: number; schema: ColumnSchema[] }> {
+  // A multi-table partition (e.g. curated) has files with different schemas: count them one by one.
+  let rowCount = 0
+  for (const file of parquetFiles) {
+    const [row] = await duckdb.all<{ n: bigint }>(`SELECT sum(num_rows)::BIGINT AS n FROM parquet_file_metadata(${sqlStringList([file])})`)
+    rowCount += Number(row?.n ?? 0)
+  }
+  const schema = parquetFiles.length === 1 ? await duckdb.describe(`SELECT * FROM read_parquet(${sqlStringList(parquetFiles)})`) : []
+  return { rowCount, schema }
+}
+
+async function runChecks(step: PlannedStep, env: StepEnvironment, dir: string, parquetFiles: readonly string[], metadata: JsonObject): Promise<CheckResult[]> {
+  const checks = env.graph.asset(step.asset).checks
+  if (checks.length === 0) return []
+  const duckdb = await env.duckdb()
+  const results: CheckResult[] = []
+  for (const check of checks) {
+    const base = { name: check.name, severity: check.severity, blocking: check.blocking }
+    try {
+      results.push({ ...base, ...(await check.run({ asset: step.asset, partition: step.partition, dir, parquetFiles, metadata, duckdb })) })
+    } catch (error) {
+      results.push({ ...base, passed: false, message: `the check itself failed: ${asStrataError(error).message}` })
+    }
+  }
+  return results
+}
+
+function withStepContext(error: unknown, step: PlannedStep): StrataError {
+  const wrapped = asStrataError(error)
+  if (wrapped.message.includes(step.asset)) return wrapped
+  return new StrataError(wrapped.code, `${step.asset}(${step.partition}): ${wrapped.message}`, wrapped.hint, { cause: error })
+}

@@ -1,0 +1,1 @@
+export { AssetGraph, type GraphDependency, type GraphDependent } from './asset-graph.js'

@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto'
+import type { CheckResult } from '../checks/check.js'
+
+/** What happened to one step (asset × partition) of a run. Plain JSON, stored as is. */
+export interface StepRecord {
+  asset: string
+  partition: string
+  status: 'pending' | 'running' | 'success' | 'failed' | 'skipped' | 'canceled'
+  /** Why the step runs or was skipped, e.g. "missing", "stale upstream", "upstream check failed". */
+  reason?: string
+  /** ISO timestamps. */
+  startedAt?: string
+  endedAt?: string
+  durationMs?: number
+  error?: { code: string; message: string; hint?: string; stack?: string }
+  rowCount?: number | null
+  checks?: CheckResult[]
+  /** Where the step's log went, e.g. a CloudWatch log stream for a Fargate task. */
+  logStream?: string
+}
+
+/** One run of `strata materialize` / `backfill` / a schedule tick, as `strata runs` lists it. */
+export interface RunRecord {
+  /** Sortable by start time, see {@link newRunId}. */
+  runId: string
+  /** The command line that started the run, e.g. `materialize +cdi_scores`. */
+  command: string
+  /** The selection as typed. */
+  selection: string
+  partitions: { from: string; to: string }
+  status: 'running' | 'success' | 'failed' | 'canceled'
+  /** ISO timestamps. */
+  startedAt: string
+  endedAt?: string
+  executor: 'local' | 'fargate'
+  steps: StepRecord[]
+  counts: RunCounts
+}
+
+/** Steps per outcome; `planned` is every step of the plan, whatever its state. */
+export interface RunCounts {
+  planned: number
+  succeeded: number
+  failed: number
+  skipped: number
+  canceled: number
+}
+
+const RUN_ID = /^\d{8}T\d{6}Z-[0-9a-f]{6}$/
+
+/**
+ * A new run id: the UTC start time to the second, then a random suffix, so ids sort by start
+ * time as plain strings and two runs started in the same second still differ.
+ *
+ * @example
+ * newRunId(new Date('2026-03-01T02:00:00Z')) // '20260301T020000Z-a1b2c3'
+ */
+export function newRunId(now: Date): string {
+  const stamp = now.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '')
+  return `${stamp}-${randomBytes(3).toString('hex')}`
+}
+
+/** True when `value` has the shape {@link newRunId} produces. */
+export function isRunId(value: string): boolean {
+  return RUN_ID.test(value)
+}
+
+/** The counts of a run from its steps. */
+export function countSteps(steps: readonly StepRecord[]): RunCounts {
+  const counts: RunCounts = { planned: steps.length, succeeded: 0, failed: 0, skipped: 0, canceled: 0 }
+  for (const step of steps) {
+    if (step.status === 'success') counts.succeeded++
+    else if (step.status === 'failed') counts.failed++
+    else if (step.status === 'skipped') counts.skipped++
+    else if (step.status === 'canceled') counts.canceled++
+  }
+  return counts
+}

@@ -1,0 +1,1 @@
+export { defineSchedule, type CatchUpPolicy, type ScheduleDefinition } from './schedule-definition.js'

@@ -1,0 +1,19 @@
+export type { StagedPartition, Storage } from './storage.js'
+export type { ColumnSchema, FailureRecord, LineageEntry, Manifest } from './manifest.js'
+export { LocalStorage, type LocalStorageOptions } from './local-storage.js'
+export { dataVersionOf, digestFile, hashFile, type FileDigest } from './data-version.js'
+export { parseFailureRecord, parseJson, parseManifest, rebuildHint } from './manifest-codec.js'
+export {
+  MANIFEST_FILE,
+  assertAssetKey,
+  assertDataFileName,
+  assertPathSegment,
+  assertRunId,
+  documentKeySegments,
+  documentPrefixParts,
+  isAssetKey,
+  isDataFileName,
+  isDocumentKeySegment,
+  isPathSegment,
+} from './storage-keys.js'
+export { openStorage } from './open-storage.js'

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest'
+import { countSteps, isRunId, newRunId, type StepRecord } from '../../../framework/runs/index.js'
+
+describe('newRunId', () => {
+  it('is the UTC start second plus a random suffix', () => {
+    const id = newRunId(new Date('2026-03-01T02:00:00.123Z'))
+    expect(id).toMatch(/^20260301T020000Z-[0-9a-f]{6}$/)
+    expect(isRunId(id)).toBe(true)
+  })
+
+  it('differs for runs started in the same second', () => {
+    const now = new Date('2026-03-01T02:00:00Z')
+    const ids = new Set(Array.from({ length: 50 }, () => newRunId(now)))
+    expect(ids.size).toBeGreaterThan(45)
+  })
+
+  it('sorts by start time as a plain string', () => {
+    const times = ['2025-12-31T23:59:59Z', '2026-01-01T00:00:00Z', '2026-01-01T00:00:01Z', '2026-10-01T09:00:00Z']
+    const ids = times.map((time) => newRunId(new Date(time)))
+    expect([...ids].reverse().sort()).toEqual(ids)
+  })
+
+  it('isRunId rejects other shapes', () => {
+    for (const bad of ['', '20260301T020000Z', '20260301T020000Z-A1B2C3', '../20260301T020000Z-a1b2c3', '2026-03-01T02:00:00Z-a1b2c3']) {
+      expect(isRunId(bad)).toBe(false)
+    }
+  })
+})
+
+describe('countSteps', () => {
+  it('counts every step as planned and each finished one by outcome', () => {
+    const step = (status: StepRecord['status']): StepRecord => ({ asset: 'a', partition: '2026-03-01', status })
+    const steps = ['success', 'success', 'failed', 'skipped', 'canceled', 'pending', 'running'].map((status) => step(status as StepRecord['status']))
+    expect(countSteps(steps)).toEqual({ planned: 7, succeeded: 2, failed: 1, skipped: 1, canceled: 1 })
+    expect(countSteps([])).toEqual({ planned: 0, succeeded: 0, failed: 0, skipped: 0, canceled: 0 })
+  })
+})
