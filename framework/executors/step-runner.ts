@@ -10,7 +10,7 @@ import type { PlannedStep } from '../planner/index.js'
 import type { ColumnSchema, LineageEntry, Manifest } from '../storage/manifest.js'
 import type { Storage } from '../storage/storage.js'
 import type { StepRecord } from '../runs/index.js'
-import { sqlStringList, type DuckDb } from '../../resources/duckdb.js'
+import { lazyDuckDb, sqlStringList, type DuckDb } from '../../resources/duckdb.js'
 
 /** What running one step needs; the same for the local executor and a step inside a Fargate task. */
 export interface StepEnvironment {
@@ -127,10 +127,10 @@ async function resolveInputs(step: PlannedStep, env: StepEnvironment): Promise<{
           throw new StrataError('check', `${step.id}: input ${input.asset}(${partition}) failed blocking check ${failed.name}`, `Fix its input and rebuild it: strata materialize ${input.asset} --partition ${partition} --force.`)
         }
         const dir = await env.storage.localDir(manifest, segment)
-        lineage.push({ asset: input.asset, partition, dataVersion: manifest.dataVersion })
         return { asset: input.asset, partition, dir, manifest, parquetFiles: manifest.files.filter((file) => file.name.endsWith('.parquet')).map((file) => join(dir, file.name)) }
       }),
     )
+    for (const partition of inputs[input.input] ?? []) lineage.push({ asset: input.asset, partition: partition.partition, dataVersion: partition.manifest.dataVersion })
   }
   return { inputs, lineage }
 }
@@ -149,7 +149,7 @@ async function measure(duckdb: DuckDb, parquetFiles: readonly string[]): Promise
 async function runChecks(step: PlannedStep, env: StepEnvironment, dir: string, parquetFiles: readonly string[], metadata: JsonObject): Promise<CheckResult[]> {
   const checks = env.graph.asset(step.asset).checks
   if (checks.length === 0) return []
-  const duckdb = await env.duckdb()
+  const duckdb = lazyDuckDb(() => env.duckdb())
   const results: CheckResult[] = []
   for (const check of checks) {
     const base = { name: check.name, severity: check.severity, blocking: check.blocking }
