@@ -74,7 +74,8 @@ export type AppendValue = string | number | bigint | null
 
 /**
  * Bulk-load rows into an existing table (temp tables included) through DuckDB's appender, which is
- * far faster than INSERTs. Each row holds one value per table column, in column order; DuckDB casts
+ * far faster than INSERTs. `rows` is either rows, or an async source of row batches (e.g. one
+ * batch per chunk of a file). Each row holds one value per table column, in column order; DuckDB casts
  * each value to its column's type. A function rather than a `DuckDb` method, so implementations of
  * the interface elsewhere need not change.
  *
@@ -82,22 +83,32 @@ export type AppendValue = string | number | bigint | null
  * await db.run('CREATE TEMP TABLE t (line BIGINT, v VARCHAR)')
  * await appendRows(db, 't', [[1, 'a'], [2, null]])
  */
-export async function appendRows(db: DuckDb, table: string, rows: Iterable<readonly AppendValue[]>): Promise<number> {
+export async function appendRows(
+  db: DuckDb,
+  table: string,
+  rows: Iterable<readonly AppendValue[]> | AsyncIterable<Iterable<readonly AppendValue[]>>,
+): Promise<number> {
   const connection = connections.get(db)
   if (!connection) throw new Error('appendRows needs a DuckDb opened by openDuckDb()')
   const appender = await connection.createAppender(table)
   let count = 0
   try {
-    for (const row of rows) {
-      for (const value of row) {
-        if (value === null) appender.appendNull()
-        else if (typeof value === 'string') appender.appendVarchar(value)
-        else if (typeof value === 'bigint') appender.appendBigInt(value)
-        else if (Number.isSafeInteger(value)) appender.appendBigInt(BigInt(value))
-        else appender.appendDouble(value)
+    // One appender for the whole load: flushing often (e.g. per file chunk) costs more than the
+    // appends. An async source yields batches, so there is one await per batch, not per row.
+    const batches: Iterable<Iterable<readonly AppendValue[]>> | AsyncIterable<Iterable<readonly AppendValue[]>> =
+      Symbol.asyncIterator in rows ? rows : [rows]
+    for await (const batch of batches) {
+      for (const row of batch) {
+        for (const value of row) {
+          if (value === null) appender.appendNull()
+          else if (typeof value === 'string') appender.appendVarchar(value)
+          else if (typeof value === 'bigint') appender.appendBigInt(value)
+          else if (Number.isSafeInteger(value)) appender.appendBigInt(BigInt(value))
+          else appender.appendDouble(value)
+        }
+        appender.endRow()
+        count++
       }
-      appender.endRow()
-      count++
     }
     appender.flushSync()
   } finally {
@@ -141,4 +152,12 @@ export function lazyDuckDb(open: () => Promise<DuckDb>): DuckDb {
       if (db) void db.then((opened) => opened.close())
     },
   }
+}
+
+/**
+ * `read_parquet([...])` over our own files. Hive partitioning is off: the `dt=` folder is the
+ * partition, not a column of its rows.
+ */
+export function readParquet(files: readonly string[]): string {
+  return `read_parquet(${sqlStringList(files)}, hive_partitioning = false, union_by_name = true)`
 }

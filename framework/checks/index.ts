@@ -2,3 +2,5 @@ export { blocks, type AssetCheck, type CheckContext, type CheckResult } from './
 export { notNull, uniqueKey, acceptedValues, valuesBetween, rowCountAtLeast, customSql } from './built-in/column-checks.js'
 export { jsonSchema, reconciliation } from './built-in/json-schema-check.js'
 export { failingRowsCheck, relationOf, type CheckOptions } from './built-in/sql-check.js'
+export { runAssetChecks } from './run-checks.js'
+export { recheckPartition, replaceManifestChecks, type RecheckEnvironment, type RecheckOutcome } from './recheck.js'

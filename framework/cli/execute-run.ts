@@ -1,6 +1,9 @@
 import { StrataError } from '../errors/index.js'
 import type { Definitions } from '../definitions/definitions.js'
 import { localExecutor, type Executor } from '../executors/index.js'
+import { assertS3Locations, containerEnvironment, fargateLauncher, resolveFargateSettings } from '../executors/fargate-launcher.js'
+import { openGlueCatalog, withCatalog } from '../catalog/index.js'
+import { createEcsClient } from '../../resources/ecs.js'
 import type { RunPlan } from '../planner/index.js'
 import { newRunId, type RunRecord } from '../runs/index.js'
 import type { Storage } from '../storage/storage.js'
@@ -38,10 +41,18 @@ export async function executeRun(
   }
 }
 
-async function chooseExecutor(_kit: CommandKit, kind: string): Promise<Executor> {
-  if (kind === 'local') return localExecutor()
+async function chooseExecutor(kit: CommandKit, kind: string): Promise<Executor> {
+  const settings = kit.settings()
+  // On S3 storage with a Glue database configured, each local commit registers its partition.
+  if (kind === 'local') return withCatalog(localExecutor(), openGlueCatalog(settings), kit.log)
   if (kind === 'fargate') {
-    throw new StrataError('usage', 'the Fargate executor is not available in this build', 'Run with --executor local; Fargate execution is tracked in the AWS issue.')
+    assertS3Locations(settings)
+    const fargate = resolveFargateSettings(settings)
+    // The tasks commit, so they register in Glue themselves (the same CLI with the same settings).
+    return localExecutor(
+      fargateLauncher({ ecs: createEcsClient(fargate.region ? { region: fargate.region } : {}), settings: fargate, storage: settings.storage, landing: settings.landing, environment: containerEnvironment(settings) }),
+      'fargate',
+    )
   }
   throw new StrataError('usage', `unknown executor "${kind.slice(0, 20)}"`, 'Use --executor local or --executor fargate.')
 }

@@ -28,7 +28,8 @@ export async function runCli(argv: readonly string[], io: CliIo, app: StrataApp)
     log,
     cpuCount: availableParallelism(),
     settings() {
-      const opts = program.opts<{ landing?: string; storage?: string; config?: string }>()
+      // Before parsing (definitions load first to register their commands) the flags come from argv.
+      const opts = { ...globalFlags(argv), ...program.opts<{ landing?: string; storage?: string; config?: string }>() }
       return (cachedSettings ??= resolveSettings(opts, io.env, io.cwd, availableParallelism()))
     },
     definitions() {
@@ -89,6 +90,18 @@ export async function runCli(argv: readonly string[], io: CliIo, app: StrataApp)
     if (cachedStorage) await cachedStorage.then((storage) => (storage as { close?: () => Promise<void> }).close?.()).catch(() => undefined)
   }
   return exitCode
+}
+
+/** The global location flags, read straight from argv (`--storage X` or `--storage=X`). */
+function globalFlags(argv: readonly string[]): { landing?: string; storage?: string; config?: string } {
+  const flags: Record<string, string> = {}
+  for (let i = 0; i < argv.length; i++) {
+    const match = /^--(landing|storage|config)(?:=(.*))?$/.exec(argv[i] as string)
+    if (!match) continue
+    const value = match[2] ?? argv[i + 1]
+    if (value !== undefined) flags[match[1] as string] = value
+  }
+  return flags
 }
 
 function report(error: unknown, io: CliIo): number {

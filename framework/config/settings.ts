@@ -37,9 +37,43 @@ const configSchema = {
     start: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
     hysteresisDelta: { type: 'number', minimum: 0 },
     quarantineThreshold: { type: 'number', minimum: 0, maximum: 1 },
-    aws: { type: 'object' },
-    fargate: { type: 'object' },
-    cloudwatch: { type: 'object' },
+    aws: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        region: { type: 'string', pattern: '^[a-z]{2}(-[a-z]+)+-\\d$' },
+        /** Glue database the catalog registers tables in after each commit on S3 (env STRATA_GLUE_DATABASE). */
+        glueDatabase: { type: 'string', pattern: '^[a-z0-9_]{1,255}$' },
+        glueCatalogId: { type: 'string', pattern: '^\\d{12}$' },
+      },
+    },
+    fargate: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        cluster: { type: 'string', minLength: 1 },
+        taskDefinition: { type: 'string', minLength: 1 },
+        containerName: { type: 'string', minLength: 1 },
+        subnets: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^subnet-[0-9a-f]+$' } },
+        securityGroups: { type: 'array', items: { type: 'string', pattern: '^sg-[0-9a-f]+$' } },
+        assignPublicIp: { type: 'boolean' },
+        capacityProvider: { enum: ['FARGATE', 'FARGATE_SPOT'] },
+        platformVersion: { type: 'string', minLength: 1 },
+        launchesPerSecond: { type: 'number', exclusiveMinimum: 0, maximum: 50 },
+        maxAttempts: { type: 'integer', minimum: 1, maximum: 10 },
+        startTimeoutSeconds: { type: 'integer', minimum: 10, maximum: 7200 },
+        logStreamPrefix: { type: 'string', minLength: 1 },
+      },
+    },
+    cloudwatch: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        enabled: { type: 'boolean' },
+        namespace: { type: 'string', minLength: 1, maxLength: 255 },
+        dimensions: { type: 'object', maxProperties: 20, additionalProperties: { type: 'string', minLength: 1, maxLength: 1024 } },
+      },
+    },
     schedules: { type: 'object' },
   },
 } as const

@@ -23,6 +23,11 @@ export interface StepEnvironment {
   /** Opened lazily: only steps with Parquet output or checks need it. */
   duckdb(): Promise<DuckDb>
   readonly now?: () => Date
+  /**
+   * Called after each commit, e.g. to register the partition in the Glue catalog. A failure here
+   * does not undo the commit: it is logged and kept as a warning on the step record.
+   */
+  readonly afterCommit?: (manifest: Manifest, step: PlannedStep) => Promise<void>
 }
 
 /**
@@ -78,6 +83,17 @@ export async function runStep(step: PlannedStep, env: StepEnvironment): Promise<
     }
     const committed = await env.storage.commit(staged, manifest)
     staged = undefined
+    const warnings: string[] = []
+    if (env.afterCommit) {
+      try {
+        await env.afterCommit(committed, step)
+      } catch (error) {
+        const failure = asStrataError(error)
+        const warning = `${step.id} committed, but the after-commit hook failed: ${failure.message}${failure.hint ? ` (${failure.hint})` : ''}`
+        env.log.warn(warning)
+        warnings.push(warning)
+      }
+    }
     const endedAt = now()
     const failedCheck = checks.find(blocks)
     const record: StepRecord = {
@@ -87,6 +103,7 @@ export async function runStep(step: PlannedStep, env: StepEnvironment): Promise<
       durationMs: endedAt.getTime() - startedAt.getTime(),
       rowCount: committed.rowCount,
       checks,
+      ...(warnings.length > 0 ? { warnings } : {}),
     }
     if (failedCheck) record.error = { code: 'check', message: `${step.id}: blocking check ${failedCheck.name} failed: ${failedCheck.message}`, hint: 'The partition was committed so nothing is lost; downstream partitions stay blocked until it is rebuilt and passes.' }
     return record

@@ -15,6 +15,8 @@ export interface StepRecord {
   error?: { code: string; message: string; hint?: string; stack?: string }
   rowCount?: number | null
   checks?: CheckResult[]
+  /** Things that went wrong without failing the step, e.g. a Glue catalog update after the commit. */
+  warnings?: string[]
   /** Where the step's log went, e.g. a CloudWatch log stream for a Fargate task. */
   logStream?: string
 }

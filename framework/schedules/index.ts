@@ -1,1 +1,5 @@
 export { defineSchedule, type CatchUpPolicy, type ScheduleDefinition } from './schedule-definition.js'
+export { decideTicks, nextTick, ticksUpTo, TICK_LOOKBACK, type TickDecision } from './due-ticks.js'
+export { TickStore, type TickRecord } from './tick-store.js'
+export { tickSchedule, type TickLauncher, type TickOptions, type TickOutcome, type TickReport, type TickRunResult } from './tick-schedule.js'
+export { runScheduleLoop, type ScheduleLoopOptions } from './schedule-loop.js'

@@ -1,8 +1,14 @@
+import { Cron } from 'croner'
 import { StrataError } from '../errors/index.js'
 
-/** What to do with ticks missed while nothing was running (e.g. a daemon stopped for three days). */
+/**
+ * What to do with ticks missed while nothing was running (e.g. a daemon stopped for three days).
+ * `skip` and `latest` behave the same: only the newest due tick runs and the older missed ones
+ * are recorded as skipped (two names, because configs read better with the one that fits).
+ * `all`: the newest `max` missed ticks run, oldest first; older ones are recorded as skipped,
+ * so an outage longer than `max` ticks still ends with the most recent partitions built.
+ */
 export interface CatchUpPolicy {
-  /** skip: only the newest due tick runs; missed ones are recorded as skipped. latest: same, named for clarity in configs. all: every missed tick runs, oldest first, at most `max`. */
   readonly policy: 'skip' | 'latest' | 'all'
   readonly max?: number
 }
@@ -14,7 +20,9 @@ export interface CatchUpPolicy {
 export interface ScheduleDefinition {
   readonly name: string
   readonly description: string
+  /** Five or six fields (croner syntax), read in `timezone`. */
   readonly cron: string
+  /** IANA timezone, e.g. `UTC` or `Europe/Berlin`. */
   readonly timezone: string
   readonly selection: string
   readonly catchUp: CatchUpPolicy
@@ -22,11 +30,20 @@ export interface ScheduleDefinition {
   partitionsFor(tick: Date): { readonly from: string; readonly to: string }
 }
 
-/** Validate and freeze a schedule definition. */
+/** Validate and freeze a schedule definition: name, cron, timezone and catch-up policy are checked at load. */
 export function defineSchedule(spec: ScheduleDefinition): ScheduleDefinition {
   if (!/^[a-z][a-z0-9_]{0,62}$/.test(spec.name)) throw new StrataError('definition', `schedule name ${JSON.stringify(spec.name)} is not snake_case`, 'Name schedules like assets: lowercase letters, digits and _.')
-  if (spec.catchUp.policy === 'all' && !(spec.catchUp.max && spec.catchUp.max >= 1)) {
+  if (!['skip', 'latest', 'all'].includes(spec.catchUp.policy)) {
+    throw new StrataError('definition', `schedule ${spec.name}: catch-up policy ${JSON.stringify(spec.catchUp.policy)} is not skip, latest or all`, 'Use catchUp: { policy: "skip" }, { policy: "latest" } or { policy: "all", max: N }.')
+  }
+  if (spec.catchUp.policy === 'all' && !(Number.isInteger(spec.catchUp.max) && (spec.catchUp.max ?? 0) >= 1)) {
     throw new StrataError('definition', `schedule ${spec.name}: catch-up policy "all" needs a max`, 'Set catchUp: { policy: "all", max: N } so a long outage cannot launch unbounded work.')
   }
-  return Object.freeze({ ...spec })
+  try {
+    // nextRun converts into the timezone, so an unknown zone fails here, at load, not at 02:00.
+    new Cron(spec.cron, { timezone: spec.timezone, paused: true }).nextRun(new Date(0))
+  } catch (error) {
+    throw new StrataError('definition', `schedule ${spec.name}: cron "${spec.cron}" in timezone "${spec.timezone}" is not valid: ${error instanceof Error ? error.message : String(error)}`, 'Use five cron fields (minute hour day month weekday), e.g. "0 2 * * *", and an IANA timezone such as UTC or Europe/Berlin.')
+  }
+  return Object.freeze({ ...spec, catchUp: Object.freeze({ ...spec.catchUp }) })
 }

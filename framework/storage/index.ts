@@ -1,6 +1,7 @@
 export type { StagedPartition, Storage } from './storage.js'
 export type { ColumnSchema, FailureRecord, LineageEntry, Manifest } from './manifest.js'
 export { LocalStorage, type LocalStorageOptions } from './local-storage.js'
+export { S3Storage, type S3StorageOptions } from './s3-storage.js'
 export { dataVersionOf, digestFile, hashFile, type FileDigest } from './data-version.js'
 export { parseFailureRecord, parseJson, parseManifest, rebuildHint } from './manifest-codec.js'
 export {

@@ -34,6 +34,12 @@ export interface Manifest {
   readonly files: readonly { readonly name: string; readonly bytes: number; readonly sha256: string }[]
   readonly checks: readonly CheckResult[]
   readonly metadata: JsonObject
+  /**
+   * Where the files are, relative to the partition folder: set by storages that keep each
+   * committed version in its own folder (S3Storage: `v=<runId>-<rand>`); absent when the files
+   * sit in the partition folder itself (LocalStorage).
+   */
+  readonly location?: string
 }
 
 /** A step that failed without committing; cleared by the next successful commit. */

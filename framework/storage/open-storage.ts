@@ -1,12 +1,18 @@
-import { StrataError } from '../errors/index.js'
+import { cacheDirFor, openObjectStore } from '../../resources/s3.js'
 import type { Logger } from '../definitions/logger.js'
 import { LocalStorage } from './local-storage.js'
+import { S3Storage } from './s3-storage.js'
 import type { Storage } from './storage.js'
 
-/** Open the storage a location names: a local folder (absolute path) or `s3://bucket/prefix`. */
-export async function openStorage(location: string, _options: { env: Readonly<Record<string, string | undefined>>; log: Logger }): Promise<Storage> {
+/**
+ * Open the storage a location names: `s3://bucket/prefix` (AWS standard credential chain and
+ * configuration from `env`; a local read cache under `STRATA_CACHE_DIR`) or a local folder.
+ * Credentials are never logged.
+ */
+export async function openStorage(location: string, options: { env: Readonly<Record<string, string | undefined>>; log: Logger }): Promise<Storage> {
   if (location.startsWith('s3://')) {
-    throw new StrataError('config', `S3 storage (${location}) is not available in this build`, 'Use a local folder for --storage / STRATA_STORAGE.')
+    const store = openObjectStore(location, { env: options.env })
+    return new S3Storage({ store, cacheDir: cacheDirFor(store.location, options.env), log: options.log })
   }
   return new LocalStorage(location)
 }

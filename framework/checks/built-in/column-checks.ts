@@ -16,14 +16,19 @@ export function uniqueKey(columns: string | readonly string[], options: CheckOpt
   return failingRowsCheck(name, `(${list.join(', ')}) is unique`, options, (rel) => ({ sql: `SELECT ${cols}, count(*) AS copies FROM ${rel} GROUP BY ALL HAVING count(*) > 1` }), `(${list.join(', ')}) is unique`, (n) => `${n} key values occur more than once`)
 }
 
-/** Every non-null value of `column` is one of `values`. */
+/**
+ * Every non-null value of `column` is one of `values`. Numbers are compared as numbers (so a
+ * DOUBLE 1.0 matches 1), anything else as text; DuckDB's `list_contains` needs one element type.
+ */
 export function acceptedValues(column: string, values: readonly (string | number)[], options: CheckOptions = {}): AssetCheck {
   const c = quoteIdent(column)
+  const numeric = values.length > 0 && values.every((value) => typeof value === 'number')
+  const probe = numeric ? `list_contains($1::DOUBLE[], TRY_CAST(${c} AS DOUBLE))` : `list_contains($1::VARCHAR[], CAST(${c} AS VARCHAR))`
   return failingRowsCheck(
     `accepted_values_${column}`,
     `${column} is one of ${values.join(', ')}`,
     options,
-    (rel) => ({ sql: `SELECT ${c}, count(*) AS rows FROM ${rel} WHERE ${c} IS NOT NULL AND NOT list_contains($1, ${c}) GROUP BY ALL`, params: [listParam(values.map(String))] }),
+    (rel) => ({ sql: `SELECT ${c}, count(*) AS row_count FROM ${rel} WHERE ${c} IS NOT NULL AND NOT coalesce(${probe}, false) GROUP BY ALL`, params: [listParam(numeric ? values : values.map(String))] }),
     `${column} only holds accepted values`,
     (n) => `${n} distinct values of ${column} are not accepted`,
   )

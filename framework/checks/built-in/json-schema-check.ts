@@ -13,7 +13,14 @@ export function jsonSchema(file: string, schema: AnySchema, options: CheckOption
     severity: options.severity ?? 'error',
     blocking: options.blocking ?? true,
     async run({ dir }) {
-      const document: unknown = JSON.parse(await readFile(join(dir, file), 'utf8'))
+      // A missing or unparseable document is a failed check with a clear message, not a crash of the check.
+      let document: unknown
+      try {
+        document = JSON.parse(await readFile(join(dir, file), 'utf8'))
+      } catch (error) {
+        const missing = typeof error === 'object' && error !== null && 'code' in error && error.code === 'ENOENT'
+        return { passed: false, failingCount: 1, message: missing ? `${file} is missing from the partition` : `${file} is not valid JSON: ${error instanceof Error ? error.message : String(error)}` }
+      }
       if (validate(document)) return { passed: true, message: `${file} conforms to its schema` }
       const errors = validate.errors ?? []
       return { passed: false, failingCount: errors.length, message: `${file}: ${errors.slice(0, 5).map((e) => `${e.instancePath || '(root)'} ${e.message ?? ''}`).join('; ')}`, sample: errors.slice(0, 5).map((e) => ({ path: e.instancePath, message: e.message ?? '' })) }

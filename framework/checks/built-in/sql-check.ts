@@ -1,6 +1,7 @@
-import { quoteIdent, sqlStringList, type SqlParams } from '../../../resources/duckdb.js'
+import { quoteIdent, readParquet, type SqlParams } from '../../../resources/duckdb.js'
 import type { AssetCheck, CheckContext } from '../check.js'
 import type { JsonObject } from '../../definitions/json.js'
+import { StrataError } from '../../errors/index.js'
 
 export interface CheckOptions {
   readonly severity?: 'warn' | 'error'
@@ -12,8 +13,10 @@ export interface CheckOptions {
 /** The partition's rows as a SQL relation (a `read_parquet` over its files). */
 export function relationOf(context: CheckContext, file?: string): string {
   const files = file ? context.parquetFiles.filter((path) => path.endsWith(`/${file}`)) : context.parquetFiles
-  if (files.length === 0) throw new Error(`no Parquet file${file ? ` named ${file}` : ''} in ${context.asset}(${context.partition})`)
-  return `read_parquet(${sqlStringList(files)}, union_by_name = true)`
+  if (files.length === 0) {
+    throw new StrataError('check', `no Parquet file${file ? ` named ${file}` : ''} in ${context.asset}(${context.partition})`, file ? `Check the file option of the check: the partition holds ${context.parquetFiles.map((path) => path.split('/').pop()).join(', ') || 'no Parquet files'}.` : 'A SQL check needs Parquet output; use jsonSchema or reconciliation for JSON-only assets.')
+  }
+  return readParquet(files)
 }
 
 /**

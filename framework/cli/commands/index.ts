@@ -1,9 +1,12 @@
 import type { Command } from 'commander'
 import type { CommandKit } from '../command-kit.js'
 import { registerAssetsCommand } from './assets-command.js'
+import { registerCheckCommand } from './check-command.js'
+import { registerFreshnessCommand } from './freshness-command.js'
 import { registerLineageCommand } from './lineage-command.js'
 import { registerMaterializeCommands } from './materialize-command.js'
 import { registerRunsCommand } from './runs-command.js'
+import { registerScheduleCommand } from './schedule-command.js'
 import { registerShowCommand } from './show-command.js'
 import { registerStatusCommand } from './status-command.js'
 
@@ -15,4 +18,7 @@ export const builtInCommands: readonly ((program: Command, kit: CommandKit) => v
   registerLineageCommand,
   registerAssetsCommand,
   registerRunsCommand,
+  registerCheckCommand,
+  registerFreshnessCommand,
+  registerScheduleCommand,
 ]

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import type { Command } from 'commander'
 import { StrataError } from '../../errors/index.js'
 import type { ShowSource } from '../../definitions/asset-definition.js'
-import { openDuckDb, sqlStringList } from '../../../resources/duckdb.js'
+import { openDuckDb, readParquet } from '../../../resources/duckdb.js'
 import type { CommandKit } from '../command-kit.js'
 import { csvField, formatTable } from '../format-table.js'
 
@@ -63,9 +63,9 @@ function defaultSource(asset: string, dir: string, files: readonly string[], tab
   if (table !== undefined) {
     const name = `${table}.parquet`
     if (!parquet.includes(name)) throw new StrataError('usage', `${asset} has no table "${table.slice(0, 40)}"`, `Tables: ${parquet.map((file) => file.replace(/\.parquet$/, '')).join(', ') || 'none'}.`)
-    return { kind: 'sql', sql: `SELECT * FROM read_parquet(${sqlStringList([join(dir, name)])})` }
+    return { kind: 'sql', sql: `SELECT * FROM ${readParquet([join(dir, name)])}` }
   }
-  if (parquet.length === 1) return { kind: 'sql', sql: `SELECT * FROM read_parquet(${sqlStringList([join(dir, parquet[0] as string)])})` }
+  if (parquet.length === 1) return { kind: 'sql', sql: `SELECT * FROM ${readParquet([join(dir, parquet[0] as string)])}` }
   const json = files.filter((name) => name.endsWith('.json'))
   if (parquet.length === 0 && json.length >= 1) return { kind: 'document', path: join(dir, json[0] as string) }
   throw new StrataError('usage', `${asset} holds several tables`, `Pick one with --table: ${parquet.map((file) => file.replace(/\.parquet$/, '')).join(', ')}.`)

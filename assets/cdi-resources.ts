@@ -1,0 +1,23 @@
+import type { DuckDb } from '../resources/duckdb.js'
+import type { Landing } from '../resources/landing.js'
+import type { MetricsPublisher } from '../resources/cloudwatch.js'
+import type { CdiConfig } from './cdi-config.js'
+
+/** What the CDI assets use: one embedded DuckDB (a connection per step), the landing data, the config. */
+export interface CdiResources {
+  readonly duckdb: DuckDb
+  readonly landing: Landing
+  readonly config: CdiConfig
+  /** CloudWatch publisher of the drift metrics; absent unless cloudwatch.enabled / STRATA_CLOUDWATCH=1. */
+  readonly metrics?: MetricsPublisher
+}
+
+/** A private DuckDB connection for one step, so temp tables of concurrent steps never collide. */
+export async function withConnection<T>(resources: CdiResources, work: (db: DuckDb) => Promise<T>): Promise<T> {
+  const db = await resources.duckdb.connect()
+  try {
+    return await work(db)
+  } finally {
+    db.close()
+  }
+}

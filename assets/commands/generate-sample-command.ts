@@ -1,0 +1,60 @@
+import type { Command } from 'commander'
+import type { CommandDefinition } from '../../framework/definitions/index.js'
+import { StrataError } from '../../framework/errors/index.js'
+import { addDays, dateKeyOf } from '../../framework/partitions/index.js'
+import { generateSample, localLandingWriter, type SampleSummary } from '../sample/generate-sample.js'
+
+export interface SampleFlags {
+  customers: string
+  days: string
+  start?: string
+  seed: string
+  driftFrom?: string
+  badRows: string
+  gzip?: boolean
+}
+
+/** Parse and run `generate-sample` into a local landing folder. */
+export async function runGenerateSample(landing: string, flags: SampleFlags): Promise<SampleSummary> {
+  if (landing.startsWith('s3://')) throw new StrataError('usage', 'generate-sample writes to a local landing folder', 'Generate locally, then copy the folder to S3 (aws s3 sync).')
+  const integer = (text: string, flag: string) => {
+    if (!/^\d{1,9}$/.test(text)) throw new StrataError('usage', `${flag} "${text.slice(0, 20)}" is not a positive whole number`, `e.g. ${flag} 1000`)
+    return Number(text)
+  }
+  const days = integer(flags.days, '--days')
+  const badRows = Number(flags.badRows)
+  if (!/^\d*\.?\d+$/.test(flags.badRows) || badRows > 1) throw new StrataError('usage', `--bad-rows "${flags.badRows.slice(0, 20)}" is not a rate from 0 to 1`, 'e.g. --bad-rows 0.01')
+  return generateSample({
+    out: localLandingWriter(landing),
+    customers: integer(flags.customers, '--customers'),
+    days,
+    // By default the sample ends yesterday, so the daily schedule and freshness make sense on it.
+    start: flags.start ?? addDays(dateKeyOf(new Date()), -days),
+    seed: integer(flags.seed, '--seed'),
+    ...(flags.driftFrom ? { driftFrom: flags.driftFrom } : {}),
+    badRows,
+    ...(flags.gzip ? { gzip: true } : {}),
+  })
+}
+
+export const generateSampleCommand: CommandDefinition = {
+  name: 'generate-sample',
+  register(program: Command, context) {
+    program
+      .command('generate-sample')
+      .description('write realistic, deterministic landing data (ingest_date=YYYY-MM-DD folders) to the landing root')
+      .option('--customers <n>', 'distinct customers', '20000')
+      .option('--days <n>', 'ingest days', '120')
+      .option('--start <date>', 'first ingest day (default: so that the last day is yesterday)')
+      .option('--seed <n>', 'random seed; the same options give the same files', '42')
+      .option('--drift-from <date>', 'from this day the digital groups behave more digitally')
+      .option('--bad-rows <rate>', 'share of increment rows corrupted (0..1)', '0')
+      .option('--gzip', 'write increments as .csv.gz')
+      .option('--json', 'print the summary as JSON')
+      .action(async (flags: SampleFlags & { json?: boolean }) => {
+        const summary = await runGenerateSample(context.settings().landing, flags)
+        if (flags.json) context.io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`)
+        else context.io.stdout.write(`wrote ${summary.days} days (${summary.firstDay} … ${summary.lastDay}) for ${summary.customers} customers to ${summary.location}\n`)
+      })
+  },
+}

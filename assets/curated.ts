@@ -1,0 +1,37 @@
+import { join } from 'node:path'
+import { defineAsset, type JsonObject } from '../framework/definitions/index.js'
+import { daily, sameDay } from '../framework/partitions/index.js'
+import { readParquet } from '../resources/duckdb.js'
+import { withConnection, type CdiResources } from './cdi-resources.js'
+import type { CdiConfig } from './cdi-config.js'
+import { single } from './input-files.js'
+import { materializeCurated, type CuratedMetadata } from './lib/curated.js'
+import type { RawMetadata } from './lib/raw.js'
+import { TABLE_NAMES } from './lib/tables.js'
+import { knownTable } from './raw.js'
+
+/** curated(D): typed, deduplicated Parquet per table; reconciles rows read = curated + quarantined + duplicates. */
+export function curatedAsset(config: CdiConfig) {
+  return defineAsset<CdiResources>({
+    key: 'curated',
+    description: 'The six tables of D typed and deduplicated (first valid row per id), one Parquet file per table.',
+    partitions: daily({ start: config.firstDay }),
+    deps: { raw: sameDay() },
+    codeVersion: 'curated-v1',
+    freshness: { dueBy: '03:00Z', warnAfter: '02:30Z' },
+    async materialize({ inputs, outputDir, resources }) {
+      const raw = single(inputs, 'raw')
+      const metadata = await withConnection(resources, (db) => materializeCurated({ db, rawDir: raw.dir, rawMetadata: raw.manifest.metadata as unknown as RawMetadata, outputDir }))
+      return { metadata: metadata as unknown as JsonObject }
+    },
+    show({ dir, manifest, table }) {
+      if (table !== undefined) return { kind: 'sql', sql: `SELECT * FROM ${readParquet([join(dir, `${knownTable(table)}.parquet`)])}` }
+      const tables = (manifest.metadata as unknown as CuratedMetadata).tables
+      return {
+        kind: 'rows',
+        columns: ['table', 'rows_read', 'curated', 'quarantined', 'duplicates'],
+        rows: TABLE_NAMES.map((name) => [name, tables[name]?.rows_read ?? 0, tables[name]?.curated ?? 0, tables[name]?.quarantined ?? 0, tables[name]?.duplicates ?? 0]),
+      }
+    },
+  })
+}

@@ -1,0 +1,58 @@
+import { defineDefinitions, type Definitions } from '../framework/definitions/index.js'
+import type { Settings } from '../framework/config/index.js'
+import { StrataError } from '../framework/errors/index.js'
+import { openDuckDb } from '../resources/duckdb.js'
+import { openMetricsPublisher } from '../resources/cloudwatch.js'
+import { LocalLanding, type Landing } from '../resources/landing.js'
+import { dailySchedule } from '../schedules/daily-schedule.js'
+import { resolveCdiConfig, type CdiConfig } from './cdi-config.js'
+import type { CdiResources } from './cdi-resources.js'
+import { rawAsset } from './raw.js'
+import { curatedAsset } from './curated.js'
+import { customerActivityAsset } from './customer-activity.js'
+import { featuresAsset } from './features.js'
+import { cdiScoresAsset } from './cdi-scores.js'
+import { segmentModelAsset } from './segment-model.js'
+import { segmentsAsset } from './segments.js'
+import { driftReportAsset } from './drift-report.js'
+import { generateSampleCommand } from './commands/generate-sample-command.js'
+import { demoCommand } from './commands/demo-command.js'
+
+/** The landing data a location names (a folder; S3 comes with the AWS resources). */
+export function openLanding(settings: Settings): Landing {
+  if (settings.landing.startsWith('s3://')) {
+    throw new StrataError('config', `S3 landing (${settings.landing}) is not available in this build`, 'Use a local folder for --landing / STRATA_LANDING.')
+  }
+  return new LocalLanding(settings.landing)
+}
+
+/** Every CDI asset, in SPEC §2 order. */
+export function cdiAssets(config: CdiConfig) {
+  return [rawAsset(config), curatedAsset(config), customerActivityAsset(config), featuresAsset(config), cdiScoresAsset(config), segmentModelAsset(config), segmentsAsset(config), driftReportAsset(config)]
+}
+
+/**
+ * The CDI pipeline's definitions: assets, the daily schedule, the sample-data and demo commands,
+ * and the resources (one embedded DuckDB, the landing data) the assets use.
+ */
+export async function loadDefinitions(settings: Settings): Promise<Definitions> {
+  const landing = openLanding(settings)
+  const config = await resolveCdiConfig(settings, () => landing.listDays())
+  const definitions = defineDefinitions<CdiResources>({
+    assets: cdiAssets(config),
+    schedules: [dailySchedule()],
+    commands: [generateSampleCommand, demoCommand],
+    sourceFreshness: { name: 'landing', dueBy: '01:00Z', warnAfter: '00:30Z', listDays: () => landing.listDays() },
+    async openResources({ log }) {
+      const duckdb = await openDuckDb({})
+      const metrics = openMetricsPublisher(settings, log)
+      return {
+        resources: { duckdb, landing, config, ...(metrics ? { metrics } : {}) },
+        async close() {
+          duckdb.close()
+        },
+      }
+    },
+  })
+  return definitions as unknown as Definitions
+}

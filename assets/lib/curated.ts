@@ -1,0 +1,137 @@
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { StrataError } from '../../framework/errors/index.js'
+import { quoteIdent, sqlString, type DuckDb } from '../../resources/duckdb.js'
+import { timestampPartsSql, utcTimestampSql, type RawMetadata } from './raw.js'
+import { TABLES, type ColumnSpec, type TableName, type TableSpec } from './tables.js'
+
+/**
+ * The `curated` step (SPEC §1, §2): type the valid raw rows, normalise timestamps to UTC, and
+ * keep the first valid row (lowest line) of each id. Every table reconciles:
+ * rows read = curated + quarantined + duplicates.
+ */
+
+export interface CuratedTableMetadata {
+  readonly rows_read: number
+  readonly curated: number
+  readonly quarantined: number
+  /** Valid rows dropped because an earlier valid row had the same id. */
+  readonly duplicates: number
+  /** rows_read = curated + quarantined + duplicates; always true (materializeCurated throws otherwise). */
+  readonly reconciled: boolean
+}
+
+export interface CuratedMetadata {
+  readonly partition: string
+  readonly rows_read: number
+  readonly curated: number
+  readonly quarantined: number
+  readonly duplicates: number
+  readonly tables: Record<TableName, CuratedTableMetadata>
+}
+
+export interface MaterializeCuratedOptions {
+  readonly db: DuckDb
+  /** The raw partition's folder, holding `<table>.parquet`. */
+  readonly rawDir: string
+  /** The raw partition's metadata, for rows read and quarantined. */
+  readonly rawMetadata: RawMetadata
+  /** Receives `<table>.parquet` per table. */
+  readonly outputDir: string
+}
+
+/**
+ * Materialize curated for one partition. Output schemas (in this column order):
+ * - customers(customer_id VARCHAR, signup_date DATE, country VARCHAR, has_robo_advice BOOLEAN, alerts_enabled BOOLEAN)
+ * - statements(customer_id VARCHAR, delivery_mode VARCHAR)
+ * - channel_events(event_id VARCHAR, customer_id VARCHAR, ts TIMESTAMP, event_date DATE, channel VARCHAR, event VARCHAR)
+ * - trades(trade_id VARCHAR, customer_id VARCHAR, ts TIMESTAMP, event_date DATE, channel VARCHAR, notional DOUBLE, currency VARCHAR)
+ * - tickets(ticket_id VARCHAR, customer_id VARCHAR, opened_ts TIMESTAMP, event_date DATE, resolved_via VARCHAR)
+ * - marketing(event_id VARCHAR, customer_id VARCHAR, ts TIMESTAMP, event_date DATE, event VARCHAR)
+ *
+ * TIMESTAMP holds the UTC wall time; `event_date` is its UTC date; rows are in landing order.
+ */
+export async function materializeCurated(options: MaterializeCuratedOptions): Promise<CuratedMetadata> {
+  const { db, rawDir, rawMetadata, outputDir } = options
+  await mkdir(outputDir, { recursive: true })
+  const tables = {} as Record<TableName, CuratedTableMetadata>
+  const totals = { rows_read: 0, curated: 0, quarantined: 0, duplicates: 0 }
+  for (const spec of TABLES) {
+    const raw = rawMetadata.tables[spec.name]
+    if (raw === undefined) {
+      throw new StrataError('corrupt', `raw metadata of ${rawMetadata.partition} has no entry for ${spec.name}`, `Rebuild raw for ${rawMetadata.partition}.`)
+    }
+    const rawFile = join(rawDir, `${spec.name}.parquet`)
+    const outFile = join(outputDir, `${spec.name}.parquet`)
+    let valid: number
+    let curated: number
+    try {
+      valid = await countRows(db, rawFile)
+      await db.run(`COPY (${curatedSql(spec, rawFile)}) TO ${sqlString(outFile)} (FORMAT parquet)`)
+      curated = await countRows(db, outFile)
+    } catch (error) {
+      throw new StrataError('compute', `curating ${spec.name} from ${rawFile} failed: ${(error as Error).message}`, `Rebuild raw for ${rawMetadata.partition}, then curated.`, {
+        cause: error,
+      })
+    }
+    if (valid !== raw.valid) {
+      throw new StrataError(
+        'corrupt',
+        `${rawFile} holds ${valid} rows but its metadata says ${raw.valid} valid rows`,
+        `Rebuild raw for ${rawMetadata.partition}, then curated.`,
+      )
+    }
+    const duplicates = valid - curated
+    const reconciled = raw.rows_read === curated + raw.quarantined + duplicates
+    if (!reconciled) {
+      // Cannot happen unless raw's counts are wrong: refuse to publish numbers that do not add up.
+      throw new StrataError(
+        'compute',
+        `${spec.name} (${rawMetadata.partition}) does not reconcile: rows read ${raw.rows_read} ≠ curated ${curated} + quarantined ${raw.quarantined} + duplicates ${duplicates}`,
+        `Rebuild raw for ${rawMetadata.partition}, then curated; if it persists, report it as a bug.`,
+      )
+    }
+    tables[spec.name] = { rows_read: raw.rows_read, curated, quarantined: raw.quarantined, duplicates, reconciled }
+    totals.rows_read += raw.rows_read
+    totals.curated += curated
+    totals.quarantined += raw.quarantined
+    totals.duplicates += duplicates
+  }
+  return { partition: rawMetadata.partition, ...totals, tables }
+}
+
+async function countRows(db: DuckDb, file: string): Promise<number> {
+  const [row] = await db.all<{ n: bigint }>(`SELECT count(*) AS n FROM read_parquet(${sqlString(file)})`)
+  return Number(row?.n ?? 0)
+}
+
+/** The typed, deduplicated rows of one table, in landing order. */
+export function curatedSql(spec: TableSpec, rawFile: string): string {
+  const firstOfId = `SELECT * FROM read_parquet(${sqlString(rawFile)}) QUALIFY row_number() OVER (PARTITION BY ${quoteIdent(spec.idColumn)} ORDER BY _line) = 1`
+  const timestamps = spec.columns.filter((c) => c.rule.kind === 'timestamp')
+  let source = `(${firstOfId})`
+  if (timestamps.length > 0) {
+    const parts = timestamps.map((c) => `${timestampPartsSql(quoteIdent(c.name))} AS ${quoteIdent(`_ts_${c.name}`)}`).join(', ')
+    const utc = timestamps.map((c) => `${utcTimestampSql(quoteIdent(`_ts_${c.name}`))} AS ${quoteIdent(`_utc_${c.name}`)}`).join(', ')
+    source = `(SELECT *, ${utc} FROM (SELECT *, ${parts} FROM ${source}))`
+  }
+  return `SELECT ${spec.columns.flatMap(typedColumns).join(', ')} FROM ${source} ORDER BY _line`
+}
+
+function typedColumns(column: ColumnSpec): string[] {
+  const v = quoteIdent(column.name)
+  switch (column.rule.kind) {
+    case 'date':
+      return [`CAST(${v} AS DATE) AS ${v}`]
+    case 'bool':
+      return [`CASE WHEN ${v} IS NULL THEN NULL ELSE lower(${v}) IN ('true', '1') END AS ${v}`]
+    case 'positive_decimal':
+      return [`CAST(${v} AS DOUBLE) AS ${v}`]
+    case 'timestamp': {
+      const utc = quoteIdent(`_utc_${column.name}`)
+      return [`${utc} AS ${v}`, `CAST(${utc} AS DATE) AS event_date`]
+    }
+    default:
+      return [`CAST(${v} AS VARCHAR) AS ${v}`]
+  }
+}

@@ -1,0 +1,160 @@
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { StrataError } from '../../framework/errors/index.js'
+import { parseDateKey } from '../../framework/partitions/index.js'
+import { sqlString, type DuckDb } from '../../resources/duckdb.js'
+
+/** The curated Parquet files of one ingest day that the activity aggregates read. */
+export interface CuratedActivityInputs {
+  readonly trades: string
+  readonly channel_events: string
+  readonly tickets: string
+  readonly marketing: string
+}
+
+export interface CustomerActivityOptions {
+  readonly db: DuckDb
+  /** Parquet paths of ONE ingest day's curated partition. */
+  readonly curated: CuratedActivityInputs
+  /** The ingest day (partition key) the curated files belong to. */
+  readonly day: string
+  readonly outputDir: string
+}
+
+/** File name of the activity output inside its partition folder. */
+export const ACTIVITY_FILE = 'activity.parquet'
+
+/**
+ * Columns of `activity.parquet`, in file order. Every measure is additive over days, so a
+ * rolling window is the sum of its days' rows.
+ */
+export const ACTIVITY_COLUMNS = [
+  { name: 'customer_id', type: 'VARCHAR' },
+  { name: 'event_date', type: 'DATE' },
+  { name: 'trades_total', type: 'BIGINT' },
+  { name: 'trades_digital', type: 'BIGINT' },
+  { name: 'notional_sum', type: 'DOUBLE' },
+  { name: 'app_logins', type: 'BIGINT' },
+  { name: 'webinars', type: 'BIGINT' },
+  { name: 'tickets_total', type: 'BIGINT' },
+  { name: 'tickets_resolved_digital', type: 'BIGINT' },
+] as const
+
+/** Trade and login channels that count as digital (SPEC §3). */
+export const DIGITAL_CHANNELS = ['app', 'web'] as const
+/** Ticket resolutions that count as digital (SPEC §3). */
+export const DIGITAL_RESOLUTIONS = ['app', 'web', 'chat'] as const
+
+const sqlIn = (values: readonly string[]): string => `(${values.map(sqlString).join(', ')})`
+
+// Tags for the rows of the union below; one aggregation pass then splits them into columns.
+const TRADE = 1
+const LOGIN = 2
+const WEBINAR = 3
+const TICKET = 4
+
+/**
+ * The customer-day aggregates of one ingest day: one row per (customer_id, event_date) seen in
+ * that day's increments, with the additive counts the features (SPEC §3) are sums of. Late
+ * rows keep their own event date, so they land in the right window later.
+ *
+ * Only rows that feed a feature are aggregated (logins on app/web, webinars, all trades and
+ * tickets); a customer-day with nothing countable has no row.
+ *
+ * Writes `<outputDir>/activity.parquet`, ordered by event_date, customer_id.
+ *
+ * @example
+ * await materializeCustomerActivity({ db, curated: { trades, channel_events, tickets, marketing }, day: '2026-03-01', outputDir })
+ */
+export async function materializeCustomerActivity(options: CustomerActivityOptions): Promise<{ rows: number }> {
+  const { db, curated, outputDir } = options
+  const day = parseDateKey(options.day, 'activity partition')
+  const output = join(outputDir, ACTIVITY_FILE)
+  await mkdir(outputDir, { recursive: true })
+
+  // hive_partitioning off: curated files live under dt=… folders, and an inferred `dt` column
+  // must not leak into (or clash with) the columns read here.
+  const read = (file: string): string => `read_parquet(${sqlString(file)}, hive_partitioning = false)`
+  const digital = sqlIn(DIGITAL_CHANNELS)
+  const sql = `
+    COPY (
+      WITH tagged AS (
+        SELECT customer_id, event_date::DATE AS event_date, ${TRADE} AS kind,
+               channel IN ${digital} AS digital, notional::DOUBLE AS notional
+          FROM ${read(curated.trades)}
+        UNION ALL
+        SELECT customer_id, event_date::DATE, ${LOGIN}, NULL, NULL
+          FROM ${read(curated.channel_events)}
+         WHERE event = 'login' AND channel IN ${digital}
+        UNION ALL
+        SELECT customer_id, event_date::DATE, ${WEBINAR}, NULL, NULL
+          FROM ${read(curated.marketing)}
+         WHERE event = 'webinar_attended'
+        UNION ALL
+        SELECT customer_id, event_date::DATE, ${TICKET},
+               coalesce(resolved_via IN ${sqlIn(DIGITAL_RESOLUTIONS)}, false), NULL
+          FROM ${read(curated.tickets)}
+      )
+      SELECT customer_id,
+             event_date,
+             count(*) FILTER (WHERE kind = ${TRADE})::BIGINT AS trades_total,
+             count(*) FILTER (WHERE kind = ${TRADE} AND digital)::BIGINT AS trades_digital,
+             -- fsum (Kahan-Babuska): the sum must not depend on DuckDB's thread scheduling,
+             -- so reruns give the same bytes and downstream means stay reproducible.
+             coalesce(fsum(notional), 0)::DOUBLE AS notional_sum,
+             count(*) FILTER (WHERE kind = ${LOGIN})::BIGINT AS app_logins,
+             count(*) FILTER (WHERE kind = ${WEBINAR})::BIGINT AS webinars,
+             count(*) FILTER (WHERE kind = ${TICKET})::BIGINT AS tickets_total,
+             count(*) FILTER (WHERE kind = ${TICKET} AND digital)::BIGINT AS tickets_resolved_digital
+        FROM tagged
+       GROUP BY customer_id, event_date
+       ORDER BY event_date, customer_id
+    ) TO ${sqlString(output)} (FORMAT parquet)`
+
+  try {
+    await db.run(sql)
+  } catch (error) {
+    throw inputError(day, curated, error)
+  }
+
+  const [summary] = await db.all<{ rows: bigint; future: bigint; missing_keys: bigint; first_future: Date | null }>(
+    `SELECT count(*) AS rows,
+            count(*) FILTER (WHERE event_date > $day::DATE) AS future,
+            count(*) FILTER (WHERE customer_id IS NULL OR event_date IS NULL) AS missing_keys,
+            min(event_date) FILTER (WHERE event_date > $day::DATE) AS first_future
+       FROM read_parquet(${sqlString(output)})`,
+    { day },
+  )
+  if (!summary) throw new StrataError('compute', `activity ${day}: could not read back ${output}`)
+  // Curated guarantees both; if it ever does not, features would count the wrong days, so stop
+  // here rather than let the rows flow into 90 later windows.
+  if (summary.future > 0n) {
+    const first = summary.first_future?.toISOString().slice(0, 10) ?? '?'
+    throw new StrataError(
+      'input',
+      `activity ${day}: ${summary.future} customer-days in curated ${day} have an event date after the ingest day (first: ${first})`,
+      `Rows dated after their ingest day belong in curated's quarantine; rebuild curated for ${day}.`,
+    )
+  }
+  if (summary.missing_keys > 0n) {
+    throw new StrataError(
+      'input',
+      `activity ${day}: ${summary.missing_keys} customer-days in curated ${day} have no customer_id or event_date`,
+      `customer_id and the event date are required in curated rows; rebuild curated for ${day}.`,
+    )
+  }
+  return { rows: Number(summary.rows) }
+}
+
+function inputError(day: string, curated: CuratedActivityInputs, error: unknown): StrataError {
+  const message = error instanceof Error ? error.message : String(error)
+  const files = Object.entries(curated)
+    .map(([table, file]) => `${table}=${file}`)
+    .join(', ')
+  return new StrataError(
+    'input',
+    `activity ${day}: could not aggregate the curated partition (${files}): ${message}`,
+    `Check that curated ${day} is committed with all four tables and the columns of SPEC §1; rebuild it with \`strata materialize curated --partition ${day}\`.`,
+    { cause: error },
+  )
+}

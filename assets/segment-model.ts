@@ -1,0 +1,26 @@
+import { join } from 'node:path'
+import { defineAsset, type JsonObject } from '../framework/definitions/index.js'
+import { addDays, daysBeforeWeek, weekly } from '../framework/partitions/index.js'
+import { withConnection, type CdiResources } from './cdi-resources.js'
+import type { CdiConfig } from './cdi-config.js'
+import { fileOf } from './input-files.js'
+import { FEATURES_FILE } from './lib/features.js'
+import { trainSegmentModel } from './lib/segment-model.js'
+
+/** segment_model(week): standardise → PCA → mini-batch k-means on the 90 days before the week (SPEC §5). */
+export function segmentModelAsset(config: CdiConfig) {
+  return defineAsset<CdiResources>({
+    key: 'segment_model',
+    description: 'Weekly segment model trained on every feature row of the 90 days before the week (Monday-90 … Monday-1), as JSON.',
+    partitions: weekly({ start: config.firstModelDay }),
+    deps: { features: daysBeforeWeek(90) },
+    codeVersion: 'segment-model-v1',
+    async materialize({ partition, inputs, outputDir, resources }) {
+      const features = (inputs.features ?? []).map((input) => ({ partition: input.partition, file: fileOf(input, FEATURES_FILE) }))
+      const window = { from: addDays(partition, -90), to: addDays(partition, -1) }
+      const metadata = await withConnection(resources, (db) => trainSegmentModel({ db, features, window, outputDir }))
+      return { metadata: metadata as unknown as JsonObject }
+    },
+    show: ({ dir }) => ({ kind: 'document', path: join(dir, 'model.json') }),
+  })
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// The composition root: the engine (framework/) meets the CDI definitions (assets/) here, and
+// nowhere else, so the engine never imports the pipeline.
+import { readFileSync } from 'node:fs'
+import { runCli } from '../dist/framework/cli/index.js'
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+const controller = new AbortController()
+let interrupts = 0
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    interrupts++
+    if (interrupts > 1) process.exit(130)
+    process.stderr.write(`\n${signal}: stopping — no new steps start, running steps finish (again to abort at once)\n`)
+    controller.abort()
+  })
+}
+
+const code = await runCli(
+  process.argv.slice(2),
+  { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), signal: controller.signal },
+  { name: 'strata', version: pkg.version, load: async (settings) => (await import('../dist/assets/definitions.js')).loadDefinitions(settings) },
+)
+process.exitCode = controller.signal.aborted && code === 0 ? 130 : code

@@ -1,0 +1,305 @@
+import { readFileSync } from 'node:fs'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cdiOf } from '../../assets/lib/cdi.js'
+import { nearestCentroid } from '../../assets/lib/mini-batch-kmeans.js'
+import { mergeEdges } from '../../assets/lib/psi.js'
+import { MODEL_FEATURES, SEGMENT_NAMES, type BaselineEdges, type SegmentModel } from '../../assets/lib/segment-model-types.js'
+import { modelVersion, nameClusters, project, silhouetteScore, trainSegmentModel, type FeaturePartition } from '../../assets/lib/segment-model.js'
+import { StrataError } from '../../framework/errors/index.js'
+import { openDuckDb, sqlString, sqlStringList, type DuckDb } from '../../resources/duckdb.js'
+
+const WINDOW = { from: '2024-03-04', to: '2024-06-01' }
+const DAYS = ['2024-05-28', '2024-05-29', '2024-05-30', '2024-05-31', '2024-06-01']
+
+/**
+ * Four behaviour groups (customer i is in group i % groups), from very digital (0) to not at all
+ * (3): pct_trades, app_logins, e_statement, robo, webinars, alerts, pct_tickets, avg_notional.
+ */
+const GROUPS = [
+  [0.9, 26, 1, 1, 3, 1, 0.9, 3000],
+  [0.6, 14, 1, 0, 2, 1, 0.6, 6000],
+  [0.3, 6, 0, 1, 1, 0, 0.3, 10000],
+  [0.02, 0, 0, 0, 0, 0, 0, 20000],
+]
+
+interface FixtureOptions {
+  readonly customers?: number
+  readonly groups?: number
+  /** Small per-customer-day noise; without it every group is one point. */
+  readonly noise?: boolean
+  /** robo_advice_flag 0 for everyone. */
+  readonly constantRobo?: boolean
+}
+
+async function writeFeatures(db: DuckDb, dir: string, options: FixtureOptions = {}): Promise<FeaturePartition[]> {
+  const { customers = 400, groups = 4, noise = true, constantRobo = false } = options
+  const params = GROUPS.map((g, i) => `(${i}, ${g.map((v) => `CAST('${v}' AS DOUBLE)`).join(', ')})`).join(', ')
+  const u = (salt: number, day: number): string => (noise ? `(CAST(hash(i, ${salt}, ${day}) % 1001 AS DOUBLE) / 1000 - 0.5)` : 'CAST(0 AS DOUBLE)')
+  const out: FeaturePartition[] = []
+  for (const [d, day] of DAYS.entries()) {
+    const file = join(dir, `dt=${day}`, 'features.parquet')
+    await mkdir(join(dir, `dt=${day}`), { recursive: true })
+    await db.run(
+      `COPY (
+        SELECT printf('C%05d', i) AS customer_id,
+               CAST(10 AS BIGINT) AS trades_total_90d,
+               CAST(round(10 * pct) AS BIGINT) AS trades_digital_90d,
+               least(greatest(pct + 0.1 * ${u(1, d)}, 0), 1) AS pct_trades_digital_90d,
+               notional + 1000 * ${u(2, d)} AS avg_notional_90d,
+               CAST(greatest(logins + round(4 * ${u(3, d)}), 0) AS BIGINT) AS app_logins_30d,
+               CAST(webinars + ${noise ? `hash(i, 4, ${d}) % 2` : '0'} AS BIGINT) AS webinars_90d,
+               CAST(e AS INTEGER) AS e_statement_flag,
+               CAST(${constantRobo ? '0' : 'robo'} AS INTEGER) AS robo_advice_flag,
+               CAST(alerts AS INTEGER) AS alerts_enabled_flag,
+               CAST(4 AS BIGINT) AS tickets_total_90d,
+               CAST(round(4 * tickets) AS BIGINT) AS tickets_resolved_digital_90d,
+               least(greatest(tickets + 0.1 * ${u(5, d)}, 0), 1) AS pct_tickets_resolved_digital_90d,
+               CAST(100 + i AS INTEGER) AS tenure_days
+        FROM range(${customers}) r(i)
+        JOIN (VALUES ${params}) g(g, pct, logins, e, robo, webinars, alerts, tickets, notional) ON g.g = i % ${groups}
+        ORDER BY i
+      ) TO ${sqlString(file)} (FORMAT parquet)`,
+    )
+    out.push({ partition: day, file })
+  }
+  return out
+}
+
+type Row = Record<(typeof MODEL_FEATURES)[number] | 'alerts_enabled_flag', number> & { customer_id: string }
+
+async function trainingRows(db: DuckDb, features: readonly FeaturePartition[]): Promise<Row[]> {
+  const columns = [...MODEL_FEATURES, 'alerts_enabled_flag'].map((c) => `CAST(${c} AS DOUBLE) AS ${c}`).join(', ')
+  return db.all<Row>(`SELECT customer_id, ${columns} FROM read_parquet(${sqlStringList(features.map((f) => f.file))}) ORDER BY ALL`)
+}
+
+function readModel(dir: string): SegmentModel {
+  return JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as SegmentModel
+}
+
+function matrixOf(rows: readonly Row[]): Float64Array {
+  const data = new Float64Array(rows.length * MODEL_FEATURES.length)
+  rows.forEach((r, i) => MODEL_FEATURES.forEach((f, j) => (data[i * MODEL_FEATURES.length + j] = r[f])))
+  return data
+}
+
+describe('trainSegmentModel', () => {
+  let db: DuckDb
+  let root: string
+  let features: FeaturePartition[]
+  let model: SegmentModel
+  let metadata: Awaited<ReturnType<typeof trainSegmentModel>>
+
+  beforeAll(async () => {
+    db = await openDuckDb()
+    root = await mkdtemp(join(tmpdir(), 'strata-segment-model-'))
+    features = await writeFeatures(db, join(root, 'features'))
+    metadata = await trainSegmentModel({ db, features, window: WINDOW, outputDir: join(root, 'model-a') })
+    model = readModel(join(root, 'model-a'))
+  })
+  afterAll(async () => {
+    db.close()
+    await rm(root, { recursive: true, force: true })
+  })
+
+  it('writes exactly the SPEC §8 keys, in order, and a version over the rest', () => {
+    expect(Object.keys(model)).toEqual([
+      'features',
+      'means',
+      'scales',
+      'components',
+      'explained_variance_ratio',
+      'centroids',
+      'names',
+      'inertia',
+      'silhouette',
+      'training_rows',
+      'window',
+      'version',
+    ])
+    expect(model.features).toEqual(MODEL_FEATURES)
+    expect(model.components).toHaveLength(6)
+    expect(model.components.every((c) => c.length === 7)).toBe(true)
+    expect(model.centroids).toHaveLength(4)
+    expect(model.centroids.every((c) => c.length === 6)).toBe(true)
+    expect([...model.names].sort()).toEqual([...SEGMENT_NAMES].sort())
+    expect(model.training_rows).toBe(2000)
+    expect(model.window).toEqual({ from: DAYS[0], to: DAYS[4] })
+    const { version, ...body } = model
+    expect(version).toMatch(/^[0-9a-f]{16}$/)
+    expect(modelVersion(body)).toBe(version)
+    expect(metadata).toMatchObject({ training_rows: 2000, window_from: DAYS[0], window_to: DAYS[4], partitions_used: 5, version, inertia: model.inertia })
+  })
+
+  it('is byte-for-byte deterministic', async () => {
+    await trainSegmentModel({ db, features: [...features].reverse(), window: WINDOW, outputDir: join(root, 'model-b') })
+    for (const file of ['model.json', 'baseline_edges.json']) {
+      expect(readFileSync(join(root, 'model-b', file), 'utf8')).toBe(readFileSync(join(root, 'model-a', file), 'utf8'))
+    }
+  })
+
+  it('standardises with the population mean and std, and agrees with a JS recomputation of projection and inertia', async () => {
+    const rows = await trainingRows(db, features)
+    const n = rows.length
+    const data = matrixOf(rows)
+    MODEL_FEATURES.forEach((f, j) => {
+      const mean = rows.reduce((s, r) => s + r[f], 0) / n
+      const std = Math.sqrt(rows.reduce((s, r) => s + (r[f] - mean) ** 2, 0) / n)
+      expect(model.means[j]).toBeCloseTo(mean, 9)
+      expect(Math.abs(model.scales[j]! - std) / std).toBeLessThan(1e-12)
+    })
+    const projected = project(data, model.means, model.scales, model.components.map((c) => [...c]))
+    const centroids = Float64Array.from(model.centroids.flat())
+    let inertia = 0
+    const sizes = Object.fromEntries(SEGMENT_NAMES.map((s) => [s, 0])) as Record<string, number>
+    for (let i = 0; i < n; i++) {
+      const { index, distance } = nearestCentroid(projected, i, centroids, 4, 6)
+      inertia += distance
+      sizes[model.names[index]!]! += 1
+    }
+    expect(Math.abs(model.inertia - inertia) / inertia).toBeLessThan(1e-9)
+    expect(metadata.cluster_sizes).toEqual(sizes)
+  })
+
+  it('uses unit-length, orthogonal axes that diagonalise the standardised covariance', async () => {
+    const rows = await trainingRows(db, features)
+    const n = rows.length
+    const z = rows.map((r) => MODEL_FEATURES.map((f, j) => (r[f] - model.means[j]!) / model.scales[j]!))
+    const cov = MODEL_FEATURES.map((_, j) => MODEL_FEATURES.map((_, k) => z.reduce((s, row) => s + row[j]! * row[k]!, 0) / n))
+    const trace = cov.reduce((s, row, j) => s + row[j]!, 0)
+    model.components.forEach((axis, c) => {
+      expect(axis.reduce((s, v) => s + v * v, 0)).toBeCloseTo(1, 12)
+      if (c > 0) expect(axis.reduce((s, v, j) => s + v * model.components[0]![j]!, 0)).toBeCloseTo(0, 12)
+      // Cv = λv with λ = ratio · trace, and the largest |loading| is positive.
+      const lambda = model.explained_variance_ratio[c]! * trace
+      cov.forEach((row, j) => expect(row.reduce((s, v, k) => s + v * axis[k]!, 0)).toBeCloseTo(lambda * axis[j]!, 9))
+      const top = axis.reduce((best, v, j) => (Math.abs(v) > Math.abs(axis[best]!) ? j : best), 0)
+      expect(axis[top]!).toBeGreaterThan(0)
+    })
+    const ratios = model.explained_variance_ratio
+    expect(ratios.every((r, i) => i === 0 || r <= ratios[i - 1]!)).toBe(true)
+    expect(ratios.reduce((s, r) => s + r, 0)).toBeLessThanOrEqual(1 + 1e-12)
+  })
+
+  it('names the clusters by the mean CDI of their rows, highest first', async () => {
+    const rows = await trainingRows(db, features)
+    const projected = project(matrixOf(rows), model.means, model.scales, model.components.map((c) => [...c]))
+    const centroids = Float64Array.from(model.centroids.flat())
+    const sums = [0, 0, 0, 0]
+    const counts = [0, 0, 0, 0]
+    rows.forEach((r, i) => {
+      const c = nearestCentroid(projected, i, centroids, 4, 6).index
+      sums[c]! += cdiOf(r).cdi
+      counts[c]! += 1
+    })
+    const means = sums.map((s, c) => s / counts[c]!)
+    const byName = SEGMENT_NAMES.map((name) => means[model.names.indexOf(name)]!)
+    expect(byName).toEqual([...byName].sort((a, b) => b - a))
+    // The four generated groups are far apart: each lands whole in its own cluster, in group order.
+    rows.forEach((r, i) => {
+      const group = Number(r.customer_id.slice(1)) % 4
+      expect(model.names[nearestCentroid(projected, i, centroids, 4, 6).index]).toBe(SEGMENT_NAMES[group])
+    })
+    expect(model.silhouette).toBeGreaterThan(0.5)
+    expect(model.silhouette).toBeLessThanOrEqual(1)
+  })
+
+  it('writes a baseline whose counts sum to the training rows for every feature', async () => {
+    const file = join(root, 'model-a', 'baseline.parquet')
+    expect(await db.describe(`SELECT * FROM read_parquet(${sqlString(file)})`)).toEqual([
+      { name: 'feature', type: 'VARCHAR' },
+      { name: 'value', type: 'DOUBLE' },
+      { name: 'n', type: 'BIGINT' },
+    ])
+    const totals = await db.all<{ feature: string; total: bigint; values: bigint }>(
+      `SELECT feature, sum(n) AS total, count(*) AS values FROM read_parquet(${sqlString(file)}) GROUP BY feature ORDER BY feature`,
+    )
+    expect(totals.map((t) => t.feature)).toEqual([...MODEL_FEATURES].sort())
+    expect(totals.every((t) => t.total === 2000n)).toBe(true)
+    const flags = await db.all<{ value: number; n: bigint }>(`SELECT value, n FROM read_parquet(${sqlString(file)}) WHERE feature = 'e_statement_flag' ORDER BY value`)
+    expect(flags).toEqual([
+      { value: 0, n: 1000n },
+      { value: 1, n: 1000n },
+    ])
+  })
+
+  it('writes PSI edges: the 10%..90% quantiles with duplicates merged', async () => {
+    const edges = JSON.parse(readFileSync(join(root, 'model-a', 'baseline_edges.json'), 'utf8')) as BaselineEdges
+    expect(Object.keys(edges)).toEqual(MODEL_FEATURES)
+    // Half the rows have the flag: every decile but the median is 0 or 1, the median interpolates.
+    expect(edges.e_statement_flag).toEqual([0, 0.5, 1])
+    const rows = await trainingRows(db, features)
+    for (const f of MODEL_FEATURES) {
+      const sorted = rows.map((r) => r[f]).sort((a, b) => a - b)
+      const expected = mergeEdges(
+        [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9].map((q) => {
+          const pos = q * (sorted.length - 1)
+          const lo = Math.floor(pos)
+          return sorted[lo]! + (pos - lo) * (sorted[Math.min(lo + 1, sorted.length - 1)]! - sorted[lo]!)
+        }),
+      )
+      expect(edges[f]).toHaveLength(expected.length)
+      edges[f].forEach((e, i) => expect(e).toBeCloseTo(expected[i]!, 9))
+      expect(edges[f].every((e, i) => i === 0 || e > edges[f][i - 1]!)).toBe(true)
+    }
+  })
+
+  it('gives a constant column scale 1', async () => {
+    const dir = join(root, 'constant')
+    const constant = await writeFeatures(db, join(dir, 'features'), { customers: 200, constantRobo: true })
+    await trainSegmentModel({ db, features: constant, window: WINDOW, outputDir: join(dir, 'model') })
+    const m = readModel(join(dir, 'model'))
+    const robo = MODEL_FEATURES.indexOf('robo_advice_flag')
+    expect(m.means[robo]).toBe(0)
+    expect(m.scales[robo]).toBe(1)
+    expect(m.scales.every((s, j) => j === robo || s !== 1)).toBe(true)
+    expect(m.components.flat().every(Number.isFinite)).toBe(true)
+    // The constant column carries no variance: it loads nothing on the leading axes.
+    expect(Math.abs(m.components[0]![robo]!)).toBeLessThan(1e-9)
+  })
+
+  it('leaves a cluster empty when there are fewer distinct rows than k, and ranks it last', async () => {
+    const dir = join(root, 'three')
+    const three = await writeFeatures(db, join(dir, 'features'), { customers: 90, groups: 3, noise: false })
+    const meta = await trainSegmentModel({ db, features: three, window: WINDOW, outputDir: join(dir, 'model') })
+    const m = readModel(join(dir, 'model'))
+    expect(meta.cluster_sizes).toEqual({ digital_native: 150, digital_adopter: 150, hybrid: 150, traditional: 0 })
+    expect(m.inertia).toBeLessThan(1e-9)
+    expect(m.silhouette).toBeGreaterThan(0.99)
+  })
+
+  it('fails with an input error naming the window when it has no features', async () => {
+    const error = await trainSegmentModel({ db, features: [], window: WINDOW, outputDir: join(root, 'empty') }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(StrataError)
+    expect((error as StrataError).code).toBe('input')
+    expect((error as StrataError).message).toContain('2024-03-04 .. 2024-06-01')
+    expect((error as StrataError).hint).toMatch(/materialize features/i)
+  })
+
+  it('refuses a partition outside the window', async () => {
+    const error = await trainSegmentModel({ db, features, window: { from: '2024-03-04', to: '2024-05-30' }, outputDir: join(root, 'outside') }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(StrataError)
+    expect((error as StrataError).message).toContain('2024-05-31')
+  })
+})
+
+describe('nameClusters', () => {
+  it('ranks by mean CDI, exact ties to the lower index, empty clusters last', () => {
+    // Means: 50, 70, 50 (as 100/2), and an empty cluster.
+    expect(nameClusters({ sizes: [1n, 1n, 2n, 0n], cdiSums: [50n, 70n, 100n, 0n] })).toEqual(['digital_adopter', 'digital_native', 'hybrid', 'traditional'])
+    expect(nameClusters({ sizes: [0n, 3n, 0n, 3n], cdiSums: [0n, 30n, 0n, 31n] })).toEqual(['hybrid', 'digital_adopter', 'traditional', 'digital_native'])
+  })
+})
+
+describe('silhouetteScore', () => {
+  it('matches a hand-worked example and is null with a single cluster', () => {
+    // Points 0, 1 in cluster 0 and 10 in cluster 1 (one dimension).
+    const points = new Float64Array([0, 1, 10])
+    // Point 0: a = 1, b = 10; point 1: a = 1, b = 9; point 10 is alone in its cluster: 0.
+    const expected = ((10 - 1) / 10 + (9 - 1) / 9 + 0) / 3
+    expect(silhouetteScore(points, 1, new Int32Array([0, 0, 1]), 2)).toBeCloseTo(expected, 15)
+    expect(silhouetteScore(points, 1, new Int32Array([0, 0, 0]), 2)).toBeNull()
+  })
+})
