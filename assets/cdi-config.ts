@@ -18,7 +18,7 @@ export interface CdiConfig {
 /** Resolve the CDI config; `landingDays` is only consulted when STRATA_START is not set. */
 export async function resolveCdiConfig(settings: Settings, landingDays: () => Promise<readonly string[]>): Promise<CdiConfig> {
   const env = settings.env
-  const configured = env.STRATA_START ?? (typeof settings.config.start === 'string' ? settings.config.start : undefined)
+  const configured = env.STRATA_START || (typeof settings.config.start === 'string' ? settings.config.start : undefined)
   let firstDay: string
   let firstDaySource: CdiConfig['firstDaySource']
   if (configured !== undefined) {

@@ -1,9 +1,9 @@
 import { defineDefinitions, type Definitions } from '../framework/definitions/index.js'
 import type { Settings } from '../framework/config/index.js'
-import { StrataError } from '../framework/errors/index.js'
 import { openDuckDb } from '../resources/duckdb.js'
 import { openMetricsPublisher } from '../resources/cloudwatch.js'
 import { LocalLanding, type Landing } from '../resources/landing.js'
+import { openS3Landing } from '../resources/s3-landing.js'
 import { dailySchedule } from '../schedules/daily-schedule.js'
 import { resolveCdiConfig, type CdiConfig } from './cdi-config.js'
 import type { CdiResources } from './cdi-resources.js'
@@ -18,11 +18,9 @@ import { driftReportAsset } from './drift-report.js'
 import { generateSampleCommand } from './commands/generate-sample-command.js'
 import { demoCommand } from './commands/demo-command.js'
 
-/** The landing data a location names (a folder; S3 comes with the AWS resources). */
+/** The landing data a location names: `s3://bucket/prefix` (cached locally) or a folder. */
 export function openLanding(settings: Settings): Landing {
-  if (settings.landing.startsWith('s3://')) {
-    throw new StrataError('config', `S3 landing (${settings.landing}) is not available in this build`, 'Use a local folder for --landing / STRATA_LANDING.')
-  }
+  if (settings.landing.startsWith('s3://')) return openS3Landing(settings.landing, { env: settings.env })
   return new LocalLanding(settings.landing)
 }
 

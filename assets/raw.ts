@@ -41,13 +41,13 @@ export function rawAsset(config: CdiConfig) {
     },
     show({ dir, manifest, table }) {
       if (table !== undefined) {
-        return { kind: 'sql', sql: `SELECT table, line, reason, original FROM ${readParquet([join(dir, 'quarantine.parquet')])} WHERE table = ${sqlString(knownTable(table))} ORDER BY line` }
+        return { kind: 'sql', sql: `SELECT "table", line, reason, original FROM ${readParquet([join(dir, 'quarantine.parquet')])} WHERE "table" = ${sqlString(knownTable(table))} ORDER BY line` }
       }
       const tables = (manifest.metadata as unknown as RawMetadata).tables
       const parts = TABLE_NAMES.map((name) => {
         const m = tables[name]
         const id = tableSpec(name).idColumn
-        return `SELECT '${name}' AS table, ${m?.rows_read ?? 0}::BIGINT AS rows_read, count(DISTINCT "${id}")::BIGINT AS curated, ${m?.quarantined ?? 0}::BIGINT AS quarantined, (count(*) - count(DISTINCT "${id}"))::BIGINT AS duplicates FROM ${readParquet([join(dir, `${name}.parquet`)])}`
+        return `SELECT '${name}' AS "table", ${m?.rows_read ?? 0}::BIGINT AS rows_read, count(DISTINCT "${id}")::BIGINT AS curated, ${m?.quarantined ?? 0}::BIGINT AS quarantined, (count(*) - count(DISTINCT "${id}"))::BIGINT AS duplicates FROM ${readParquet([join(dir, `${name}.parquet`)])}`
       })
       return { kind: 'sql', sql: parts.join(' UNION ALL ') }
     },

@@ -4,6 +4,9 @@
 import { readFileSync } from 'node:fs'
 import { runCli } from '../dist/framework/cli/index.js'
 
+// Node 20 is the supported runtime; the AWS SDK's banner about future versions is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
 const controller = new AbortController()
 let interrupts = 0

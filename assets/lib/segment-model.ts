@@ -5,7 +5,7 @@ import { PCA } from 'ml-pca'
 import { StrataError } from '../../framework/errors/index.js'
 import { quoteIdent, sqlString, sqlStringList, type DuckDb } from '../../resources/duckdb.js'
 import { cdiSqlExpressions } from './cdi.js'
-import { miniBatchKMeans, nearestCentroid, squaredDistance } from './mini-batch-kmeans.js'
+import { miniBatchKMeans, nearestCentroid } from './mini-batch-kmeans.js'
 import { mergeEdges } from './psi.js'
 import { MODEL_FEATURES, SEGMENT_NAMES, type BaselineEdges, type ModelFeature, type SegmentModel, type SegmentName } from './segment-model-types.js'
 import { doubleLiteral } from './segments.js'
@@ -84,6 +84,7 @@ export async function trainSegmentModel(options: TrainSegmentModelOptions): Prom
   const conn = await db.connect()
   try {
     await conn.run(`CREATE OR REPLACE TEMP VIEW training_rows AS ${trainingRowsSql(partitions)}`)
+    await conn.run(`CREATE OR REPLACE TEMP VIEW training_values AS ${trainingValuesSql(partitions)}`)
     const { n, mins, maxs } = await columnRanges(conn, partitions, window)
     const { means, covariance } = await exactMoments(conn, n, mins, maxs)
     const scales = covariance.map((row, j) => {
@@ -92,7 +93,7 @@ export async function trainSegmentModel(options: TrainSegmentModelOptions): Prom
     })
     const { components, explainedVarianceRatio } = principalComponents(standardisedCovariance(covariance, scales))
 
-    const sample = await loadSample(conn, KMEANS_SAMPLE_ROWS)
+    const sample = await loadSample(conn, n, KMEANS_SAMPLE_ROWS)
     const projected = project(sample, means, scales, components)
     const kmeans = miniBatchKMeans(projected, PCA_COMPONENTS, { k: CLUSTERS, seed: KMEANS_SEED })
     const centroids: Matrix = Array.from({ length: CLUSTERS }, (_, c) => Array.from(kmeans.centroids.subarray(c * PCA_COMPONENTS, (c + 1) * PCA_COMPONENTS)))
@@ -125,7 +126,7 @@ export async function trainSegmentModel(options: TrainSegmentModelOptions): Prom
     mkdirSync(outputDir, { recursive: true })
     writeFileSync(path.join(outputDir, MODEL_FILE), `${JSON.stringify(model, null, 2)}\n`)
     await writeBaseline(conn, path.join(outputDir, BASELINE_FILE))
-    writeFileSync(path.join(outputDir, BASELINE_EDGES_FILE), `${JSON.stringify(await baselineEdges(conn), null, 2)}\n`)
+    writeFileSync(path.join(outputDir, BASELINE_EDGES_FILE), `${JSON.stringify(await baselineEdges(conn, n), null, 2)}\n`)
 
     const clusterSizes = Object.fromEntries(SEGMENT_NAMES.map((name) => [name, 0])) as Record<SegmentName, number>
     names.forEach((name, c) => (clusterSizes[name] = Number(clusters.sizes[c] ?? 0n)))
@@ -140,6 +141,7 @@ export async function trainSegmentModel(options: TrainSegmentModelOptions): Prom
       cluster_sizes: clusterSizes,
     }
   } finally {
+    await conn.run('DROP TABLE IF EXISTS baseline_counts').catch(() => undefined)
     conn.close()
   }
 }
@@ -189,6 +191,17 @@ function trainingRowsSql(partitions: readonly FeaturePartition[]): string {
   return `SELECT m.partition, CAST(f.customer_id AS VARCHAR) AS customer_id, ${columns}, ${cdi} AS cdi
     FROM read_parquet(${sqlStringList(partitions.map((p) => p.file))}, filename = true) f
     JOIN (VALUES ${files}) m(file, partition) ON f.filename = m.file`
+}
+
+/**
+ * The same rows as `training_rows` without the partition join (the seven features as DOUBLE, cdi):
+ * the set-based passes that need no partition read only the columns they use. `columnRanges`
+ * checks that both views hold the same rows.
+ */
+function trainingValuesSql(partitions: readonly FeaturePartition[]): string {
+  const cdi = cdiSqlExpressions('f').cdi
+  const columns = MODEL_FEATURES.map((c) => `CAST(f.${quoteIdent(c)} AS DOUBLE) AS ${quoteIdent(c)}`).join(', ')
+  return `SELECT ${columns}, ${cdi} AS cdi FROM read_parquet(${sqlStringList(partitions.map((p) => p.file))}) f`
 }
 
 /** Row count and per-column min/max (order-independent aggregates); refuses nulls and non-finite values. */
@@ -243,7 +256,7 @@ async function exactMoments(conn: DuckDb, n: number, mins: readonly number[], ma
     sums.push(`sum(a${j}) AS s${j}`)
     for (let k = j; k < d; k++) sums.push(`sum(a${j} * a${k}) AS s${j}_${k}`)
   }
-  const [row] = await conn.all<Record<string, bigint | null>>(`SELECT ${sums.join(', ')} FROM (SELECT ${grid.join(', ')} FROM training_rows)`)
+  const [row] = await conn.all<Record<string, bigint | null>>(`SELECT ${sums.join(', ')} FROM (SELECT ${grid.join(', ')} FROM training_values)`)
   const big = (name: string): bigint => row?.[name] ?? 0n
   const bn = BigInt(n)
   const means = centres.map((c, j) => c + Number(big(`s${j}`)) / n / factors[j]!)
@@ -299,16 +312,41 @@ function principalComponents(covariance: Matrix): { components: Matrix; explaine
  * The k-means sample: up to `limit` training rows in the order of md5(partition | customer_id),
  * a hash any tool can reproduce, so the sample is the same on every rerun and spread over all
  * days and customers. Row-major, seven features per row. Its first rows are the silhouette sample.
+ *
+ * Rather than ordering every row, only rows whose md5 falls below a threshold (its first 8 hex
+ * digits, chosen so that comfortably more than `limit` rows pass) are ordered. Every row that the
+ * full order puts first passes too, so the result is the same; when too few pass (vanishingly
+ * rare), the unfiltered query runs instead.
  */
-async function loadSample(conn: DuckDb, limit: number): Promise<Float64Array> {
+async function loadSample(conn: DuckDb, n: number, limit: number): Promise<Float64Array> {
   const columns = MODEL_FEATURES.map(quoteIdent).join(', ')
-  const rows = await conn.all<Record<ModelFeature, number>>(
-    `SELECT ${columns} FROM training_rows ORDER BY md5(partition || '|' || customer_id), partition, customer_id, ${columns} LIMIT ${limit}`,
-  )
+  const key = `md5(partition || '|' || customer_id)`
+  const query = (filter: string): Promise<Record<ModelFeature, number>[]> =>
+    conn.all<Record<ModelFeature, number>>(
+      `SELECT ${columns} FROM (SELECT ${key} AS _key, * FROM training_rows) ${filter} ORDER BY _key, partition, customer_id, ${columns} LIMIT ${limit}`,
+    )
+  const threshold = md5Threshold(n, limit)
+  let rows = threshold === undefined ? await query('') : await query(`WHERE _key < ${sqlString(threshold)}`)
+  if (threshold !== undefined && rows.length < limit) rows = await query('')
   const d = MODEL_FEATURES.length
   const data = new Float64Array(rows.length * d)
-  rows.forEach((row, i) => MODEL_FEATURES.forEach((f, j) => (data[i * d + j] = row[f])))
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!
+    for (let j = 0; j < d; j++) data[i * d + j] = row[MODEL_FEATURES[j]!]
+  }
   return data
+}
+
+/**
+ * An 8-hex-digit prefix such that md5 hex strings below it are expected to number `limit` plus
+ * a wide margin (2% and 8 binomial standard deviations) out of `n`; undefined when filtering
+ * would not leave clearly fewer rows than `n`.
+ */
+export function md5Threshold(n: number, limit: number): string | undefined {
+  const expected = limit * 1.02 + 8 * Math.sqrt(limit) + 64
+  if (expected * 2 > n) return undefined
+  const bound = Math.ceil((expected / n) * 2 ** 32)
+  return bound >= 2 ** 32 ? undefined : bound.toString(16).padStart(8, '0')
 }
 
 /**
@@ -364,7 +402,7 @@ interface ClusterStats {
 async function assignAll(conn: DuckDb, means: readonly number[], scales: readonly number[], components: Matrix, centroids: Matrix): Promise<ClusterStats> {
   const rows = await conn.all<{ label: number; n: bigint; cdi_sum: bigint; dist_grid: bigint }>(
     `SELECT label, count(*) AS n, CAST(sum(cdi) AS HUGEINT) AS cdi_sum, sum(CAST(round(dist * ${doubleLiteral(GRID)}) AS HUGEINT)) AS dist_grid
-     FROM (${nearestCentroidSql('training_rows', means, scales, components, centroids)})
+     FROM (${nearestCentroidSql('training_values', means, scales, components, centroids)})
      GROUP BY label`,
   )
   const sizes = centroids.map(() => 0n)
@@ -411,15 +449,7 @@ export function silhouetteScore(points: Float64Array, dim: number, labels: Int32
   let used = 0
   for (let c = 0; c < k; c++) if (counts[c]! > 0) used++
   if (used < 2 || used > n - 1) return null
-  const sums = new Float64Array(n * k)
-  for (let i = 0; i < n; i++) {
-    const li = labels[i]!
-    for (let j = i + 1; j < n; j++) {
-      const dist = Math.sqrt(squaredDistance(points, i, points, j, dim))
-      sums[i * k + labels[j]!]! += dist
-      sums[j * k + li]! += dist
-    }
-  }
+  const sums = silhouetteSums(points, dim, labels, k)
   let total = 0
   for (let i = 0; i < n; i++) {
     const own = labels[i]!
@@ -437,27 +467,124 @@ export function silhouetteScore(points: Float64Array, dim: number, labels: Int32
   return total / n
 }
 
-/** feature, value, n: every distinct value of each model feature over the training rows, with its count. */
+/**
+ * Per point i and cluster c, the sum of the distances from i to the points of c, each sum taken
+ * over j in increasing order and each squared distance summed in column order (as
+ * `squaredDistance`), so the result does not depend on how the loop is arranged. Each pair is
+ * measured once: row i's own sums are kept in locals while j runs, row j's get their term directly.
+ */
+function silhouetteSums(points: Float64Array, dim: number, labels: Int32Array, k: number): Float64Array {
+  const n = labels.length
+  const sums = new Float64Array(n * k)
+  const own = new Float64Array(k)
+  const xi = new Float64Array(dim)
+  for (let i = 0; i < n; i++) {
+    const li = labels[i]!
+    const io = i * k
+    // Terms from j < i are all in already; the rest follow in order of j.
+    for (let c = 0; c < k; c++) own[c] = sums[io + c]!
+    if (dim === 6) {
+      const p0 = points[i * 6]!
+      const p1 = points[i * 6 + 1]!
+      const p2 = points[i * 6 + 2]!
+      const p3 = points[i * 6 + 3]!
+      const p4 = points[i * 6 + 4]!
+      const p5 = points[i * 6 + 5]!
+      for (let j = i + 1, jo = (i + 1) * 6; j < n; j++, jo += 6) {
+        const d0 = p0 - points[jo]!
+        const d1 = p1 - points[jo + 1]!
+        const d2 = p2 - points[jo + 2]!
+        const d3 = p3 - points[jo + 3]!
+        const d4 = p4 - points[jo + 4]!
+        const d5 = p5 - points[jo + 5]!
+        let sq = 0
+        sq += d0 * d0
+        sq += d1 * d1
+        sq += d2 * d2
+        sq += d3 * d3
+        sq += d4 * d4
+        sq += d5 * d5
+        const dist = Math.sqrt(sq)
+        own[labels[j]!]! += dist
+        sums[j * k + li]! += dist
+      }
+    } else {
+      for (let t = 0; t < dim; t++) xi[t] = points[i * dim + t]!
+      for (let j = i + 1; j < n; j++) {
+        const jo = j * dim
+        let sq = 0
+        for (let t = 0; t < dim; t++) {
+          const diff = xi[t]! - points[jo + t]!
+          sq += diff * diff
+        }
+        const dist = Math.sqrt(sq)
+        own[labels[j]!]! += dist
+        sums[j * k + li]! += dist
+      }
+    }
+    for (let c = 0; c < k; c++) sums[io + c] = own[c]!
+  }
+  return sums
+}
+
+/**
+ * feature, value, n: every distinct value of each model feature over the training rows, with its
+ * count. The counts stay in the temp table `baseline_counts` for `baselineEdges`.
+ */
 async function writeBaseline(conn: DuckDb, file: string): Promise<void> {
-  const parts = MODEL_FEATURES.map(
-    (f, j) => `SELECT ${j} AS ord, ${sqlString(f)} AS feature, ${quoteIdent(f)} AS value, count(*) AS n FROM training_rows GROUP BY ${quoteIdent(f)}`,
-  )
+  const parts = MODEL_FEATURES.map((f, j) => `SELECT ${j} AS ord, ${quoteIdent(f)} AS value, count(*) AS n FROM training_values GROUP BY ${quoteIdent(f)}`)
+  await conn.run(`CREATE OR REPLACE TEMP TABLE baseline_counts AS ${parts.join(' UNION ALL ')}`)
+  const names = `(VALUES ${MODEL_FEATURES.map((f, j) => `(${j}, ${sqlString(f)})`).join(', ')}) m(ord, feature)`
   await conn.run(
     `COPY (
-      SELECT CAST(feature AS VARCHAR) AS feature, CAST(value AS DOUBLE) AS value, CAST(n AS BIGINT) AS n
-      FROM (${parts.join(' UNION ALL ')})
-      ORDER BY ord, value
+      SELECT CAST(m.feature AS VARCHAR) AS feature, CAST(b.value AS DOUBLE) AS value, CAST(b.n AS BIGINT) AS n
+      FROM baseline_counts b JOIN ${names} USING (ord)
+      ORDER BY b.ord, b.value
     ) TO ${sqlString(file)} (FORMAT parquet)`,
   )
 }
 
-/** Per feature, the 10%..90% quantile_cont of the training rows with duplicate edges merged (SPEC §7). */
-async function baselineEdges(conn: DuckDb): Promise<BaselineEdges> {
-  const levels = `[${EDGE_QUANTILES.map((q) => `CAST('${q}' AS DOUBLE)`).join(', ')}]`
-  const [row] = await conn.all<Record<string, number[]>>(
-    `SELECT ${MODEL_FEATURES.map((f, j) => `quantile_cont(${quoteIdent(f)}, ${levels}) AS q${j}`).join(', ')} FROM training_rows`,
+/**
+ * Per feature, the 10%..90% quantile_cont of the training rows with duplicate edges merged
+ * (SPEC §7). Read off the distinct-value counts rather than sorting every row: DuckDB's
+ * quantile_cont of n values at level q takes the sorted values at ⌊(n−1)q⌋ and ⌈(n−1)q⌉ and
+ * interpolates them as lo·(1 − d) + hi·d with d = (n−1)q − ⌊(n−1)q⌋ (`quantileCont` below,
+ * checked against quantile_cont in the tests); only those two values per level are looked up.
+ */
+async function baselineEdges(conn: DuckDb, n: number): Promise<BaselineEdges> {
+  const levels = EDGE_QUANTILES.map(Number)
+  const positions = [...new Set(levels.flatMap((q) => quantilePositions(n, q)))].sort((a, b) => a - b)
+  const rows = await conn.all<{ ord: number; pos: bigint; value: number }>(
+    `SELECT b.ord, p.pos, b.value
+     FROM (SELECT ord, value, sum(n) OVER (PARTITION BY ord ORDER BY value ROWS UNBOUNDED PRECEDING) - n AS first, n FROM baseline_counts) b
+     JOIN (VALUES ${positions.map((p) => `(CAST(${p} AS BIGINT))`).join(', ')}) p(pos) ON p.pos >= b.first AND p.pos < b.first + b.n`,
   )
+  const at = MODEL_FEATURES.map(() => new Map<number, number>())
+  for (const row of rows) at[row.ord]!.set(Number(row.pos), row.value)
   const edges = {} as BaselineEdges
-  MODEL_FEATURES.forEach((f, j) => (edges[f] = mergeEdges(row?.[`q${j}`] ?? [])))
+  MODEL_FEATURES.forEach((f, j) => {
+    const value = (position: number): number => {
+      const v = at[j]!.get(position)
+      if (v === undefined) throw new StrataError('compute', `segment_model: no ${f} value at sorted position ${position} of ${n}`)
+      return v
+    }
+    edges[f] = mergeEdges(levels.map((q) => quantileCont(n, q, value)))
+  })
   return edges
+}
+
+/** The sorted positions quantile_cont reads for n values at level q. */
+function quantilePositions(n: number, q: number): number[] {
+  const rn = (n - 1) * q
+  return [Math.floor(rn), Math.ceil(rn)]
+}
+
+/** DuckDB's quantile_cont of n sorted values at level q, given the value at each sorted position. */
+export function quantileCont(n: number, q: number, valueAt: (position: number) => number): number {
+  const rn = (n - 1) * q
+  const lo = Math.floor(rn)
+  const hi = Math.ceil(rn)
+  if (lo === hi) return valueAt(lo)
+  const d = rn - lo
+  return valueAt(lo) * (1 - d) + valueAt(hi) * d
 }

@@ -1,10 +1,10 @@
 import { availableParallelism } from 'node:os'
 import { Command, CommanderError } from 'commander'
 import { StrataError } from '../errors/index.js'
-import { resolveSettings, type Settings } from '../config/index.js'
+import type { Settings } from '../config/index.js'
 import type { Definitions } from '../definitions/definitions.js'
 import type { Logger } from '../definitions/logger.js'
-import { openStorage, type Storage } from '../storage/index.js'
+import type { Storage } from '../storage/storage.js'
 import type { CliIo } from './cli-io.js'
 import type { CommandKit, StrataApp } from './command-kit.js'
 import { builtInCommands } from './commands/index.js'
@@ -22,6 +22,10 @@ export async function runCli(argv: readonly string[], io: CliIo, app: StrataApp)
   let cachedStorage: Promise<Storage> | undefined
   const program = new Command(app.name)
   const log = stderrLogger(io)
+  // Start-up stays light: `strata --help` loads commander and the command files only. Settings
+  // (with the config schema validator) load before any command runs; storage (with the S3
+  // client) when a command first asks for it.
+  const { resolveSettings } = await import('../config/index.js')
 
   const kit: CommandKit = {
     io,
@@ -36,7 +40,7 @@ export async function runCli(argv: readonly string[], io: CliIo, app: StrataApp)
       return (cachedDefinitions ??= app.load(kit.settings()))
     },
     storage() {
-      return (cachedStorage ??= openStorage(kit.settings().storage, { env: io.env, log }))
+      return (cachedStorage ??= import('../storage/open-storage.js').then(({ openStorage }) => openStorage(kit.settings().storage, { env: io.env, log })))
     },
     fail(code = 1) {
       exitCode = Math.max(exitCode, code)

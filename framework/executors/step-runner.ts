@@ -105,7 +105,7 @@ export async function runStep(step: PlannedStep, env: StepEnvironment): Promise<
       checks,
       ...(warnings.length > 0 ? { warnings } : {}),
     }
-    if (failedCheck) record.error = { code: 'check', message: `${step.id}: blocking check ${failedCheck.name} failed: ${failedCheck.message}`, hint: 'The partition was committed so nothing is lost; downstream partitions stay blocked until it is rebuilt and passes.' }
+    if (failedCheck) record.error = { code: 'check', message: `blocking check ${failedCheck.name} failed: ${failedCheck.message}`, hint: 'The partition was committed so nothing is lost; downstream partitions stay blocked until it is rebuilt and passes.' }
     return record
   } catch (error) {
     if (staged) await env.storage.discard(staged).catch(() => undefined)

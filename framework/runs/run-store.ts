@@ -1,5 +1,6 @@
 import { StrataError } from '../errors/index.js'
-import { isDocumentKeySegment, type Storage } from '../storage/index.js'
+import { isDocumentKeySegment } from '../storage/storage-keys.js'
+import type { Storage } from '../storage/storage.js'
 import type { RunRecord } from './run-record.js'
 
 const PREFIX = 'runs/'

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import type { Dirent, Stats } from 'node:fs'
-import { lstat, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises'
+import { mkdir, open, readFile, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises'
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { StrataError } from '../errors/index.js'
 import { dataVersionOf, digestFile } from './data-version.js'
@@ -35,6 +35,8 @@ const IO_HINT = 'Check that the storage folder exists, is writable and has free 
 const COMMIT_ATTEMPTS = 5
 /** How many manifests `listManifests` reads at once. */
 const READ_CONCURRENCY = 16
+/** Read size when hashing staged files. */
+const DIGEST_CHUNK = 1 << 20
 
 function errno(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined
@@ -77,6 +79,8 @@ export class LocalStorage implements Storage {
   private readonly verifyHashes: boolean
   /** Serialises commits and recoveries of one partition inside this process. */
   private readonly locks = new Map<string, Promise<void>>()
+  /** Folders this instance made (or found) with mkdir -p, so each commit does not ask again. */
+  private readonly knownDirs = new Set<string>()
 
   constructor(root: string, options: LocalStorageOptions = {}) {
     this.root = resolve(root)
@@ -110,11 +114,14 @@ export class LocalStorage implements Storage {
     }
     const files = await this.digestStaged(stagedDir, staged)
     const committed = reconcileManifest(manifest, files, `${asset}/${pathSegment}`)
-    await this.writeDurably(join(stagedDir, MANIFEST_FILE), `${JSON.stringify(committed, null, 2)}\n`)
-    await this.fsyncDir(stagedDir)
+    // The manifest's data and the staged folder's entries are made durable together (the data
+    // files were fsynced while digested): all of it is on disk before the rename publishes it.
+    const manifestFile = join(stagedDir, MANIFEST_FILE)
+    const manifestHandle = await this.io(`write ${manifestFile}`, () => open(manifestFile, 'w'))
+    await Promise.all([this.writeToHandle(manifestHandle, manifestFile, `${JSON.stringify(committed, null, 2)}\n`), this.fsyncDir(stagedDir)])
 
     const target = this.pathOf(asset, pathSegment)
-    await this.io(`create ${dirname(target)}`, () => mkdir(dirname(target), { recursive: true }))
+    await this.ensureDir(dirname(target))
     await this.withLock(`${asset}/${pathSegment}`, () => this.swapIn(stagedDir, target, asset, pathSegment))
     await this.io(`clear the failure record of ${asset}/${pathSegment}`, () =>
       rm(this.failurePath(asset, pathSegment), { force: true }),
@@ -312,19 +319,45 @@ export class LocalStorage implements Storage {
     if (!exists?.isDirectory()) {
       throw new StrataError('storage', `staging folder ${dir} of ${where} is gone`, 'It was already committed or discarded; stage the partition again.')
     }
-    const names = (await this.readdirIfExists(dir)).filter((name) => name !== MANIFEST_FILE).sort()
-    const files: { name: string; bytes: number; sha256: string }[] = []
-    for (const name of names) {
-      assertDataFileName(name, `staged ${where}`)
-      const path = join(dir, name)
-      const info = await this.io(`inspect ${path}`, () => lstat(path))
-      if (!info.isFile()) {
-        throw new StrataError('usage', `${path} in staged ${where} is not a plain file`, 'Write only plain files into the staged folder, no subfolders or links.')
+    const entries = (await this.readdirIfExists(dir, true)).filter((entry) => entry.name !== MANIFEST_FILE).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    for (const entry of entries) {
+      assertDataFileName(entry.name, `staged ${where}`)
+      // The directory entry's type is lstat's (readdir does not follow links).
+      if (!entry.isFile()) {
+        throw new StrataError('usage', `${join(dir, entry.name)} in staged ${where} is not a plain file`, 'Write only plain files into the staged folder, no subfolders or links.')
       }
-      await this.fsyncFile(path)
-      files.push({ name, ...(await digestFile(path)) })
     }
-    return files
+    // Files are hashed and fsynced at once, each through one handle.
+    return Promise.all(entries.map(async (entry) => ({ name: entry.name, ...(await this.digestAndSync(join(dir, entry.name))) })))
+  }
+
+  /** sha256 and size of a file read through one handle, which is then fsynced. */
+  private async digestAndSync(path: string): Promise<{ bytes: number; sha256: string }> {
+    return this.io(`read and fsync ${path}`, async () => {
+      const handle = await open(path, 'r')
+      try {
+        const hash = createHash('sha256')
+        let bytes = 0
+        const buffer = Buffer.allocUnsafe(DIGEST_CHUNK)
+        for (;;) {
+          const { bytesRead } = await handle.read(buffer, 0, DIGEST_CHUNK, null)
+          if (bytesRead === 0) break
+          hash.update(buffer.subarray(0, bytesRead))
+          bytes += bytesRead
+        }
+        await handle.sync()
+        return { bytes, sha256: hash.digest('hex') }
+      } finally {
+        await handle.close()
+      }
+    })
+  }
+
+  /** mkdir -p, once per folder per process (a folder that vanished later is made again by the caller's retry). */
+  private async ensureDir(dir: string): Promise<void> {
+    if (this.knownDirs.has(dir)) return
+    await this.io(`create ${dir}`, () => mkdir(dir, { recursive: true }))
+    this.knownDirs.add(dir)
   }
 
   /**
@@ -351,6 +384,12 @@ export class LocalStorage implements Storage {
         await rename(stagedDir, target)
         installed = true
       } catch (error) {
+        if (errno(error) === 'ENOENT' && !(await this.statIfExists(dirname(target)))) {
+          // The asset folder was removed since this process made it: make it again and retry.
+          this.knownDirs.delete(dirname(target))
+          await this.ensureDir(dirname(target))
+          continue
+        }
         if (errno(error) !== 'ENOTEMPTY' && errno(error) !== 'EEXIST') {
           await this.restoreNewest(asset, pathSegment).catch(() => undefined)
           throw this.ioError(`rename ${stagedDir} to ${target}`, error)
@@ -482,8 +521,8 @@ export class LocalStorage implements Storage {
   private async writeAtomically(target: string, text: string): Promise<void> {
     const tmpDir = this.pathOf(STRATA_DIR, 'tmp')
     const tmp = join(tmpDir, `${timestampName()}.tmp`)
-    await this.io(`create ${tmpDir}`, () => mkdir(tmpDir, { recursive: true }))
-    await this.io(`create ${dirname(target)}`, () => mkdir(dirname(target), { recursive: true }))
+    await this.ensureDir(tmpDir)
+    await this.ensureDir(dirname(target))
     try {
       await this.writeDurably(tmp, text)
       await this.io(`rename ${tmp} to ${target}`, () => rename(tmp, target))
@@ -495,21 +534,15 @@ export class LocalStorage implements Storage {
   }
 
   private async writeDurably(path: string, text: string): Promise<void> {
-    await this.io(`write ${path}`, async () => {
-      const handle = await open(path, 'w')
-      try {
-        await handle.writeFile(text, 'utf8')
-        await handle.sync()
-      } finally {
-        await handle.close()
-      }
-    })
+    const handle = await this.io(`write ${path}`, () => open(path, 'w'))
+    await this.writeToHandle(handle, path, text)
   }
 
-  private async fsyncFile(path: string): Promise<void> {
-    await this.io(`fsync ${path}`, async () => {
-      const handle = await open(path, 'r')
+  /** Write the whole text, fsync, close. */
+  private async writeToHandle(handle: FileHandle, path: string, text: string): Promise<void> {
+    await this.io(`write ${path}`, async () => {
       try {
+        await handle.writeFile(text, 'utf8')
         await handle.sync()
       } finally {
         await handle.close()

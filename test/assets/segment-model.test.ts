@@ -7,7 +7,7 @@ import { cdiOf } from '../../assets/lib/cdi.js'
 import { nearestCentroid } from '../../assets/lib/mini-batch-kmeans.js'
 import { mergeEdges } from '../../assets/lib/psi.js'
 import { MODEL_FEATURES, SEGMENT_NAMES, type BaselineEdges, type SegmentModel } from '../../assets/lib/segment-model-types.js'
-import { modelVersion, nameClusters, project, silhouetteScore, trainSegmentModel, type FeaturePartition } from '../../assets/lib/segment-model.js'
+import { md5Threshold, modelVersion, nameClusters, project, quantileCont, silhouetteScore, trainSegmentModel, type FeaturePartition } from '../../assets/lib/segment-model.js'
 import { StrataError } from '../../framework/errors/index.js'
 import { openDuckDb, sqlString, sqlStringList, type DuckDb } from '../../resources/duckdb.js'
 
@@ -246,6 +246,33 @@ describe('trainSegmentModel', () => {
     }
   })
 
+  it('computes the edges bit for bit as DuckDB quantile_cont over every row would', async () => {
+    const edges = JSON.parse(readFileSync(join(root, 'model-a', 'baseline_edges.json'), 'utf8')) as BaselineEdges
+    const levels = '[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]::DOUBLE[]'
+    const [row] = await db.all<Record<string, number[]>>(
+      `SELECT ${MODEL_FEATURES.map((f, j) => `quantile_cont(CAST("${f}" AS DOUBLE), ${levels}) AS q${j}`).join(', ')} FROM read_parquet(${sqlStringList(features.map((p) => p.file))})`,
+    )
+    MODEL_FEATURES.forEach((f, j) => expect(edges[f]).toEqual(mergeEdges(row![`q${j}`]!)))
+  })
+
+  it('keeps the first training rows in md5 order as the k-means sample (the threshold filter changes nothing)', async () => {
+    // The silhouette sample is the head of the k-means sample; retraining with the same files
+    // must reproduce the silhouette computed on the first rows of the full md5 order.
+    const cols = MODEL_FEATURES.map((f) => `CAST("${f}" AS DOUBLE) AS "${f}"`).join(', ')
+    const files = features.map((p) => `(${sqlString(p.file)}, ${sqlString(p.partition)})`).join(', ')
+    const rows = await db.all<Record<string, number>>(
+      `SELECT ${cols} FROM read_parquet(${sqlStringList(features.map((p) => p.file))}, filename = true) f JOIN (VALUES ${files}) m(file, partition) ON f.filename = m.file
+       ORDER BY md5(m.partition || '|' || CAST(f.customer_id AS VARCHAR)), m.partition, f.customer_id LIMIT 10000`,
+    )
+    const data = new Float64Array(rows.length * MODEL_FEATURES.length)
+    rows.forEach((r, i) => MODEL_FEATURES.forEach((f, j) => (data[i * MODEL_FEATURES.length + j] = r[f]!)))
+    const projected = project(data, model.means, model.scales, model.components as number[][])
+    const centroids = new Float64Array(model.centroids.flat())
+    const labels = new Int32Array(rows.length)
+    for (let i = 0; i < rows.length; i++) labels[i] = nearestCentroid(projected, i, centroids, 4, 6).index
+    expect(silhouetteScore(projected, 6, labels, 4)).toBe(model.silhouette)
+  })
+
   it('gives a constant column scale 1', async () => {
     const dir = join(root, 'constant')
     const constant = await writeFeatures(db, join(dir, 'features'), { customers: 200, constantRobo: true })
@@ -301,5 +328,70 @@ describe('silhouetteScore', () => {
     const expected = ((10 - 1) / 10 + (9 - 1) / 9 + 0) / 3
     expect(silhouetteScore(points, 1, new Int32Array([0, 0, 1]), 2)).toBeCloseTo(expected, 15)
     expect(silhouetteScore(points, 1, new Int32Array([0, 0, 0]), 2)).toBeNull()
+  })
+})
+
+describe('quantileCont', () => {
+  it('agrees bit for bit with DuckDB quantile_cont, ties included', async () => {
+    const db = await openDuckDb()
+    try {
+      let seed = 7
+      const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648)
+      for (let trial = 0; trial < 40; trial++) {
+        const n = 1 + Math.floor(random() * 300)
+        const values = Array.from({ length: n }, () => (random() < 0.5 ? Math.round(random() * 10) / 3 : random() * 1e6 - 3e5))
+        const levels = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
+        const [row] = await db.all<{ q: number[] }>(
+          `SELECT quantile_cont(v, [${levels.map((q) => `CAST('${q}' AS DOUBLE)`).join(', ')}]) AS q FROM (SELECT unnest([${values.map(String).join(', ')}]::DOUBLE[]) AS v)`,
+        )
+        const sorted = [...values].sort((a, b) => a - b)
+        expect(levels.map((q) => quantileCont(n, q, (p) => sorted[p]!))).toEqual(row!.q)
+      }
+    } finally {
+      db.close()
+    }
+  })
+})
+
+describe('md5Threshold', () => {
+  it('filters only when it clearly pays, leaving comfortably more than the limit expected', () => {
+    expect(md5Threshold(150_000, 100_000)).toBeUndefined()
+    const t = md5Threshold(10_000_000, 100_000)!
+    expect(t).toMatch(/^[0-9a-f]{8}$/)
+    const expected = (parseInt(t, 16) / 2 ** 32) * 10_000_000
+    expect(expected).toBeGreaterThan(100_000 + 8 * Math.sqrt(100_000))
+    expect(expected).toBeLessThan(110_000)
+  })
+})
+
+describe('silhouetteScore (tight loop)', () => {
+  it('gives exactly the value of the plain pairwise definition, in 6 and in 3 dimensions', () => {
+    for (const dim of [6, 3]) {
+      const n = 300
+      let seed = 3
+      const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648)
+      const points = new Float64Array(Array.from({ length: n * dim }, () => random() * 10))
+      const labels = new Int32Array(Array.from({ length: n }, (_, i) => (i * 7 + Math.floor(random() * 3)) % 4))
+      // Reference: for each i, sums over j ≠ i in increasing j.
+      const counts = [0, 0, 0, 0]
+      labels.forEach((l) => counts[l]!++)
+      let total = 0
+      for (let i = 0; i < n; i++) {
+        const sums = [0, 0, 0, 0]
+        for (let j = 0; j < n; j++) {
+          if (j === i) continue
+          let sq = 0
+          for (let t = 0; t < dim; t++) sq += (points[i * dim + t]! - points[j * dim + t]!) ** 2
+          sums[labels[j]!]! += Math.sqrt(sq)
+        }
+        const own = labels[i]!
+        if (counts[own]! <= 1) continue
+        const a = sums[own]! / (counts[own]! - 1)
+        let b = Infinity
+        for (let c = 0; c < 4; c++) if (c !== own && counts[c]! > 0) b = Math.min(b, sums[c]! / counts[c]!)
+        total += (b - a) / Math.max(a, b)
+      }
+      expect(silhouetteScore(points, dim, labels, 4)).toBe(total / n)
+    }
   })
 })

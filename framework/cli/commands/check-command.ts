@@ -1,9 +1,10 @@
 import type { Command } from 'commander'
-import { recheckPartition, blocks, type RecheckOutcome } from '../../checks/index.js'
+import type { RecheckOutcome } from '../../checks/index.js'
+import { blocks } from '../../checks/check.js'
 import { parseDateKey } from '../../partitions/index.js'
 import { resolveSelection } from '../../selection/index.js'
 import { newRunId } from '../../runs/index.js'
-import { lazyDuckDb, openDuckDb, type DuckDb } from '../../../resources/duckdb.js'
+import type { DuckDb } from '../../../resources/duckdb.js'
 import type { CommandKit } from '../command-kit.js'
 import { formatTable } from '../format-table.js'
 
@@ -36,6 +37,9 @@ async function check(kit: CommandKit, selection: string, options: { partition: s
   const storage = await kit.storage()
   const graph = definitions.graph
   const assets = resolveSelection(selection, graph).filter((asset) => graph.asset(asset).checks.length > 0)
+  // The checks and DuckDB load only when this command runs, not at start-up.
+  const { recheckPartition } = await import('../../checks/index.js')
+  const { lazyDuckDb, openDuckDb } = await import('../../../resources/duckdb.js')
   let opened: Promise<DuckDb> | undefined
   const duckdb = lazyDuckDb(() => (opened ??= openDuckDb({ threads: 1 })))
   const runId = newRunId(new Date())

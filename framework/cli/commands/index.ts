@@ -1,6 +1,8 @@
 import type { Command } from 'commander'
 import type { CommandKit } from '../command-kit.js'
 import { registerAssetsCommand } from './assets-command.js'
+import { registerCatalogCommand } from './catalog-command.js'
+import { registerStepCommand } from './step-command.js'
 import { registerCheckCommand } from './check-command.js'
 import { registerFreshnessCommand } from './freshness-command.js'
 import { registerLineageCommand } from './lineage-command.js'
@@ -21,4 +23,6 @@ export const builtInCommands: readonly ((program: Command, kit: CommandKit) => v
   registerCheckCommand,
   registerFreshnessCommand,
   registerScheduleCommand,
+  registerCatalogCommand,
+  registerStepCommand,
 ]

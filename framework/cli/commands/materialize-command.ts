@@ -3,7 +3,6 @@ import { StrataError } from '../../errors/index.js'
 import { loadStoredState, plan, summarisePlan, describeReason, type RunPlan } from '../../planner/index.js'
 import { formatTable } from '../format-table.js'
 import type { CommandKit } from '../command-kit.js'
-import { executeRun } from '../execute-run.js'
 
 interface MaterializeOptions {
   partition?: string
@@ -62,6 +61,8 @@ async function materialize(kit: CommandKit, selection: string, options: Material
     kit.log.debug(`planned in ${planMs.toFixed(1)} ms`)
     return
   }
+  // Loaded here, not at start-up: it brings the executors, DuckDB and the AWS clients.
+  const { executeRun } = await import('../execute-run.js')
   const record = await executeRun(kit, definitions, storage, runPlan, { command: `${verb} ${selection}`, concurrency: options.concurrency, executor: options.executor })
   if (options.json) kit.printJson(record)
   else {

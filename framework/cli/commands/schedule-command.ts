@@ -5,7 +5,6 @@ import { loadStoredState, plan } from '../../planner/index.js'
 import { newRunId } from '../../runs/index.js'
 import { nextTick, runScheduleLoop, tickSchedule, TickStore, type ScheduleDefinition, type TickLauncher, type TickReport } from '../../schedules/index.js'
 import type { CommandKit } from '../command-kit.js'
-import { executeRun } from '../execute-run.js'
 import { formatTable } from '../format-table.js'
 import { freshnessReport } from './freshness-command.js'
 
@@ -94,6 +93,7 @@ async function tick(kit: CommandKit, schedule: ScheduleDefinition, at: Date): Pr
   const launch: TickLauncher = async ({ schedule: s, partitions, runId }) => {
     const state = await loadStoredState(storage, definitions.graph.keys)
     const runPlan = plan(definitions.graph, { selection: s.selection, from: partitions.from, to: partitions.to }, state)
+    const { executeRun } = await import('../execute-run.js')
     const record = await executeRun(kit, definitions, storage, runPlan, { command: `schedule tick ${s.name}`, runId })
     const blocked = runPlan.steps.filter((step) => step.action === 'blocked' && step.requested).length
     const counts = `${record.counts.succeeded} succeeded, ${record.counts.failed} failed, ${record.counts.skipped} skipped${blocked > 0 ? `, ${blocked} blocked` : ''}`

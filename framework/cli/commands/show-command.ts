@@ -3,7 +3,6 @@ import { join } from 'node:path'
 import type { Command } from 'commander'
 import { StrataError } from '../../errors/index.js'
 import type { ShowSource } from '../../definitions/asset-definition.js'
-import { openDuckDb, readParquet } from '../../../resources/duckdb.js'
 import type { CommandKit } from '../command-kit.js'
 import { csvField, formatTable } from '../format-table.js'
 
@@ -32,7 +31,9 @@ export function registerShowCommand(program: Command, kit: CommandKit): void {
       const manifest = await storage.readManifest(asset, segment)
       if (!manifest) throw new StrataError('usage', `${asset}(${key}) is not materialized`, `Materialize it: strata materialize +${asset} --partition ${key}`)
       const dir = await storage.localDir(manifest, segment)
-      const source: ShowSource = definition.show?.({ manifest, dir, ...(options.table ? { table: options.table } : {}) }) ?? defaultSource(asset, dir, manifest.files.map((file) => file.name), options.table)
+      // DuckDB loads only when this command runs, not at start-up.
+      const { readParquet } = await import('../../../resources/duckdb.js')
+      const source: ShowSource = definition.show?.({ manifest, dir, ...(options.table ? { table: options.table } : {}) }) ?? defaultSource(asset, dir, manifest.files.map((file) => file.name), options.table, readParquet)
       if (source.kind === 'document') {
         kit.print(JSON.stringify(JSON.parse(await readFile(source.path, 'utf8')), null, 2))
         return
@@ -48,17 +49,29 @@ export function registerShowCommand(program: Command, kit: CommandKit): void {
 }
 
 async function query(sql: string): Promise<{ columns: string[]; rows: unknown[][] }> {
+  const { openDuckDb } = await import('../../../resources/duckdb.js')
   const db = await openDuckDb({ threads: 2 })
   try {
+    const described = await db.describe(sql)
+    const columns = described.map((column) => column.name)
+    // JSON-safe values, except 64-bit integers: numbers when they fit, so `--format json` has numbers.
+    const integer = described.map((column) => /^(BIGINT|HUGEINT|UBIGINT|UHUGEINT)$/.test(column.type))
     const rows = await db.json<Record<string, unknown>>(sql)
-    const columns = rows[0] ? Object.keys(rows[0]) : (await db.describe(sql)).map((column) => column.name)
-    return { columns, rows: rows.map((row) => columns.map((column) => row[column])) }
+    return {
+      columns,
+      rows: rows.map((row) =>
+        columns.map((column, i) => {
+          const value = row[column]
+          return integer[i] && typeof value === 'string' && Number.isSafeInteger(Number(value)) ? Number(value) : value
+        }),
+      ),
+    }
   } finally {
     db.close()
   }
 }
 
-function defaultSource(asset: string, dir: string, files: readonly string[], table: string | undefined): ShowSource {
+function defaultSource(asset: string, dir: string, files: readonly string[], table: string | undefined, readParquet: (files: readonly string[]) => string): ShowSource {
   const parquet = files.filter((name) => name.endsWith('.parquet'))
   if (table !== undefined) {
     const name = `${table}.parquet`

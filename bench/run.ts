@@ -1,0 +1,420 @@
+/**
+ * `npm run bench [-- [--quick] [names…]]`: Strata's benchmarks (issue 8). Generates its data once
+ * into `.bench-cache/` (git-ignored), runs each benchmark as child processes, prints a table and
+ * writes it into BENCHMARKS.md (between the `bench:results` markers; the prose around them is
+ * kept). Results are kept per benchmark in `.bench-cache/results.json`, so running one
+ * benchmark updates its rows and keeps the others'.
+ *
+ * Names: help, engine, engine10k, plan, day100k, backfill100k, day1m (default: all but day1m and
+ * engine10k in --quick mode). Environment: BENCH_1M_HISTORY_DAYS (default 14) — how many days
+ * of history the 1M-customer store gets before the measured day (see BENCHMARKS.md).
+ */
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, totalmem } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { addDays } from '../framework/partitions/index.js'
+import { RunStore, type RunRecord } from '../framework/runs/index.js'
+import { LocalStorage } from '../framework/storage/local-storage.js'
+
+/** The package root: this file is dist/bench/run.js. */
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const CACHE = join(process.cwd(), '.bench-cache')
+const CHILD = join(ROOT, 'dist', 'bench', 'child.js')
+const BIN = join(ROOT, 'bin', 'strata.js')
+const RESULTS = join(CACHE, 'results.json')
+const MARK_BEGIN = '<!-- bench:results:begin -->'
+const MARK_END = '<!-- bench:results:end -->'
+
+/** The CDI data sets: landing from START, history up to the Sunday before MONDAY. */
+const START = '2025-01-01'
+const MONDAY = '2025-04-07'
+const TUESDAY = '2025-04-08'
+const DAILY_ASSETS = 'raw,curated,customer_activity,features,cdi_scores,segments,drift_report'
+
+interface Session {
+  readonly date: string
+  readonly commit: string
+  readonly node: string
+  readonly cpu: string
+  readonly cores: number
+  readonly ramGiB: number
+  readonly load: string
+  readonly quick: boolean
+}
+
+interface Row {
+  readonly id: string
+  readonly benchmark: string
+  readonly what: string
+  /** Median wall time of the runs, ms. */
+  readonly wallMs: number
+  readonly runs: number
+  /** Label and value of the per-unit column, e.g. "per step" 3.1 ms. */
+  readonly perUnit?: { readonly label: string; readonly ms: number }
+  readonly peakRssMiB?: number
+  readonly target?: string
+  readonly met?: boolean
+  readonly notes?: string
+  session?: Session
+}
+
+interface ChildResult {
+  readonly maxRssKb: number
+  readonly [key: string]: number | string | boolean | null
+}
+
+const args = process.argv.slice(2)
+const quick = args.includes('--quick')
+const ALL = ['help', 'engine', 'engine10k', 'plan', 'day100k', 'backfill100k', 'day1m']
+const QUICK_DEFAULT = ['help', 'engine', 'plan', 'day100k', 'backfill100k']
+const named = args.filter((arg) => !arg.startsWith('--'))
+for (const name of named) if (!ALL.includes(name)) throw new Error(`unknown benchmark "${name}"; known: ${ALL.join(', ')}`)
+const selected = named.length > 0 ? named : quick ? QUICK_DEFAULT : ALL
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+}
+const log = (text: string) => process.stderr.write(`[bench] ${text}\n`)
+
+function session(): Session {
+  const git = spawnSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' })
+  const status = spawnSync('git', ['--no-optional-locks', 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' })
+  const commit = git.status === 0 ? git.stdout.trim().slice(0, 12) + (status.stdout.trim() ? ' (+ uncommitted changes)' : '') : 'unknown'
+  return {
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    commit,
+    node: process.version,
+    cpu: cpus()[0]?.model.trim() ?? 'unknown',
+    cores: cpus().length,
+    ramGiB: Math.round(totalmem() / 2 ** 30),
+    load: loadavg().map((value) => value.toFixed(1)).join(' '),
+    quick,
+  }
+}
+
+/** Run a command, return wall ms and its exit status; output goes to .bench-cache/bench.log. */
+function timed(command: string, argv: readonly string[], env: Record<string, string> = {}): { ms: number; status: number | null } {
+  const logFile = join(CACHE, 'bench.log')
+  writeFileSync(logFile, `\n$ ${command} ${argv.join(' ')}\n`, { flag: 'a' })
+  const started = performance.now()
+  const result = spawnSync(command, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env }, maxBuffer: 256 * 2 ** 20 })
+  const ms = performance.now() - started
+  writeFileSync(logFile, `${result.stdout?.toString() ?? ''}${result.stderr?.toString() ?? ''}`, { flag: 'a' })
+  return { ms, status: result.status }
+}
+
+/** Run bench/child.js with a mode; returns its wall time (spawn to exit) and its JSON report. */
+function child(argv: readonly string[], env: Record<string, string> = {}): { ms: number; result: ChildResult } {
+  const out = join(CACHE, `child-${process.pid}.json`)
+  rmSync(out, { force: true })
+  const { ms, status } = timed(process.execPath, [CHILD, ...argv], { ...env, BENCH_OUT: out })
+  if (!existsSync(out)) throw new Error(`child ${argv.join(' ')} exited ${String(status)} without a report; see .bench-cache/bench.log`)
+  const result = JSON.parse(readFileSync(out, 'utf8')) as ChildResult
+  rmSync(out, { force: true })
+  if (typeof result.code === 'number' && result.code !== 0) throw new Error(`strata ${argv.slice(2).join(' ')} exited ${result.code}; see .bench-cache/bench.log`)
+  return { ms, result }
+}
+
+const mib = (kb: number) => Math.round(kb / 1024)
+
+// ── benchmarks ──────────────────────────────────────────────────────────────────────────────
+
+function benchHelp(): Row[] {
+  const runs = quick ? 5 : 15
+  timed(process.execPath, [BIN, '--help']) // warm the file cache
+  const times: number[] = []
+  for (let i = 0; i < runs; i++) times.push(timed(process.execPath, [BIN, '--help']).ms)
+  let rss: number | undefined
+  if (existsSync('/usr/bin/time')) {
+    const probe = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, BIN, '--help'], { encoding: 'utf8' })
+    const kb = Number(probe.stderr.trim().split('\n').at(-1))
+    if (Number.isFinite(kb)) rss = mib(kb)
+  }
+  const baseline: number[] = []
+  for (let i = 0; i < Math.min(runs, 5); i++) baseline.push(timed(process.execPath, ['-e', '0']).ms)
+  const wall = median(times)
+  return [{ id: 'help', benchmark: '`strata --help`', what: 'start-up: node bin/strata.js --help', wallMs: wall, runs, ...(rss ? { peakRssMiB: rss } : {}), target: '≤ 300 ms', met: wall <= 300, notes: `bare \`node -e 0\` takes ${median(baseline).toFixed(0)} ms here` }]
+}
+
+function engineRows(id: string, assets: number, days: number, runs: number): Row[] {
+  const steps = assets * days
+  const perRun: { wall: number; loadState: number; plan: number; execute: number; rss: number }[] = []
+  let replan: ChildResult | undefined
+  let replanMs = 0
+  for (let i = 0; i < runs; i++) {
+    const store = join(CACHE, `engine-${assets}x${days}`)
+    rmSync(store, { recursive: true, force: true })
+    const { ms, result } = child(['engine', String(assets), String(days), store])
+    if (result.succeeded !== steps) throw new Error(`engine benchmark: ${String(result.succeeded)} of ${steps} steps succeeded`)
+    perRun.push({ wall: ms, loadState: Number(result.loadStateMs), plan: Number(result.planMs), execute: Number(result.executeMs), rss: result.maxRssKb })
+    if (i === runs - 1) {
+      // The same plan again on the full store: every step up to date, so this is stored-state loading + planning.
+      const again = child(['engine', String(assets), String(days), store])
+      replan = again.result
+      replanMs = again.ms
+      rmSync(store, { recursive: true, force: true })
+    }
+  }
+  const engineMs = median(perRun.map((run) => run.loadState + run.plan + run.execute))
+  const rows: Row[] = [
+    {
+      id,
+      benchmark: `engine overhead, ${steps.toLocaleString('en')} steps`,
+      what: `${assets} no-op daily assets (a chain) × ${days} days, empty store: load state → plan → execute (concurrency 2) → commit → run record`,
+      wallMs: median(perRun.map((run) => run.wall)),
+      runs,
+      perUnit: { label: 'per step', ms: engineMs / steps },
+      peakRssMiB: mib(Math.max(...perRun.map((run) => run.rss))),
+      target: '≤ 5 ms/step',
+      met: engineMs / steps <= 5,
+      notes: `in-process: load state ${median(perRun.map((r) => r.loadState)).toFixed(0)} ms, plan ${median(perRun.map((r) => r.plan)).toFixed(0)} ms, execute ${median(perRun.map((r) => r.execute)).toFixed(0)} ms; wall includes node start-up`,
+    },
+  ]
+  if (replan) {
+    rows.push({
+      id: `${id}-replan`,
+      benchmark: `re-plan over ${steps.toLocaleString('en')} committed partitions`,
+      what: 'the same command again: every partition up to date (reads every manifest, plans, runs nothing)',
+      wallMs: replanMs,
+      runs: 1,
+      perUnit: { label: 'per partition', ms: (Number(replan.loadStateMs) + Number(replan.planMs)) / steps },
+      peakRssMiB: mib(replan.maxRssKb),
+      notes: `load state ${Number(replan.loadStateMs).toFixed(0)} ms, plan ${Number(replan.planMs).toFixed(0)} ms`,
+    })
+  }
+  return rows
+}
+
+function benchPlan(): Row[] {
+  const { ms, result } = child(['plan', START, '30', '365'])
+  return [
+    { id: 'plan30', benchmark: 'planner, 30 days × whole CDI graph', what: `plan() alone, empty store (${String(result.plan30Steps)} steps)`, wallMs: Number(result.plan30Ms), runs: 1, target: '< 1 s', met: Number(result.plan30Ms) < 1000, notes: `process incl. definitions load ${ms.toFixed(0)} ms` },
+    { id: 'plan365', benchmark: 'planner, 1 year × whole CDI graph', what: `plan() alone, empty store (${String(result.plan365Steps)} steps)`, wallMs: Number(result.plan365Ms), runs: 1, peakRssMiB: mib(result.maxRssKb) },
+  ]
+}
+
+// ── CDI data ────────────────────────────────────────────────────────────────────────────────
+
+interface DataSet {
+  readonly name: string
+  readonly customers: number
+  readonly dir: string
+  /** First landing day = STRATA_START of the store. */
+  readonly start: string
+}
+
+function dataSet(name: string, customers: number, start: string): DataSet {
+  return { name, customers, dir: join(CACHE, name), start }
+}
+
+function cli(set: DataSet, storage: string, strataArgs: readonly string[]): { ms: number; result: ChildResult } {
+  return child(['cli', 'cdi', '--landing', join(set.dir, 'landing'), '--storage', storage, ...strataArgs], { STRATA_START: set.start, STRATA_LOG_LEVEL: 'quiet' })
+}
+
+/** Landing data from set.start to TUESDAY, generated once. */
+function ensureLanding(set: DataSet): void {
+  const done = join(set.dir, 'landing.done')
+  if (existsSync(done)) return
+  const days = 1 + Math.round((Date.parse(TUESDAY) - Date.parse(set.start)) / 86_400_000)
+  log(`generating landing data: ${set.customers} customers × ${days} days (${set.start} … ${TUESDAY}) — once, cached in ${set.dir}`)
+  rmSync(join(set.dir, 'landing'), { recursive: true, force: true })
+  mkdirSync(set.dir, { recursive: true })
+  const { ms } = child(['cli', 'cdi', '--landing', join(set.dir, 'landing'), '--storage', join(set.dir, 'unused'), 'generate-sample', '--customers', String(set.customers), '--days', String(days), '--start', set.start, '--seed', '42'])
+  writeFileSync(done, `${JSON.stringify({ ms, days })}\n`)
+  log(`  generated in ${(ms / 1000).toFixed(1)} s`)
+}
+
+/** A store with every asset materialized from set.start to the Sunday before MONDAY, built once. */
+function ensureHistory(set: DataSet): string {
+  const storage = join(set.dir, 'history')
+  const done = join(set.dir, 'history.done')
+  if (existsSync(done)) return storage
+  ensureLanding(set)
+  const last = addDays(MONDAY, -1)
+  log(`materializing history: every asset ${set.start} … ${last} at ${set.customers} customers — once, cached`)
+  rmSync(storage, { recursive: true, force: true })
+  const { ms, result } = cli(set, storage, ['backfill', '*', '--from', set.start, '--to', last])
+  writeFileSync(done, `${JSON.stringify({ ms, maxRssKb: result.maxRssKb })}\n`)
+  log(`  history built in ${(ms / 1000).toFixed(1)} s`)
+  return storage
+}
+
+/** Per-asset step seconds of the newest run in a store, e.g. "raw 1.2 s, features 3.4 s". */
+async function stepTimes(storage: string): Promise<{ text: string; steps: number }> {
+  const [record] = await new RunStore(new LocalStorage(storage)).list({ limit: 1 })
+  if (!record) return { text: '', steps: 0 }
+  const ran = (record as RunRecord).steps.filter((step) => step.status === 'success')
+  return { text: ran.map((step) => `${step.asset} ${((step.durationMs ?? 0) / 1000).toFixed(1)} s`).join(', '), steps: ran.length }
+}
+
+async function dayRows(set: DataSet, label: string, targetMs: number | undefined, runs: number): Promise<Row[]> {
+  const storage = ensureHistory(set)
+  const rows: Row[] = []
+  const cases = [
+    { day: MONDAY, selection: '*', what: `Monday ${MONDAY}: raw … drift_report + the weekly segment_model` },
+    { day: TUESDAY, selection: DAILY_ASSETS, what: `Tuesday ${TUESDAY}: raw … drift_report (7 daily assets)` },
+  ]
+  for (const c of cases) {
+    const walls: number[] = []
+    let rss = 0
+    let times = { text: '', steps: 0 }
+    for (let i = 0; i < runs; i++) {
+      log(`${label}: ${c.day} run ${i + 1}/${runs}`)
+      const { ms, result } = cli(set, storage, ['materialize', c.selection, '--partition', c.day, '--force'])
+      walls.push(ms)
+      rss = Math.max(rss, result.maxRssKb)
+      times = await stepTimes(storage)
+    }
+    const wall = median(walls)
+    rows.push({
+      id: `${set.name}-${c.day === MONDAY ? 'monday' : 'day'}`,
+      benchmark: `one day, ${set.customers.toLocaleString('en')} customers${c.day === MONDAY ? ', Monday' : ''}`,
+      what: `${c.what}; history from ${set.start} materialized; --force`,
+      wallMs: wall,
+      runs,
+      perUnit: { label: 'per asset', ms: wall / Math.max(1, times.steps) },
+      peakRssMiB: mib(rss),
+      ...(targetMs !== undefined ? { target: `≤ ${targetMs / 1000} s, ≤ 4 GiB`, met: wall <= targetMs && rss <= 4 * 2 ** 20 } : {}),
+      notes: times.text,
+    })
+  }
+  return rows
+}
+
+async function benchBackfill(): Promise<Row[]> {
+  const set = dataSet('c100k', 100_000, START)
+  ensureLanding(set)
+  const to = addDays(START, 89)
+  const runs = quick ? 1 : 2
+  const walls: number[] = []
+  let rss = 0
+  let times = { text: '', steps: 0 }
+  for (let i = 0; i < runs; i++) {
+    const storage = join(set.dir, 'backfill')
+    rmSync(storage, { recursive: true, force: true })
+    log(`backfill100k: run ${i + 1}/${runs}`)
+    const { ms, result } = cli(set, storage, ['backfill', '*', '--from', START, '--to', to])
+    walls.push(ms)
+    rss = Math.max(rss, result.maxRssKb)
+    const record = await stepTimes(storage)
+    times = { text: summariseByAsset(await newestRun(storage)), steps: record.steps }
+    rmSync(storage, { recursive: true, force: true })
+  }
+  const wall = median(walls)
+  return [
+    {
+      id: 'backfill100k',
+      benchmark: 'backfill 90 days, 100,000 customers',
+      what: `backfill "*" --from ${START} --to ${to}, empty store (${times.steps} steps)`,
+      wallMs: wall,
+      runs,
+      perUnit: { label: 'per step', ms: wall / Math.max(1, times.steps) },
+      peakRssMiB: mib(rss),
+      target: '≤ 60 s',
+      met: wall <= 60_000,
+      notes: times.text,
+    },
+  ]
+}
+
+async function newestRun(storage: string): Promise<RunRecord | undefined> {
+  const [record] = await new RunStore(new LocalStorage(storage)).list({ limit: 1 })
+  return record
+}
+
+/** Total step seconds per asset over a run, largest first. */
+function summariseByAsset(record: RunRecord | undefined): string {
+  if (!record) return ''
+  const total = new Map<string, number>()
+  for (const step of record.steps) total.set(step.asset, (total.get(step.asset) ?? 0) + (step.durationMs ?? 0))
+  return `step time by asset: ${[...total].sort((a, b) => b[1] - a[1]).map(([asset, ms]) => `${asset} ${(ms / 1000).toFixed(1)} s`).join(', ')}`
+}
+
+// ── results ─────────────────────────────────────────────────────────────────────────────────
+
+function loadResults(): Record<string, Row> {
+  return existsSync(RESULTS) ? (JSON.parse(readFileSync(RESULTS, 'utf8')) as Record<string, Row>) : {}
+}
+
+function formatMs(ms: number): string {
+  if (ms >= 10_000) return `${(ms / 1000).toFixed(1)} s`
+  if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`
+  return ms >= 10 ? `${ms.toFixed(0)} ms` : `${ms.toFixed(2)} ms`
+}
+
+function markdown(rows: readonly Row[], current: Session): string {
+  const lines = [
+    MARK_BEGIN,
+    `_Written by \`npm run bench\`. Latest session: ${current.date}, commit ${current.commit}, Node ${current.node}, ${current.cpu} (${current.cores} cores), ${current.ramGiB} GiB RAM, load average at start ${current.load}${current.quick ? ', --quick' : ''}._`,
+    '',
+    '| benchmark | wall (median) | runs | per unit | peak RSS | target | met | measured | notes |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ]
+  const order = ['help', 'engine', 'engine-replan', 'engine10k', 'engine10k-replan', 'plan30', 'plan365', 'c100k-day', 'c100k-monday', 'c1m-day', 'c1m-monday', 'backfill100k']
+  const sorted = [...rows].sort((a, b) => (order.indexOf(a.id) + 1 || 99) - (order.indexOf(b.id) + 1 || 99))
+  for (const row of sorted) {
+    const when = row.session ? `${row.session.date.slice(0, 16).replace('T', ' ')} (${row.session.commit.split(' ')[0] ?? ''}${row.session.commit.includes('+') ? '+' : ''})` : ''
+    lines.push(
+      `| ${row.benchmark} | ${formatMs(row.wallMs)} | ${row.runs} | ${row.perUnit ? `${formatMs(row.perUnit.ms)} ${row.perUnit.label}` : ''} | ${row.peakRssMiB !== undefined ? `${row.peakRssMiB} MiB` : ''} | ${row.target ?? ''} | ${row.met === undefined ? '' : row.met ? 'yes' : '**no**'} | ${when} | ${[row.what, row.notes].filter(Boolean).join('. ')} |`,
+    )
+  }
+  lines.push(MARK_END)
+  return lines.join('\n')
+}
+
+function writeBenchmarksMd(block: string): void {
+  const file = join(process.cwd(), 'BENCHMARKS.md')
+  const existing = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\n'
+  const begin = existing.indexOf(MARK_BEGIN)
+  const end = existing.indexOf(MARK_END)
+  const next = begin >= 0 && end > begin ? `${existing.slice(0, begin)}${block}${existing.slice(end + MARK_END.length)}` : `${existing.trimEnd()}\n\n${block}\n`
+  writeFileSync(file, next)
+}
+
+function printTable(rows: readonly Row[]): void {
+  const table = rows.map((row) => [row.benchmark.replace(/`/g, ''), formatMs(row.wallMs), row.perUnit ? `${formatMs(row.perUnit.ms)} ${row.perUnit.label}` : '', row.peakRssMiB !== undefined ? `${row.peakRssMiB} MiB` : '', row.target ?? '', row.met === undefined ? '' : row.met ? 'yes' : 'NO'])
+  const header = ['benchmark', 'wall', 'per unit', 'peak RSS', 'target', 'met']
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => (r[i] ?? '').length)))
+  const line = (cells: readonly string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')
+  process.stdout.write(`${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}\n${table.map(line).join('\n')}\n`)
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(CHILD)) throw new Error(`${CHILD} is missing: run npm run build first`)
+  mkdirSync(CACHE, { recursive: true })
+  const current = session()
+  log(`benchmarks: ${selected.join(', ')}${quick ? ' (quick)' : ''}; machine ${current.cpu}, ${current.cores} cores, ${current.ramGiB} GiB; load ${current.load}`)
+  const fresh: Row[] = []
+  const keep = (rows: readonly Row[]) => {
+    // Read again: another bench process (e.g. day1m in the background) may have written meanwhile.
+    const results = loadResults()
+    for (const row of rows) {
+      const stamped = { ...row, session: current }
+      results[row.id] = stamped
+      fresh.push(stamped)
+    }
+    writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`)
+    writeBenchmarksMd(markdown(Object.values(results), current))
+  }
+  for (const name of selected) {
+    log(`── ${name}`)
+    if (name === 'help') keep(benchHelp())
+    else if (name === 'engine') keep(engineRows('engine', 10, 100, quick ? 1 : 3))
+    else if (name === 'engine10k') keep(engineRows('engine10k', 10, 1000, 1))
+    else if (name === 'plan') keep(benchPlan())
+    else if (name === 'day100k') keep(await dayRows(dataSet('c100k', 100_000, START), 'day100k', undefined, quick ? 1 : 3))
+    else if (name === 'backfill100k') keep(await benchBackfill())
+    else if (name === 'day1m') {
+      const history = Number(process.env.BENCH_1M_HISTORY_DAYS ?? 14)
+      keep(await dayRows(dataSet('c1m', 1_000_000, addDays(MONDAY, -history)), 'day1m', 20_000, quick ? 1 : 2))
+    }
+  }
+  printTable(fresh)
+  log(`wrote BENCHMARKS.md and ${RESULTS}`)
+}
+
+await main()

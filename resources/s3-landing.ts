@@ -1,0 +1,102 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdir, rename, rm, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { StrataError } from '../framework/errors/index.js'
+import { isDateKey } from '../framework/partitions/index.js'
+import { TABLE_NAMES, type TableName } from '../assets/lib/tables.js'
+import type { Landing, LandingFile } from './landing.js'
+import type { ObjectInfo, ObjectStore } from './s3.js'
+
+const DAY_PREFIX = /^ingest_date=(\d{4}-\d{2}-\d{2})\/$/
+
+/**
+ * A landing in S3: `s3://bucket/prefix/ingest_date=YYYY-MM-DD/<table>.csv[.gz]`. Files are
+ * downloaded into a local cache (`<cacheDir>/ingest_date=…/<etag hash>/<name>`) and reused
+ * while the object's ETag and size are unchanged, so DuckDB reads them from disk.
+ */
+export class S3Landing implements Landing {
+  readonly location: string
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly cacheDir: string,
+  ) {
+    this.location = store.location
+  }
+
+  async listDays(): Promise<string[]> {
+    const days: string[] = []
+    for await (const prefix of this.store.listPrefixes('')) {
+      const day = DAY_PREFIX.exec(prefix)?.[1]
+      if (day !== undefined && isDateKey(day)) days.push(day)
+    }
+    return days.sort()
+  }
+
+  async file(day: string, table: TableName): Promise<LandingFile | undefined> {
+    // Checked before any key is built, so a key like "../x" never reaches S3 or the disk.
+    if (!isDateKey(day)) {
+      throw new StrataError('partition', `ingest day "${day}" is not a real calendar date`, 'Use a UTC date written YYYY-MM-DD, e.g. 2026-03-01.')
+    }
+    if (!TABLE_NAMES.includes(table)) {
+      throw new StrataError('input', `"${String(table)}" is not a landing table`, `Use one of ${TABLE_NAMES.join(', ')}.`)
+    }
+    const folder = `ingest_date=${day}`
+    const plainKey = `${folder}/${table}.csv`
+    const gzipKey = `${plainKey}.gz`
+    const [plain, gzipped] = await Promise.all([this.store.head(plainKey), this.store.head(gzipKey)])
+    if (plain && gzipped) {
+      throw new StrataError(
+        'input',
+        `both ${this.store.location}/${plainKey} and ${this.store.location}/${gzipKey} are landed; which one holds ${table} is ambiguous`,
+        `Remove one of the two files from ${this.store.location}/${folder}/, then rebuild the partition.`,
+      )
+    }
+    const found = plain ?? gzipped
+    if (!found) return undefined
+    const name = plain ? `${table}.csv` : `${table}.csv.gz`
+    return { name, localPath: await this.cached(folder, name, found), gzip: !plain }
+  }
+
+  /** The local copy of one landed object, downloaded unless an identical one is cached. */
+  private async cached(folder: string, name: string, object: ObjectInfo): Promise<string> {
+    const version = createHash('sha256').update(`${object.etag}\0${object.size}`).digest('hex').slice(0, 16)
+    const dir = join(this.cacheDir, folder, version)
+    const path = join(dir, name)
+    const info = await stat(path).catch(() => undefined)
+    if (info?.isFile() && info.size === object.size) return path
+    const tmp = join(dir, `.${name}.${randomBytes(4).toString('hex')}.tmp`)
+    try {
+      await mkdir(dir, { recursive: true })
+      const digest = await this.store.download(object.key, tmp)
+      if (digest === undefined) {
+        throw new StrataError('input', `landing file ${this.store.location}/${object.key} disappeared while it was read`, 'Retry once the landing upload has finished.')
+      }
+      // Whole file or nothing: a concurrent reader sees no file or the complete one.
+      await rename(tmp, path)
+    } catch (error) {
+      await rm(tmp, { force: true }).catch(() => undefined)
+      if (error instanceof StrataError) throw error
+      throw new StrataError('storage', `could not cache ${this.store.location}/${object.key} in ${dir}: ${(error as Error).message}`, 'Check that STRATA_CACHE_DIR is writable and has free space.', { cause: error })
+    }
+    return path
+  }
+}
+
+/**
+ * The landing at `s3://bucket/prefix`, with the S3 client and cache folder `env` configures.
+ * The AWS SDK is loaded on first use, so commands that never read the landing do not pay for it.
+ */
+export function openS3Landing(location: string, options: { env: Readonly<Record<string, string | undefined>> }): Landing {
+  let opened: Promise<S3Landing> | undefined
+  const landing = (): Promise<S3Landing> =>
+    (opened ??= import('./s3.js').then(({ cacheDirFor, openObjectStore }) => {
+      const store = openObjectStore(location, { env: options.env })
+      return new S3Landing(store, cacheDirFor(store.location, options.env))
+    }))
+  return {
+    location: location.replace(/\/+$/, ''),
+    listDays: async () => (await landing()).listDays(),
+    file: async (day, table) => (await landing()).file(day, table),
+  }
+}
