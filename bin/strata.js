@@ -24,4 +24,4 @@ const code = await runCli(
   { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), signal: controller.signal },
   { name: 'strata', version: pkg.version, load: async (settings) => (await import('../dist/assets/definitions.js')).loadDefinitions(settings) },
 )
-process.exitCode = controller.signal.aborted && code === 0 ? 130 : code
+process.exitCode = code

@@ -1,9 +1,9 @@
-import { readdir } from 'node:fs/promises'
 import type { Command } from 'commander'
 import type { CommandDefinition } from '../../framework/definitions/index.js'
 import { addDays } from '../../framework/partitions/index.js'
 import { formatTable } from '../../framework/cli/index.js'
 import { runGenerateSample } from './generate-sample-command.js'
+import { openLanding } from '../definitions.js'
 
 /**
  * `strata demo`: the README's main job. Generates sample landing data when the landing folder
@@ -22,11 +22,16 @@ export const demoCommand: CommandDefinition = {
       .action(async (flags: { customers: string; days: string; last: string }) => {
         const settings = context.settings()
         const out = (text: string) => context.io.stdout.write(`${text}\n`)
-        let days = await landingDays(settings.landing)
+        const landing = openLanding(settings)
+        const landingDays = () => landing.listDays().catch(() => [] as string[])
+        let days = await landingDays()
         if (days.length === 0) {
           out(`generating sample landing data: ${flags.customers} customers × ${flags.days} days into ${settings.landing}`)
-          await runGenerateSample(settings.landing, { customers: flags.customers, days: flags.days, seed: '42', badRows: '0.002', driftFrom: undefined })
-          days = await landingDays(settings.landing)
+          // A few bad rows show the quarantine at work; in a small sample one bad row in a table of
+          // a dozen would cross the 5% blocking threshold, so small samples stay clean.
+          const badRows = Number(flags.customers) >= 5000 ? '0.002' : '0'
+          await runGenerateSample(settings.landing, context.io.env, { customers: flags.customers, days: flags.days, seed: '42', badRows, driftFrom: undefined })
+          days = await landingDays()
         }
         const last = days.at(-1) as string
         const first = addDays(last, 1 - Math.max(1, Number(flags.last) || 14))
@@ -47,12 +52,4 @@ export const demoCommand: CommandDefinition = {
         process.exitCode = code
       })
   },
-}
-
-async function landingDays(root: string): Promise<string[]> {
-  try {
-    return (await readdir(root)).filter((name) => /^ingest_date=\d{4}-\d{2}-\d{2}$/.test(name)).map((name) => name.slice(12)).sort()
-  } catch {
-    return []
-  }
 }

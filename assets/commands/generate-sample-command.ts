@@ -2,7 +2,18 @@ import type { Command } from 'commander'
 import type { CommandDefinition } from '../../framework/definitions/index.js'
 import { StrataError } from '../../framework/errors/index.js'
 import { addDays, dateKeyOf } from '../../framework/partitions/index.js'
-import { generateSample, localLandingWriter, type SampleSummary } from '../sample/generate-sample.js'
+import { generateSample, localLandingWriter, type LandingWriter, type SampleSummary } from '../sample/generate-sample.js'
+
+/** Where sample files go: the local landing folder, or objects under `s3://bucket/prefix`. */
+async function landingWriter(landing: string, env: Readonly<Record<string, string | undefined>>): Promise<LandingWriter> {
+  if (!landing.startsWith('s3://')) return localLandingWriter(landing)
+  const { openObjectStore } = await import('../../resources/s3.js')
+  const store = openObjectStore(landing, { env })
+  return {
+    location: landing,
+    write: (day, fileName, content) => store.put(`ingest_date=${day}/${fileName}`, content),
+  }
+}
 
 export interface SampleFlags {
   customers: string
@@ -15,8 +26,7 @@ export interface SampleFlags {
 }
 
 /** Parse and run `generate-sample` into a local landing folder. */
-export async function runGenerateSample(landing: string, flags: SampleFlags): Promise<SampleSummary> {
-  if (landing.startsWith('s3://')) throw new StrataError('usage', 'generate-sample writes to a local landing folder', 'Generate locally, then copy the folder to S3 (aws s3 sync).')
+export async function runGenerateSample(landing: string, env: Readonly<Record<string, string | undefined>>, flags: SampleFlags): Promise<SampleSummary> {
   const integer = (text: string, flag: string) => {
     if (!/^\d{1,9}$/.test(text)) throw new StrataError('usage', `${flag} "${text.slice(0, 20)}" is not a positive whole number`, `e.g. ${flag} 1000`)
     return Number(text)
@@ -25,7 +35,7 @@ export async function runGenerateSample(landing: string, flags: SampleFlags): Pr
   const badRows = Number(flags.badRows)
   if (!/^\d*\.?\d+$/.test(flags.badRows) || badRows > 1) throw new StrataError('usage', `--bad-rows "${flags.badRows.slice(0, 20)}" is not a rate from 0 to 1`, 'e.g. --bad-rows 0.01')
   return generateSample({
-    out: localLandingWriter(landing),
+    out: await landingWriter(landing, env),
     customers: integer(flags.customers, '--customers'),
     days,
     // By default the sample ends yesterday, so the daily schedule and freshness make sense on it.
@@ -52,7 +62,7 @@ export const generateSampleCommand: CommandDefinition = {
       .option('--gzip', 'write increments as .csv.gz')
       .option('--json', 'print the summary as JSON')
       .action(async (flags: SampleFlags & { json?: boolean }) => {
-        const summary = await runGenerateSample(context.settings().landing, flags)
+        const summary = await runGenerateSample(context.settings().landing, context.io.env, flags)
         if (flags.json) context.io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`)
         else context.io.stdout.write(`wrote ${summary.days} days (${summary.firstDay} … ${summary.lastDay}) for ${summary.customers} customers to ${summary.location}\n`)
       })

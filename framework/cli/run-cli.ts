@@ -23,9 +23,10 @@ export async function runCli(argv: readonly string[], io: CliIo, app: StrataApp)
   const program = new Command(app.name)
   const log = stderrLogger(io)
   // Start-up stays light: `strata --help` loads commander and the command files only. Settings
-  // (with the config schema validator) load before any command runs; storage (with the S3
-  // client) when a command first asks for it.
-  const { resolveSettings } = await import('../config/index.js')
+  // (with the config schema validator) load when argv names a command; storage (with the S3
+  // client) when a command first asks for it; each command loads what it runs when it runs.
+  const first = argv.find((arg) => !arg.startsWith('-'))
+  const config = first === undefined ? undefined : await import('../config/index.js')
 
   const kit: CommandKit = {
     io,
@@ -34,7 +35,8 @@ export async function runCli(argv: readonly string[], io: CliIo, app: StrataApp)
     settings() {
       // Before parsing (definitions load first to register their commands) the flags come from argv.
       const opts = { ...globalFlags(argv), ...program.opts<{ landing?: string; storage?: string; config?: string }>() }
-      return (cachedSettings ??= resolveSettings(opts, io.env, io.cwd, availableParallelism()))
+      if (!config) throw new StrataError('usage', 'no command given', 'Run strata --help for the commands.')
+      return (cachedSettings ??= config.resolveSettings(opts, io.env, io.cwd, availableParallelism()))
     },
     definitions() {
       return (cachedDefinitions ??= app.load(kit.settings()))
@@ -66,7 +68,6 @@ export async function runCli(argv: readonly string[], io: CliIo, app: StrataApp)
   for (const register of builtInCommands) register(program, kit)
   // Commands contributed by the definitions (e.g. generate-sample) need them loaded first; they
   // are registered only when the first argument names none of the built-in commands.
-  const first = argv.find((arg) => !arg.startsWith('-'))
   if (first && !program.commands.some((command) => command.name() === first || command.aliases().includes(first))) {
     try {
       const definitions = await kit.definitions()
