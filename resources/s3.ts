@@ -32,6 +32,8 @@ const MAX_PARTS = 10_000
 const PART_CONCURRENCY = 4
 const DELETE_BATCH = 1000
 const DEFAULT_MAX_ATTEMPTS = 5
+/** Reads of a response body cut off mid-way, which the SDK does not retry. */
+const BODY_ATTEMPTS = 3
 
 // ── locations ─────────────────────────────────────────────────────────────────────────────
 
@@ -309,13 +311,17 @@ export class S3ObjectStore implements ObjectStore {
 
   async get(key: string): Promise<Buffer | undefined> {
     const url = this.urlOf(key)
-    try {
-      const response = await this.client.send(new GetObjectCommand({ Bucket: this.root.bucket, Key: this.keyOf(key) }))
-      if (response.Body === undefined) return Buffer.alloc(0)
-      return Buffer.from(await response.Body.transformToByteArray())
-    } catch (error) {
-      if (isNotFound(error)) return undefined
-      throw this.error('read', url, error)
+    // The SDK retries a request, not the reading of a body cut off mid-way: that is retried here.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const response = await this.client.send(new GetObjectCommand({ Bucket: this.root.bucket, Key: this.keyOf(key) }))
+        if (response.Body === undefined) return Buffer.alloc(0)
+        return Buffer.from(await response.Body.transformToByteArray())
+      } catch (error) {
+        if (isNotFound(error)) return undefined
+        if (attempt < BODY_ATTEMPTS && statusOf(error) === undefined) continue
+        throw this.error('read', url, error)
+      }
     }
   }
 
@@ -330,6 +336,16 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async download(key: string, localPath: string): Promise<DownloadDigest | undefined> {
+    // A body cut off mid-way (the SDK does not retry those) is downloaded again from the start.
+    for (let attempt = 1; ; attempt++) {
+      const result = await this.downloadOnce(key, localPath)
+      if (!(result instanceof StrataError)) return result
+      if (attempt >= BODY_ATTEMPTS) throw result
+    }
+  }
+
+  /** One download; a body that broke off is returned as its error (to retry), anything else is thrown. */
+  private async downloadOnce(key: string, localPath: string): Promise<DownloadDigest | undefined | StrataError> {
     const url = this.urlOf(key)
     let body: Readable
     let expected: number | undefined
@@ -357,11 +373,11 @@ export class S3ObjectStore implements ObjectStore {
       )
     } catch (error) {
       await rm(localPath, { force: true }).catch(() => undefined)
-      throw this.error(`download to ${localPath}`, url, error)
+      return this.error(`download to ${localPath}`, url, error)
     }
     if (expected !== undefined && bytes !== expected) {
       await rm(localPath, { force: true })
-      throw new StrataError('aws', `download of ${url} stopped after ${bytes} of ${expected} bytes`, 'Check the network, then retry.')
+      return new StrataError('aws', `download of ${url} stopped after ${bytes} of ${expected} bytes`, 'Check the network, then retry.')
     }
     return { bytes, sha256: hash.digest('hex') }
   }

@@ -4,6 +4,7 @@ import { StrataError } from '../errors/index.js'
 import type { AssetGraph } from '../graph/index.js'
 import type { Manifest } from '../storage/manifest.js'
 import type { Storage } from '../storage/storage.js'
+import { lockPartition } from '../storage/partition-lock.js'
 import type { DuckDb } from '../../resources/duckdb.js'
 import type { CheckResult } from './check.js'
 import { runAssetChecks } from './run-checks.js'
@@ -54,18 +55,26 @@ export async function replaceManifestChecks(storage: Storage, manifest: Manifest
   const { asset, partition } = manifest
   const failure = await storage.readFailure(asset, pathSegment)
   const dir = await storage.localDir(manifest, pathSegment)
-  const staged = await storage.stage(asset, partition, pathSegment, runId)
+  // Held until the re-commit is done, so a materialization of the partition cannot interleave.
+  const lock = await lockPartition(storage, asset, pathSegment, runId)
+  const staged = await storage.stage(asset, partition, pathSegment, runId).catch(async (error: unknown) => {
+    await lock?.release()
+    throw error
+  })
   try {
     for (const file of manifest.files) await copyFile(join(dir, file.name), join(staged.dir, file.name))
     const current = await storage.readManifest(asset, pathSegment)
     if (current?.dataVersion !== manifest.dataVersion) {
       throw new StrataError('locked', `${asset}(${partition}) was rebuilt while its checks ran`, `Run strata check ${asset} --partition ${partition} again.`)
     }
+    await lock?.assertHeld()
     const committed = await storage.commit(staged, { ...manifest, checks: [...checks] })
     if (failure) await storage.writeFailure(asset, pathSegment, failure)
     return committed
   } catch (error) {
     await storage.discard(staged).catch(() => undefined)
     throw error
+  } finally {
+    await lock?.release()
   }
 }

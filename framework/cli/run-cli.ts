@@ -48,10 +48,11 @@ export async function runCli(argv: readonly string[], io: CliIo, app: StrataApp)
       exitCode = Math.max(exitCode, code)
     },
     print(text) {
-      io.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
+      const safe = redactSecrets(text, io.env)
+      io.stdout.write(safe.endsWith('\n') ? safe : `${safe}\n`)
     },
     printJson(value) {
-      io.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+      io.stdout.write(`${redactSecrets(JSON.stringify(value, null, 2), io.env)}\n`)
     },
   }
 

@@ -117,12 +117,25 @@ function normaliseLocation(location: string, cwd: string, what: string): string 
   return resolve(cwd, location)
 }
 
+/**
+ * Why the config file could not be read, without its content: V8's JSON.parse message quotes the
+ * text around the error, and a config file may hold a secret a user pasted by mistake.
+ */
+function describeConfigError(error: unknown): string {
+  if (error instanceof SyntaxError) {
+    const position = /position (\d+)/.exec(error.message)?.[1]
+    return `it is not valid JSON${position === undefined ? '' : ` (at character ${position})`}`
+  }
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined
+  return code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message
+}
+
 function readConfig(path: string): JsonObject {
   let parsed: unknown
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'))
   } catch (error) {
-    throw new StrataError('config', `cannot read config file ${path}: ${(error as Error).message}`, 'Fix the JSON, or point --config / STRATA_CONFIG at the right file.')
+    throw new StrataError('config', `cannot read config file ${path}: ${describeConfigError(error)}`, 'Fix the JSON, or point --config / STRATA_CONFIG at the right file.')
   }
   if (!validateConfig(parsed)) {
     const problems = (validateConfig.errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? ''}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`).join('; ')

@@ -109,7 +109,9 @@ export function localExecutor(launch: StepLauncher = runStep, kind: 'local' | 'f
           progress()
           if (Date.now() - lastSave > saveEveryMs) {
             lastSave = Date.now()
-            await save()
+            // A progress save that fails (e.g. S3 down) must not become an unhandled rejection of this
+            // queued task: the final save reports the failure.
+            await save().catch((error: unknown) => env.log.warn(`could not save the progress of run ${env.runId}: ${error instanceof Error ? error.message : String(error)}`))
           }
         })
       }

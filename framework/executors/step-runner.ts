@@ -9,6 +9,8 @@ import type { Logger } from '../definitions/logger.js'
 import type { PlannedStep } from '../planner/index.js'
 import type { ColumnSchema, LineageEntry, Manifest } from '../storage/manifest.js'
 import type { Storage } from '../storage/storage.js'
+import { lockPartition, type PartitionLock } from '../storage/partition-lock.js'
+import { redactSecrets } from '../cli/redact.js'
 import type { StepRecord } from '../runs/index.js'
 import { lazyDuckDb, sqlStringList, type DuckDb } from '../../resources/duckdb.js'
 
@@ -42,7 +44,10 @@ export async function runStep(step: PlannedStep, env: StepEnvironment): Promise<
   const definition = env.graph.asset(step.asset)
   const base: StepRecord = { asset: step.asset, partition: step.partition, status: 'running', reason: step.reason.kind, startedAt: startedAt.toISOString() }
   let staged: Awaited<ReturnType<Storage['stage']>> | undefined
+  // One process at a time stages and commits a partition (see storage/partition-lock.ts).
+  let lock: PartitionLock | undefined
   try {
+    lock = await lockPartition(env.storage, step.asset, step.pathSegment, env.runId)
     const { inputs, lineage } = await resolveInputs(step, env)
     staged = await env.storage.stage(step.asset, step.partition, step.pathSegment, env.runId)
     let result
@@ -81,6 +86,7 @@ export async function runStep(step: PlannedStep, env: StepEnvironment): Promise<
       checks,
       metadata,
     }
+    await lock?.assertHeld()
     const committed = await env.storage.commit(staged, manifest)
     staged = undefined
     const warnings: string[] = []
@@ -112,9 +118,10 @@ export async function runStep(step: PlannedStep, env: StepEnvironment): Promise<
     const failure = asStrataError(error)
     const endedAt = now()
     const canceled = failure.code === 'canceled' || env.signal.aborted
-    if (!canceled) {
+    // A step that did not get the lock must not mark the partition another run is building as failed.
+    if (!canceled && failure.code !== 'locked') {
       await env.storage
-        .writeFailure(step.asset, step.pathSegment, { asset: step.asset, partition: step.partition, runId: env.runId, failedAt: endedAt.toISOString(), error: failure.message })
+        .writeFailure(step.asset, step.pathSegment, { asset: step.asset, partition: step.partition, runId: env.runId, failedAt: endedAt.toISOString(), error: redactSecrets(failure.message) })
         .catch((writeError: unknown) => env.log.warn(`could not record the failure of ${step.id}: ${asStrataError(writeError).message}`))
     }
     return {
@@ -122,8 +129,10 @@ export async function runStep(step: PlannedStep, env: StepEnvironment): Promise<
       status: canceled ? 'canceled' : 'failed',
       endedAt: endedAt.toISOString(),
       durationMs: endedAt.getTime() - startedAt.getTime(),
-      error: { code: failure.code, message: failure.message, ...(failure.hint ? { hint: failure.hint } : {}), ...(failure.stack ? { stack: failure.stack } : {}) },
+      error: { code: failure.code, message: redactSecrets(failure.message), ...(failure.hint ? { hint: failure.hint } : {}), ...(failure.stack ? { stack: redactSecrets(failure.stack) } : {}) },
     }
+  } finally {
+    await lock?.release()
   }
 }
 

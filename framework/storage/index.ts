@@ -18,3 +18,15 @@ export {
   isPathSegment,
 } from './storage-keys.js'
 export { openStorage } from './open-storage.js'
+export {
+  lockLocalPartition,
+  lockOptionsFromEnv,
+  lockOwner,
+  lockPartition,
+  lockS3Partition,
+  lockedError,
+  type LockOptions,
+  type LockOwner,
+  type LockRecord,
+  type PartitionLock,
+} from './partition-lock.js'

@@ -67,10 +67,12 @@ function manifestProblem(value: unknown): string | undefined {
  * the partition folder, so a damaged manifest is never silently taken for a missing one.
  */
 export function parseManifest(text: string, where: string, partitionHint: string): Manifest {
-  const value = parseJson(text, where, partitionHint)
+  // Planning reads every manifest, so a damaged one must be moved aside before a rebuild can run.
+  const hint = `move the damaged partition aside with \`strata repair\`, then ${partitionHint}`
+  const value = parseJson(text, where, hint)
   const problem = manifestProblem(value)
   if (problem !== undefined) {
-    throw new StrataError('corrupt', `damaged manifest ${where}: ${problem}`, partitionHint)
+    throw new StrataError('corrupt', `damaged manifest ${where}: ${problem}`, hint)
   }
   return value as unknown as Manifest
 }

@@ -1,5 +1,6 @@
 import type { Logger } from '../definitions/logger.js'
 import { LocalStorage } from './local-storage.js'
+import { lockOptionsFromEnv } from './partition-lock.js'
 import type { Storage } from './storage.js'
 
 /**
@@ -11,7 +12,7 @@ export async function openStorage(location: string, options: { env: Readonly<Rec
   if (location.startsWith('s3://')) {
     const [{ cacheDirFor, openObjectStore }, { S3Storage }] = await Promise.all([import('../../resources/s3.js'), import('./s3-storage.js')])
     const store = openObjectStore(location, { env: options.env })
-    return new S3Storage({ store, cacheDir: cacheDirFor(store.location, options.env), log: options.log })
+    return new S3Storage({ store, cacheDir: cacheDirFor(store.location, options.env), log: options.log, locks: lockOptionsFromEnv(options.env) })
   }
-  return new LocalStorage(location)
+  return new LocalStorage(location, { locks: lockOptionsFromEnv(options.env) })
 }

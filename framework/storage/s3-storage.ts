@@ -6,6 +6,7 @@ import type { Logger } from '../definitions/logger.js'
 import { StrataError } from '../errors/index.js'
 import { dataVersionOf, digestFile } from './data-version.js'
 import type { FailureRecord, Manifest } from './manifest.js'
+import { lockS3Partition, type LockOptions, type LockOwner, type PartitionLock } from './partition-lock.js'
 import { parseFailureRecord, parseJson, parseManifest, rebuildHint } from './manifest-codec.js'
 import type { StagedPartition, Storage } from './storage.js'
 import {
@@ -38,6 +39,8 @@ export interface S3StorageOptions {
   /** Also re-hash cached files on every reuse (default false: sizes only; downloads are always hashed). */
   readonly verifyHashes?: boolean
   readonly log?: Logger
+  /** Partition lock timing (see partition-lock.ts). */
+  readonly locks?: LockOptions
 }
 
 type FileEntry = Manifest['files'][number]
@@ -95,6 +98,7 @@ export class S3Storage implements Storage {
   private readonly now: () => number
   private readonly verifyHashes: boolean
   private readonly log: Logger | undefined
+  private readonly lockOptions: LockOptions
 
   constructor(options: S3StorageOptions) {
     this.store = options.store
@@ -105,6 +109,14 @@ export class S3Storage implements Storage {
     this.now = options.now ?? Date.now
     this.verifyHashes = options.verifyHashes ?? false
     this.log = options.log
+    this.lockOptions = options.locks ?? {}
+  }
+
+  /** The lock object `_strata/locks/<asset>/<segment>.lock` (see partition-lock.ts for the guarantees). */
+  async lock(asset: string, pathSegment: string, owner: LockOwner): Promise<PartitionLock> {
+    assertAssetKey(asset)
+    assertPathSegment(pathSegment)
+    return lockS3Partition(this.store, `${STRATA_DIR}/locks/${asset}/${pathSegment}.lock`, asset, pathSegment, owner, this.lockOptions)
   }
 
   async stage(asset: string, partition: string, pathSegment: string, runId: string): Promise<StagedPartition> {

@@ -1,4 +1,5 @@
 import type { FailureRecord, Manifest } from './manifest.js'
+import type { LockOwner, PartitionLock } from './partition-lock.js'
 
 /** A partition being written: a private local folder nobody else reads until commit. */
 export interface StagedPartition {
@@ -54,4 +55,9 @@ export interface Storage {
   listDocuments(prefix: string): Promise<string[]>
   /** Remove staging leftovers older than `olderThanMs` (crashed runs). Returns how many. */
   cleanStaging(olderThanMs: number): Promise<number>
+  /**
+   * Take the partition's lock (`_strata/locks/<asset>/<segment>.lock`, see partition-lock.ts),
+   * waiting as configured; StrataError('locked') naming the holder when it stays held.
+   */
+  lock?(asset: string, pathSegment: string, owner: LockOwner): Promise<PartitionLock>
 }

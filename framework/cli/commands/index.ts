@@ -11,6 +11,7 @@ import { registerRunsCommand } from './runs-command.js'
 import { registerScheduleCommand } from './schedule-command.js'
 import { registerShowCommand } from './show-command.js'
 import { registerStatusCommand } from './status-command.js'
+import { registerRepairCommand } from './repair-command.js'
 
 /** The engine's own commands, in the order `--help` lists them. */
 export const builtInCommands: readonly ((program: Command, kit: CommandKit) => void)[] = [
@@ -24,5 +25,6 @@ export const builtInCommands: readonly ((program: Command, kit: CommandKit) => v
   registerFreshnessCommand,
   registerScheduleCommand,
   registerCatalogCommand,
+  registerRepairCommand,
   registerStepCommand,
 ]

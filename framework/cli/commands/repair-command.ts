@@ -1,0 +1,73 @@
+import type { Command } from 'commander'
+import { StrataError } from '../../errors/index.js'
+import { resolveSelection } from '../../selection/index.js'
+import type { CommandKit } from '../command-kit.js'
+import { formatTable } from '../format-table.js'
+
+interface RepairFlags {
+  dryRun?: boolean
+  json?: boolean
+  verify?: boolean
+  olderThan: string
+}
+
+/**
+ * `strata repair [selection] [--dry-run] [--verify] [--older-than MIN] [--json]`: find damaged
+ * committed partitions (bad manifest, missing or short files, with --verify a sha256 mismatch),
+ * move them to `_strata/damaged/` so the next materialize rebuilds them, and remove the staging
+ * leftovers of crashed runs. Exit 0 when storage is healthy or was repaired; 1 when damage was
+ * found in a dry run or a damaged partition could not be moved (it is being rebuilt).
+ */
+export function registerRepairCommand(program: Command, kit: CommandKit): void {
+  program
+    .command('repair')
+    .argument('[selection]', 'assets to scan, as for materialize (default: all)', '*')
+    .description('move damaged partitions aside (so they are rebuilt) and clean up after crashed runs')
+    .option('--dry-run', 'report only; change nothing')
+    .option('--verify', 'also check every file against the sha256 in its manifest (reads all data)')
+    .option('--older-than <minutes>', 'staging leftovers younger than this may belong to a running step and are kept', '60')
+    .option('--json', 'print the report as JSON')
+    .action(async (selection: string, flags: RepairFlags) => {
+      if (!/^\d{1,6}$/.test(flags.olderThan)) throw new StrataError('usage', `--older-than "${flags.olderThan.slice(0, 20)}" is not a whole number of minutes`, 'e.g. --older-than 60')
+      const definitions = await kit.definitions()
+      const assets = resolveSelection(selection, definitions.graph)
+      const settings = kit.settings()
+      const repair = await import('../../storage/partition-repair.js')
+      let target
+      if (settings.storage.startsWith('s3://')) {
+        const { openObjectStore, cacheDirFor } = await import('../../../resources/s3.js')
+        const store = openObjectStore(settings.storage, { env: settings.env })
+        target = await repair.s3RepairTarget(store, cacheDirFor(store.location, settings.env), flags.verify === true)
+      } else {
+        target = repair.localRepairTarget(settings.storage, flags.verify === true)
+      }
+      let report
+      try {
+        report = await repair.repairStorage(target, {
+          assets,
+          dryRun: flags.dryRun === true,
+          verify: flags.verify === true,
+          olderThanMs: Number(flags.olderThan) * 60_000,
+          segmentOf: (asset, partition) => definitions.graph.asset(asset).partitions.pathSegment(partition),
+        })
+      } finally {
+        await target.close()
+      }
+      if (report.damaged.some((entry) => entry.action !== 'quarantined')) kit.fail(1)
+      if (flags.json) return kit.printJson(report)
+      const verb = report.dryRun ? 'would move aside' : 'moved aside'
+      kit.print(`${report.location}: ${report.scanned} partitions scanned${report.verify ? ' (sha256 verified)' : ''}, ${report.healthy} healthy, ${report.damaged.length} damaged`)
+      if (report.damaged.length > 0) {
+        kit.print(
+          formatTable(
+            ['asset', 'partition', 'action', 'problem'],
+            report.damaged.map((entry) => [entry.asset, entry.pathSegment, entry.action === 'found' ? verb : entry.action, entry.problem]),
+          ),
+        )
+        if (report.dryRun) kit.print('run without --dry-run to move them aside; the next materialize rebuilds them')
+        else if (report.damaged.some((entry) => entry.action === 'quarantined')) kit.print(`damaged partitions are kept under _strata/damaged/; rebuild them with: strata materialize ${selection} --from … --to …`)
+        for (const entry of report.damaged.filter((candidate) => candidate.action === 'skipped')) kit.print(`  skipped ${entry.asset}/${entry.pathSegment}: ${entry.detail ?? ''}`)
+      }
+      kit.print(report.dryRun ? `${report.leftoversFound} staging leftovers of crashed runs older than ${flags.olderThan} min (kept in a dry run)` : `removed ${report.leftoversRemoved} leftovers of crashed runs (staging, trash, temp files)`)
+    })
+}

@@ -1,0 +1,461 @@
+import { randomBytes } from 'node:crypto'
+import { link, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises'
+import { hostname } from 'node:os'
+import { dirname } from 'node:path'
+import type { ObjectStore } from '../../resources/s3.js'
+import { StrataError } from '../errors/index.js'
+import type { Storage } from './storage.js'
+
+/**
+ * Partition locks: at most one process stages and commits an asset partition at a time.
+ *
+ * A lock is a small JSON record (holder run id, host, pid, a unique token, expiry) kept next to
+ * the data: `_strata/locks/<asset>/<segment>.lock`, a file locally, an object on S3. The holder
+ * renews it every `ttlMs / 3` while its step runs, so a long step keeps it and a crashed holder's
+ * lock expires after `ttlMs`. Anyone may break an expired lock. Just before the commit the
+ * holder checks that the record is still its own (by token): a holder that lost its lock (it
+ * stalled past the expiry, or lost an S3 race) fails with StrataError('locked') and commits nothing.
+ *
+ * Guarantees:
+ * - Local folder: creation is `open(path, 'wx')` (exclusive create, atomic on POSIX file systems);
+ *   a stale lock is broken by renaming it aside and checking the renamed record is the expired one
+ *   (rename-then-check), putting it back otherwise. Two live holders are impossible.
+ * - S3 with conditional writes (`If-None-Match: *`, AWS S3 since 2024): creation is atomic; the
+ *   write is read back to confirm. Breaking an expired lock is a read-then-delete, so two
+ *   breakers racing on the same expired lock can both delete; the read-back after the
+ *   settle delay and the check before commit make a double commit need a stall of a whole
+ *   settle delay at exactly that moment.
+ * - S3 without conditional writes (s3rver, some S3-compatible servers): write-then-read-back.
+ *   A writer reads (no live lock), writes its record with its token, waits a settle delay, and
+ *   reads it back: the last writer wins and every other writer sees a foreign token and backs
+ *   off. This is weaker: two writers whose read→write gaps exceed the settle delay could both
+ *   confirm; the token check right before commit still stops the earlier one unless the later
+ *   write lands after that check. Use real S3 (or a server that honours If-None-Match) when
+ *   concurrent runs of one partition are likely.
+ */
+
+/** Who holds a lock. */
+export interface LockOwner {
+  readonly runId: string
+  readonly host: string
+  readonly pid: number
+}
+
+/** The stored lock record. */
+export interface LockRecord extends LockOwner {
+  readonly formatVersion: 1
+  readonly asset: string
+  readonly pathSegment: string
+  /** Unique per acquisition: the only thing compared to decide who holds the lock. */
+  readonly token: string
+  readonly acquiredAt: string
+  readonly expiresAt: string
+}
+
+/** Lock timing; `STRATA_LOCK_TTL_MS` and `STRATA_LOCK_WAIT_MS` set them from the environment. */
+export interface LockOptions {
+  /** How long a lock lives without renewal (default 60 s); renewed every ttl/3. */
+  readonly ttlMs?: number
+  /** How long to wait for a held lock before failing with StrataError('locked') (default 0). */
+  readonly waitMs?: number
+  /** Pause between attempts while waiting (default 250 ms). */
+  readonly pollMs?: number
+  /** S3 only: delay between writing a lock and reading it back (default 200 ms). */
+  readonly settleMs?: number
+  /** Clock, for tests. */
+  readonly now?: () => number
+}
+
+/** A held lock. */
+export interface PartitionLock {
+  readonly record: LockRecord
+  /** Throws StrataError('locked') unless the stored lock is still this one and unexpired. */
+  assertHeld(): Promise<void>
+  /** Stop renewing and remove the lock if it is still ours. Never throws. */
+  release(): Promise<void>
+}
+
+/** The primitive operations a place that stores lock records offers. */
+interface LockBackend {
+  /** For messages: the lock file or object. */
+  readonly where: string
+  /** Create the record only when there is none; false when one exists. */
+  create(record: LockRecord): Promise<boolean>
+  /** Confirm a created record (S3: after a settle delay, read it back). */
+  confirm(record: LockRecord): Promise<boolean>
+  read(): Promise<LockRecord | undefined>
+  /** Remove `expected` if the stored record is still that one (by token) and, when `onlyIfExpired`, expired. */
+  removeIf(expected: LockRecord, onlyIfExpired: boolean): Promise<void>
+  /** Overwrite our record with a renewed one; false when the stored record is no longer ours. */
+  renew(record: LockRecord): Promise<boolean>
+}
+
+const DEFAULT_TTL_MS = 60_000
+const DEFAULT_POLL_MS = 250
+const DEFAULT_SETTLE_MS = 200
+/** Attempts that find no lock yet cannot create one (a churn of holders) before giving up. */
+const MAX_QUICK_ATTEMPTS = 50
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+function errno(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined
+}
+
+/** Lock timing from `STRATA_LOCK_TTL_MS` / `STRATA_LOCK_WAIT_MS`; StrataError('config') on bad values. */
+export function lockOptionsFromEnv(env: Readonly<Record<string, string | undefined>>): LockOptions {
+  const read = (name: string, min: number, max: number): number | undefined => {
+    const text = env[name]
+    if (text === undefined || text === '') return undefined
+    if (!/^\d{1,9}$/.test(text) || Number(text) < min || Number(text) > max) {
+      throw new StrataError('config', `${name}="${text.slice(0, 20)}" is not a whole number of milliseconds from ${min} to ${max}`, `Unset ${name} or use e.g. ${name}=${name.endsWith('TTL_MS') ? 60000 : 30000}.`)
+    }
+    return Number(text)
+  }
+  const ttlMs = read('STRATA_LOCK_TTL_MS', 1000, 86_400_000)
+  const waitMs = read('STRATA_LOCK_WAIT_MS', 0, 86_400_000)
+  return { ...(ttlMs === undefined ? {} : { ttlMs }), ...(waitMs === undefined ? {} : { waitMs }) }
+}
+
+/** This process as a lock owner for `runId`. */
+export function lockOwner(runId: string): LockOwner {
+  return { runId, host: hostname(), pid: process.pid }
+}
+
+/** Take the partition's lock when the storage has locks; undefined when it has none. */
+export async function lockPartition(storage: Storage, asset: string, pathSegment: string, runId: string): Promise<PartitionLock | undefined> {
+  return storage.lock?.(asset, pathSegment, lockOwner(runId))
+}
+
+/** The StrataError for a lock held by someone else. */
+export function lockedError(asset: string, pathSegment: string, holder: LockRecord, where: string): StrataError {
+  return new StrataError(
+    'locked',
+    `partition ${asset}/${pathSegment} is being materialized by run ${holder.runId} on host ${holder.host} (pid ${holder.pid}); its lock expires at ${holder.expiresAt}`,
+    `Wait for that run to finish (strata runs) and retry, or set STRATA_LOCK_WAIT_MS to wait for it. If that process is gone, its lock expires at ${holder.expiresAt} and the next run takes over (lock: ${where}).`,
+  )
+}
+
+function isLockRecord(value: unknown): value is LockRecord {
+  if (typeof value !== 'object' || value === null) return false
+  const record = value as Record<string, unknown>
+  return (
+    record.formatVersion === 1 &&
+    ['runId', 'host', 'token', 'acquiredAt', 'expiresAt', 'asset', 'pathSegment'].every((key) => typeof record[key] === 'string') &&
+    Number.isSafeInteger(record.pid) &&
+    Number.isFinite(Date.parse(record.expiresAt as string))
+  )
+}
+
+/**
+ * A lock record from stored text. A damaged or half-written record (a crash between create and
+ * write) counts as held by an unknown owner until `ttlMs` after `writtenAt`, then as expired.
+ */
+function parseLockRecord(text: string, asset: string, pathSegment: string, writtenAt: number, ttlMs: number): LockRecord {
+  try {
+    const value = JSON.parse(text) as unknown
+    if (isLockRecord(value)) return value
+  } catch {
+    // fall through: treated as a damaged record below
+  }
+  return {
+    formatVersion: 1,
+    asset,
+    pathSegment,
+    runId: 'unknown (damaged lock record)',
+    host: 'unknown',
+    pid: 0,
+    token: `damaged-${writtenAt}`,
+    acquiredAt: new Date(writtenAt).toISOString(),
+    expiresAt: new Date(writtenAt + ttlMs).toISOString(),
+  }
+}
+
+function isParsableRecord(text: string): boolean {
+  try {
+    return isLockRecord(JSON.parse(text) as unknown)
+  } catch {
+    return false
+  }
+}
+
+function isExpired(record: LockRecord, now: number): boolean {
+  return Date.parse(record.expiresAt) <= now
+}
+
+function serialise(record: LockRecord): string {
+  return `${JSON.stringify(record, null, 2)}\n`
+}
+
+/** The generic protocol over a backend: create, or wait, or break an expired lock. */
+async function acquire(backend: LockBackend, asset: string, pathSegment: string, owner: LockOwner, options: LockOptions): Promise<PartitionLock> {
+  const now = options.now ?? Date.now
+  const ttlMs = options.ttlMs ?? DEFAULT_TTL_MS
+  const deadline = now() + (options.waitMs ?? 0)
+  const pollMs = options.pollMs ?? DEFAULT_POLL_MS
+  let quick = 0
+  for (;;) {
+    const at = now()
+    const record: LockRecord = {
+      formatVersion: 1,
+      asset,
+      pathSegment,
+      runId: owner.runId,
+      host: owner.host,
+      pid: owner.pid,
+      token: `${at.toString(36)}-${randomBytes(8).toString('hex')}`,
+      acquiredAt: new Date(at).toISOString(),
+      expiresAt: new Date(at + ttlMs).toISOString(),
+    }
+    if ((await backend.create(record)) && (await backend.confirm(record))) return held(backend, record, asset, pathSegment, ttlMs, now)
+    const holder = await backend.read()
+    // A retried conditional PUT whose first attempt went through reports "exists": it is ours.
+    if (holder?.token === record.token) return held(backend, record, asset, pathSegment, ttlMs, now)
+    if (holder === undefined || isExpired(holder, now())) {
+      if (holder) await backend.removeIf(holder, true)
+      if (++quick > MAX_QUICK_ATTEMPTS) throw lockedError(asset, pathSegment, holder ?? record, backend.where)
+      continue
+    }
+    const left = deadline - now()
+    if (left <= 0) throw lockedError(asset, pathSegment, holder, backend.where)
+    await sleep(Math.min(pollMs, left))
+  }
+}
+
+/** A held lock with its heartbeat. */
+function held(backend: LockBackend, first: LockRecord, asset: string, pathSegment: string, ttlMs: number, now: () => number): PartitionLock {
+  let current = first
+  let lost: string | undefined
+  let released = false
+  let renewing: Promise<void> | undefined
+  const heartbeat = setInterval(() => {
+    if (renewing !== undefined || lost !== undefined || released) return
+    const renewed: LockRecord = { ...current, expiresAt: new Date(now() + ttlMs).toISOString() }
+    renewing = backend
+      .renew(renewed)
+      .then((ok) => {
+        if (ok) current = renewed
+        else lost = 'another process took it over'
+      })
+      // A failed renewal is retried at the next beat; the lock only counts as lost once expired.
+      .catch(() => undefined)
+      .finally(() => (renewing = undefined))
+  }, Math.max(100, Math.floor(ttlMs / 3)))
+  heartbeat.unref()
+  const lostError = (why: string): StrataError =>
+    new StrataError(
+      'locked',
+      `lost the lock of partition ${asset}/${pathSegment} (run ${first.runId}): ${why}; nothing was committed`,
+      `Another run may be materializing this partition; check strata runs, then retry (lock: ${backend.where}).`,
+    )
+  return {
+    record: first,
+    async assertHeld() {
+      if (lost !== undefined) throw lostError(lost)
+      if (isExpired(current, now())) throw lostError(`it expired at ${current.expiresAt} before it could be renewed`)
+      const stored = await backend.read()
+      if (stored?.token !== first.token) {
+        lost = stored ? `run ${stored.runId} on host ${stored.host} (pid ${stored.pid}) holds it now` : 'it was removed'
+        throw lostError(lost)
+      }
+    },
+    async release() {
+      released = true
+      clearInterval(heartbeat)
+      // A renewal in flight would write the lock again after we removed it.
+      await renewing
+      for (let attempt = 0; attempt < 3; attempt++) {
+        try {
+          await backend.removeIf(current, false)
+          return
+        } catch {
+          await sleep(50 * 2 ** attempt)
+        }
+      }
+      // Left behind: it expires at its expiresAt and the next run breaks it.
+    },
+  }
+}
+
+// ── local folder ──────────────────────────────────────────────────────────────────────────
+
+class LocalLockBackend implements LockBackend {
+  constructor(
+    readonly where: string,
+    private readonly asset: string,
+    private readonly pathSegment: string,
+    private readonly ttlMs: number,
+    private readonly now: () => number,
+  ) {}
+
+  async create(record: LockRecord): Promise<boolean> {
+    await mkdir(dirname(this.where), { recursive: true })
+    let handle
+    try {
+      handle = await open(this.where, 'wx')
+    } catch (error) {
+      if (errno(error) === 'EEXIST') return false
+      throw ioError(`create the lock ${this.where}`, error)
+    }
+    try {
+      await handle.writeFile(serialise(record), 'utf8')
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    return true
+  }
+
+  async confirm(): Promise<boolean> {
+    return true
+  }
+
+  async read(): Promise<LockRecord | undefined> {
+    return this.readAt(this.where)
+  }
+
+  private async readAt(path: string): Promise<LockRecord | undefined> {
+    try {
+      const [text, info] = await Promise.all([readFile(path, 'utf8'), stat(path)])
+      return parseLockRecord(text, this.asset, this.pathSegment, info.mtimeMs, this.ttlMs)
+    } catch (error) {
+      if (errno(error) === 'ENOENT') return undefined
+      throw ioError(`read the lock ${path}`, error)
+    }
+  }
+
+  /** Rename-then-check: move the lock aside, and put it back unless it is the one we meant. */
+  async removeIf(expected: LockRecord, onlyIfExpired: boolean): Promise<void> {
+    const aside = `${this.where}.${randomBytes(6).toString('hex')}.removing`
+    try {
+      await rename(this.where, aside)
+    } catch (error) {
+      if (errno(error) === 'ENOENT') return
+      throw ioError(`move the lock ${this.where} aside`, error)
+    }
+    try {
+      const moved = await this.readAt(aside)
+      const meant = moved !== undefined && moved.token === expected.token && (!onlyIfExpired || isExpired(moved, this.now()))
+      if (!meant) {
+        // A live lock (renewed, or a new holder's) was moved by mistake: put it back, unless a
+        // newer one took its place meanwhile (then the moved holder finds out before committing).
+        await link(aside, this.where).catch((error: unknown) => {
+          if (errno(error) !== 'EEXIST') throw ioError(`restore the lock ${this.where}`, error)
+        })
+      }
+    } finally {
+      await rm(aside, { force: true })
+    }
+  }
+
+  async renew(record: LockRecord): Promise<boolean> {
+    const stored = await this.read()
+    if (stored?.token !== record.token) return false
+    const tmp = `${this.where}.${randomBytes(6).toString('hex')}.renew`
+    try {
+      const handle = await open(tmp, 'wx')
+      try {
+        await handle.writeFile(serialise(record), 'utf8')
+        await handle.sync()
+      } finally {
+        await handle.close()
+      }
+      await rename(tmp, this.where)
+    } finally {
+      await rm(tmp, { force: true })
+    }
+    return true
+  }
+}
+
+function ioError(what: string, error: unknown): StrataError {
+  if (error instanceof StrataError) return error
+  return new StrataError('storage', `could not ${what}: ${error instanceof Error ? error.message : String(error)}`, 'Check that the storage folder exists and is writable.', { cause: error })
+}
+
+/** The lock at `lockFile` (a path the caller built under the storage root). */
+export function lockLocalPartition(lockFile: string, asset: string, pathSegment: string, owner: LockOwner, options: LockOptions = {}): Promise<PartitionLock> {
+  const backend = new LocalLockBackend(lockFile, asset, pathSegment, options.ttlMs ?? DEFAULT_TTL_MS, options.now ?? Date.now)
+  return acquire(backend, asset, pathSegment, owner, options)
+}
+
+// ── S3 ────────────────────────────────────────────────────────────────────────────────────
+
+/** An ObjectStore that can say whether the server honours If-None-Match (S3ObjectStore can). */
+interface ProbingStore extends ObjectStore {
+  supportsConditionalWrites(): Promise<boolean>
+}
+
+const conditionalSupport = new WeakMap<ObjectStore, Promise<boolean>>()
+
+/** Whether `putIfAbsent` really is conditional on this store; probed once per store. */
+function supportsConditionalWrites(store: ObjectStore): Promise<boolean> {
+  let known = conditionalSupport.get(store)
+  if (known === undefined) {
+    const probing = store as Partial<ProbingStore>
+    known = typeof probing.supportsConditionalWrites === 'function' ? probing.supportsConditionalWrites.call(store) : Promise.resolve(true)
+    // A failed probe is not remembered: the next lock asks again.
+    known.catch(() => conditionalSupport.delete(store))
+    conditionalSupport.set(store, known)
+  }
+  return known
+}
+
+class S3LockBackend implements LockBackend {
+  readonly where: string
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly key: string,
+    private readonly asset: string,
+    private readonly pathSegment: string,
+    private readonly ttlMs: number,
+    private readonly settleMs: number,
+    private readonly now: () => number,
+  ) {
+    this.where = `${store.location}/${key}`
+  }
+
+  async create(record: LockRecord): Promise<boolean> {
+    if (await supportsConditionalWrites(this.store)) return this.store.putIfAbsent(this.key, serialise(record))
+    // No conditional writes: write only over no lock or an expired one, then confirm by reading back.
+    const existing = await this.read()
+    if (existing !== undefined && !isExpired(existing, this.now())) return false
+    await this.store.put(this.key, serialise(record))
+    return true
+  }
+
+  async confirm(record: LockRecord): Promise<boolean> {
+    await sleep(this.settleMs)
+    return (await this.read())?.token === record.token
+  }
+
+  async read(): Promise<LockRecord | undefined> {
+    const body = await this.store.get(this.key)
+    if (body === undefined) return undefined
+    const text = body.toString('utf8')
+    // Only a damaged record needs its age, from the object's LastModified.
+    const writtenAt = isParsableRecord(text) ? this.now() : ((await this.store.head(this.key))?.lastModified.getTime() ?? this.now())
+    return parseLockRecord(text, this.asset, this.pathSegment, writtenAt, this.ttlMs)
+  }
+
+  async removeIf(expected: LockRecord, onlyIfExpired: boolean): Promise<void> {
+    const stored = await this.read()
+    if (stored === undefined || stored.token !== expected.token) return
+    if (onlyIfExpired && !isExpired(stored, this.now())) return
+    await this.store.delete([this.key])
+  }
+
+  async renew(record: LockRecord): Promise<boolean> {
+    const stored = await this.read()
+    if (stored?.token !== record.token) return false
+    await this.store.put(this.key, serialise(record))
+    return true
+  }
+}
+
+/** The lock at object `key` of `store` (a key the caller built under `_strata/locks/`). */
+export function lockS3Partition(store: ObjectStore, key: string, asset: string, pathSegment: string, owner: LockOwner, options: LockOptions = {}): Promise<PartitionLock> {
+  const backend = new S3LockBackend(store, key, asset, pathSegment, options.ttlMs ?? DEFAULT_TTL_MS, options.settleMs ?? DEFAULT_SETTLE_MS, options.now ?? Date.now)
+  return acquire(backend, asset, pathSegment, owner, options)
+}
