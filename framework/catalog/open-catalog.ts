@@ -8,14 +8,11 @@ import { sqlStringList, type DuckDb } from '../../resources/duckdb.js'
 import { GlueCatalog } from '../../resources/glue-catalog.js'
 import type { CatalogClient } from './catalog-client.js'
 import { CatalogSync } from './catalog-sync.js'
+import { glueDatabaseOf } from './glue-database.js'
+
+export { glueDatabaseOf }
 
 /** The Glue database to register in: env STRATA_GLUE_DATABASE, else config `aws.glueDatabase`; undefined when neither is set. */
-export function glueDatabaseOf(settings: Pick<Settings, 'config' | 'env'>): string | undefined {
-  const aws = (settings.config.aws ?? {}) as { glueDatabase?: string }
-  const value = settings.env.STRATA_GLUE_DATABASE || aws.glueDatabase
-  return value ? value : undefined
-}
-
 /** The Glue catalog client of the settings (standard credential chain), or undefined when no database is configured. */
 export function openGlueCatalog(settings: Pick<Settings, 'config' | 'env'>): CatalogClient | undefined {
   const database = glueDatabaseOf(settings)

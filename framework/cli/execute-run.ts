@@ -1,9 +1,7 @@
 import { StrataError } from '../errors/index.js'
 import type { Definitions } from '../definitions/definitions.js'
 import { localExecutor, type Executor } from '../executors/index.js'
-import { assertS3Locations, containerEnvironment, fargateLauncher, resolveFargateSettings } from '../executors/fargate-launcher.js'
-import { openGlueCatalog, withCatalog } from '../catalog/index.js'
-import { createEcsClient } from '../../resources/ecs.js'
+import { glueDatabaseOf } from '../catalog/glue-database.js'
 import type { RunPlan } from '../planner/index.js'
 import { newRunId, type RunRecord } from '../runs/index.js'
 import type { Storage } from '../storage/storage.js'
@@ -43,9 +41,16 @@ export async function executeRun(
 
 async function chooseExecutor(kit: CommandKit, kind: string): Promise<Executor> {
   const settings = kit.settings()
-  // On S3 storage with a Glue database configured, each local commit registers its partition.
-  if (kind === 'local') return withCatalog(localExecutor(), openGlueCatalog(settings), kit.log)
+  // The AWS clients load only when used: a plain local run never pays for them.
+  if (kind === 'local') {
+    if (!glueDatabaseOf(settings)) return localExecutor()
+    // On S3 storage with a Glue database configured, each local commit registers its partition.
+    const { openGlueCatalog, withCatalog } = await import('../catalog/index.js')
+    return withCatalog(localExecutor(), openGlueCatalog(settings), kit.log)
+  }
   if (kind === 'fargate') {
+    const { assertS3Locations, containerEnvironment, fargateLauncher, resolveFargateSettings } = await import('../executors/fargate-launcher.js')
+    const { createEcsClient } = await import('../../resources/ecs.js')
     assertS3Locations(settings)
     const fargate = resolveFargateSettings(settings)
     // The tasks commit, so they register in Glue themselves (the same CLI with the same settings).
