@@ -1,9 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { readFileSync, type Dirent, type Stats } from 'node:fs'
 import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises'
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { StrataError } from '../errors/index.js'
-import { dataVersionOf, digestFile } from './data-version.js'
+import { digestFile } from './data-version.js'
 import type { FailureRecord, Manifest } from './manifest.js'
 import { lockLocalPartition, type LockOptions, type LockOwner, type PartitionLock } from './partition-lock.js'
 import { parseFailureRecord, parseJson, parseManifest, rebuildHint } from './manifest-codec.js'
@@ -20,6 +20,7 @@ import {
   isDocumentKeySegment,
   isPathSegment,
 } from './storage-keys.js'
+import { errno, partitionOfSegment, randomSuffix, reconcileManifest } from './storage-support.js'
 
 /** Options of {@link LocalStorage}. */
 export interface LocalStorageOptions {
@@ -41,13 +42,7 @@ const READ_CONCURRENCY = 16
 /** Read size when hashing staged files. */
 const DIGEST_CHUNK = 1 << 20
 
-function errno(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined
-}
 
-function randomSuffix(): string {
-  return randomBytes(4).toString('hex')
-}
 
 /** Fixed-width, so trash entries sort by age as plain strings. */
 function timestampName(now = Date.now()): string {
@@ -640,31 +635,4 @@ async function digestHandle(handle: FileHandle): Promise<{ bytes: number; sha256
   return { bytes, sha256: hash.digest('hex') }
 }
 
-/** The manifest the commit writes: files and data version from disk, checked against the caller's. */
-function reconcileManifest(manifest: Manifest, files: { name: string; bytes: number; sha256: string }[], where: string): Manifest {
-  const hint = 'The step changed its files after describing them; run it again.'
-  if (manifest.files.length > 0) {
-    const onDisk = new Map(files.map((file) => [file.name, file]))
-    for (const declared of manifest.files) {
-      const actual = onDisk.get(declared.name)
-      if (!actual) throw new StrataError('corrupt', `manifest of ${where} lists ${declared.name}, which is not in the staged folder`, hint)
-      if (actual.bytes !== declared.bytes || actual.sha256 !== declared.sha256) {
-        throw new StrataError('corrupt', `staged file ${declared.name} of ${where} does not match the size or sha256 in its manifest`, hint)
-      }
-      onDisk.delete(declared.name)
-    }
-    const extra = [...onDisk.keys()][0]
-    if (extra !== undefined) throw new StrataError('corrupt', `staged file ${extra} of ${where} is not listed in its manifest`, hint)
-  }
-  const dataVersion = dataVersionOf(files)
-  if (manifest.dataVersion !== '' && manifest.dataVersion !== dataVersion) {
-    throw new StrataError('corrupt', `data version given for ${where} does not match its staged files`, 'Leave dataVersion empty and let commit compute it, or use dataVersionOf().')
-  }
-  return { ...manifest, files, dataVersion }
-}
 
-/** `dt=2026-03-01` → `2026-03-01`, `all` → `all`: the key a user passes to --partition. */
-function partitionOfSegment(pathSegment: string): string {
-  const equals = pathSegment.indexOf('=')
-  return equals === -1 ? pathSegment : pathSegment.slice(equals + 1)
-}

@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto'
 import { lstat, mkdir, readdir, rename, rm, stat } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import type { ObjectInfo, ObjectStore } from '../../resources/s3.js'
 import type { Logger } from '../definitions/logger.js'
 import { StrataError } from '../errors/index.js'
-import { dataVersionOf, digestFile } from './data-version.js'
+import { digestFile } from './data-version.js'
 import type { FailureRecord, Manifest } from './manifest.js'
 import { lockS3Partition, type LockOptions, type LockOwner, type PartitionLock } from './partition-lock.js'
 import { parseFailureRecord, parseJson, parseManifest, rebuildHint } from './manifest-codec.js'
@@ -21,6 +20,7 @@ import {
   isDocumentKeySegment,
   isPathSegment,
 } from './storage-keys.js'
+import { errno, partitionOfSegment, randomSuffix, reconcileManifest } from './storage-support.js'
 
 /** Options of {@link S3Storage}. */
 export interface S3StorageOptions {
@@ -52,13 +52,7 @@ const DEFAULT_GRACE_MS = 60 * 60 * 1000
 const TRANSFER_CONCURRENCY = 4
 const READ_CONCURRENCY = 16
 
-function errno(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined
-}
 
-function randomSuffix(): string {
-  return randomBytes(4).toString('hex')
-}
 
 /**
  * Storage in an S3 bucket (see {@link Storage}). S3 has no rename, so every commit writes a new
@@ -590,35 +584,4 @@ function byCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
 }
 
-/**
- * The manifest the commit writes: files and data version from the staged files, checked
- * against the caller's. Mirrors LocalStorage's private reconcileManifest; the two should move
- * into one shared module.
- */
-function reconcileManifest(manifest: Manifest, files: FileEntry[], where: string): Manifest {
-  const hint = 'The step changed its files after describing them; run it again.'
-  if (manifest.files.length > 0) {
-    const staged = new Map(files.map((file) => [file.name, file]))
-    for (const declared of manifest.files) {
-      const actual = staged.get(declared.name)
-      if (!actual) throw new StrataError('corrupt', `manifest of ${where} lists ${declared.name}, which is not in the staged folder`, hint)
-      if (actual.bytes !== declared.bytes || actual.sha256 !== declared.sha256) {
-        throw new StrataError('corrupt', `staged file ${declared.name} of ${where} does not match the size or sha256 in its manifest`, hint)
-      }
-      staged.delete(declared.name)
-    }
-    const extra = [...staged.keys()][0]
-    if (extra !== undefined) throw new StrataError('corrupt', `staged file ${extra} of ${where} is not listed in its manifest`, hint)
-  }
-  const dataVersion = dataVersionOf(files)
-  if (manifest.dataVersion !== '' && manifest.dataVersion !== dataVersion) {
-    throw new StrataError('corrupt', `data version given for ${where} does not match its staged files`, 'Leave dataVersion empty and let commit compute it, or use dataVersionOf().')
-  }
-  return { ...manifest, files, dataVersion }
-}
 
-/** `dt=2026-03-01` → `2026-03-01`, `all` → `all`: the key a user passes to --partition. */
-function partitionOfSegment(pathSegment: string): string {
-  const equals = pathSegment.indexOf('=')
-  return equals === -1 ? pathSegment : pathSegment.slice(equals + 1)
-}
