@@ -53,12 +53,7 @@ export class LocalLanding implements Landing {
 
   async file(day: string, table: TableName): Promise<LandingFile | undefined> {
     // Checked before any path is built, so a key like "../x" never reaches the file system.
-    if (!isDateKey(day)) {
-      throw new StrataError('partition', `ingest day "${day}" is not a real calendar date`, 'Use a UTC date written YYYY-MM-DD, e.g. 2026-03-01.')
-    }
-    if (!TABLE_NAMES.includes(table)) {
-      throw new StrataError('input', `"${String(table)}" is not a landing table`, `Use one of ${TABLE_NAMES.join(', ')}.`)
-    }
+    assertLandingRequest(day, table)
     const folder = join(this.location, `ingest_date=${day}`)
     const plain = join(folder, `${table}.csv`)
     const gzipped = `${plain}.gz`
@@ -84,5 +79,15 @@ async function isFile(path: string): Promise<boolean> {
     throw new StrataError('input', `landing file ${path} cannot be read: ${(error as Error).message}`, 'Check the permissions of the landing folder.', {
       cause: error,
     })
+  }
+}
+
+/** Validate a landing file request before any path or object key is built from it. */
+export function assertLandingRequest(day: string, table: TableName): void {
+  if (!isDateKey(day)) {
+    throw new StrataError('partition', `ingest day "${day}" is not a real calendar date`, 'Use a UTC date written YYYY-MM-DD, e.g. 2026-03-01.')
+  }
+  if (!TABLE_NAMES.includes(table)) {
+    throw new StrataError('input', `"${String(table)}" is not a landing table`, `Use one of ${TABLE_NAMES.join(', ')}.`)
   }
 }

@@ -3,8 +3,8 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { StrataError } from '../framework/errors/index.js'
 import { isDateKey } from '../framework/partitions/index.js'
-import { TABLE_NAMES, type TableName } from '../assets/lib/tables.js'
-import type { Landing, LandingFile } from './landing.js'
+import type { TableName } from '../assets/lib/tables.js'
+import { assertLandingRequest, type Landing, type LandingFile } from './landing.js'
 import type { ObjectInfo, ObjectStore } from './s3.js'
 
 const DAY_PREFIX = /^ingest_date=(\d{4}-\d{2}-\d{2})\/$/
@@ -35,12 +35,7 @@ export class S3Landing implements Landing {
 
   async file(day: string, table: TableName): Promise<LandingFile | undefined> {
     // Checked before any key is built, so a key like "../x" never reaches S3 or the disk.
-    if (!isDateKey(day)) {
-      throw new StrataError('partition', `ingest day "${day}" is not a real calendar date`, 'Use a UTC date written YYYY-MM-DD, e.g. 2026-03-01.')
-    }
-    if (!TABLE_NAMES.includes(table)) {
-      throw new StrataError('input', `"${String(table)}" is not a landing table`, `Use one of ${TABLE_NAMES.join(', ')}.`)
-    }
+    assertLandingRequest(day, table)
     const folder = `ingest_date=${day}`
     const plainKey = `${folder}/${table}.csv`
     const gzipKey = `${plainKey}.gz`
