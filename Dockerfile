@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Strata: the `strata` CLI as a container, for the Fargate executor (docs/aws.md).
+# Strata: the `strata` CLI as a container, for the Fargate executor (README, "On AWS").
 # Build: docker build -t strata . (linux/amd64 or linux/arm64, matching the task definition's runtimePlatform)
 
 FROM node:20-slim AS build
@@ -12,7 +12,7 @@ COPY framework ./framework
 COPY assets ./assets
 COPY resources ./resources
 COPY schedules ./schedules
-COPY bench ./bench
+# bench/ stays out: it is for development machines, and imports the test support code.
 RUN npm run build
 
 FROM node:20-slim AS runtime

@@ -31,7 +31,7 @@ export const SYMLINK_FORMAT = {
 } as const
 
 export interface GlueCatalogOptions {
-  /** The Glue database, e.g. `cdi`; it must exist (docs/aws.md creates it). */
+  /** The Glue database, e.g. `cdi`; it must exist (the README's "On AWS" section creates it). */
   readonly database: string
   /** Another account's catalog; default: the caller's. */
   readonly catalogId?: string
@@ -233,7 +233,7 @@ function errorName(error: unknown): string | undefined {
 }
 
 function hintFor(name: string | undefined, database = 'the database'): string {
-  if (name === 'EntityNotFoundException') return `Create the Glue database first: aws glue create-database --database-input Name=${database} (see docs/aws.md).`
+  if (name === 'EntityNotFoundException') return `Create the Glue database first: aws glue create-database --database-input Name=${database} (see the README, "On AWS").`
   if (name === 'AccessDeniedException') return `Give the role the Glue actions of resources/iam-policy.json on ${database}.`
   return 'Check the AWS region and credentials (standard chain), then rerun: strata catalog sync.'
 }

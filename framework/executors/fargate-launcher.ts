@@ -68,13 +68,13 @@ export function resolveFargateSettings(settings: Pick<Settings, 'config' | 'env'
   }
   const need = (key: string, envName: string): string => {
     const value = text(key, envName)
-    if (!value) throw new StrataError('config', `the Fargate executor needs fargate.${key} (or ${envName})`, `Set it in the config file's "fargate" object or the environment; see docs/aws.md.`)
+    if (!value) throw new StrataError('config', `the Fargate executor needs fargate.${key} (or ${envName})`, `Set it in the config file's "fargate" object or the environment; see the README, "On AWS".`)
     return value
   }
   const cluster = need('cluster', 'STRATA_FARGATE_CLUSTER')
   const taskDefinition = need('taskDefinition', 'STRATA_FARGATE_TASK_DEFINITION')
   const subnets = list('subnets', 'STRATA_FARGATE_SUBNETS')
-  if (subnets.length === 0) throw new StrataError('config', 'the Fargate executor needs at least one subnet: fargate.subnets (or STRATA_FARGATE_SUBNETS=subnet-a,subnet-b)', 'Use private subnets with a NAT gateway or VPC endpoints for S3, ECR, Logs and Glue; see docs/aws.md.')
+  if (subnets.length === 0) throw new StrataError('config', 'the Fargate executor needs at least one subnet: fargate.subnets (or STRATA_FARGATE_SUBNETS=subnet-a,subnet-b)', 'Use private subnets with a NAT gateway or VPC endpoints for S3, ECR, Logs and Glue; see the README, "On AWS".')
   const capacityProvider = text('capacityProvider', 'STRATA_FARGATE_CAPACITY_PROVIDER') ?? 'FARGATE'
   if (capacityProvider !== 'FARGATE' && capacityProvider !== 'FARGATE_SPOT') throw new StrataError('config', `fargate.capacityProvider / STRATA_FARGATE_CAPACITY_PROVIDER "${capacityProvider.slice(0, 20)}" is not FARGATE or FARGATE_SPOT`, 'Use FARGATE, or FARGATE_SPOT for cheaper, interruptible tasks (interrupted steps are retried).')
   const publicIpRaw = env.STRATA_FARGATE_ASSIGN_PUBLIC_IP ?? file.assignPublicIp
@@ -234,7 +234,7 @@ export function fargateLauncher(options: FargateLauncherOptions): StepLauncher {
       if (failure || !response.tasks?.[0]?.taskArn) {
         const reason = `${failure?.reason ?? 'no task returned'}${failure?.detail ? ` (${failure.detail})` : ''}`
         if (/^RESOURCE:|capacity|^AGENT/i.test(failure?.reason ?? '')) return { kind: 'retry', why: `RunTask: ${reason}` }
-        return { kind: 'done', record: failed(step, startedAt, now(), 'aws', `${step.id}: RunTask failed: ${reason}`, 'Check the cluster, task definition, subnets and security groups in fargate.* (docs/aws.md).') }
+        return { kind: 'done', record: failed(step, startedAt, now(), 'aws', `${step.id}: RunTask failed: ${reason}`, 'Check the cluster, task definition, subnets and security groups in fargate.* (README, "On AWS").') }
       }
       taskArn = response.tasks[0].taskArn
     } catch (error) {
@@ -313,7 +313,7 @@ export function fargateLauncher(options: FargateLauncherOptions): StepLauncher {
     }
     const why = `task ${taskId} stopped${stopped ? ` (${stopped})` : ''}${exitCode !== undefined ? `, container exit code ${exitCode}` : ''}${container?.reason ? `: ${container.reason}` : ''}`
     if (task.stopCode === 'SpotInterruption' || TRANSIENT_STOP.test(`${task.stoppedReason ?? ''} ${container?.reason ?? ''}`)) return { kind: 'retry', why, ...logs }
-    const hint = exitCode === 137 || /OutOfMemory/i.test(container?.reason ?? '') ? 'The container was killed, most likely out of memory: raise the task definition\'s memory.' : task.stopCode === 'TaskFailedToStart' ? 'Check the image, the execution role (ECR pull, logs) and the subnets (docs/aws.md).' : undefined
+    const hint = exitCode === 137 || /OutOfMemory/i.test(container?.reason ?? '') ? 'The container was killed, most likely out of memory: raise the task definition\'s memory.' : task.stopCode === 'TaskFailedToStart' ? 'Check the image, the execution role (ECR pull, logs) and the subnets (README, "On AWS").' : undefined
     return { kind: 'done', record: failed(step, startedAt, now(), 'compute', `${step.id}: ${why}`, hint, logStream) }
   }
 
@@ -361,8 +361,8 @@ function awsHint(error: unknown): string {
   const name = errorName(error)
   if (name === 'AccessDeniedException') return 'Give the launching identity the actions of resources/iam-policy.json ("launcher"): ecs:RunTask, ecs:DescribeTasks, ecs:StopTask, iam:PassRole.'
   if (name === 'ClusterNotFoundException') return 'Check fargate.cluster / STRATA_FARGATE_CLUSTER and the AWS region.'
-  if (name === 'InvalidParameterException') return 'Check the task definition, container name, subnets and security groups in fargate.* (docs/aws.md).'
-  return 'Check the AWS region and credentials (standard chain) and the fargate.* settings (docs/aws.md).'
+  if (name === 'InvalidParameterException') return 'Check the task definition, container name, subnets and security groups in fargate.* (README, "On AWS").'
+  return 'Check the AWS region and credentials (standard chain) and the fargate.* settings (README, "On AWS").'
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
