@@ -41,6 +41,14 @@ const RAW = 2
 const WAS_QUOTED = 4
 
 const EMPTY = Buffer.alloc(0)
+
+/** Options for {@link CsvTokenizer}. */
+export interface CsvTokenizerOptions {
+  /** The physical line number of the first byte pushed (default 1), for input that starts mid-file. */
+  readonly firstLine?: number
+  /** Skip a UTF-8 byte-order mark at the very start (default true); false for input that starts mid-file. */
+  readonly skipBom?: boolean
+}
 /** Shared by every well-formed record, to spare an allocation per record. */
 const NO_PROBLEMS: readonly string[] = Object.freeze([])
 
@@ -76,6 +84,11 @@ export class CsvTokenizer {
   private problems: string[] | undefined
   private started = false
   private ended = false
+
+  constructor(options: CsvTokenizerOptions = {}) {
+    this.line = this.recLine = options.firstLine ?? 1
+    this.started = options.skipBom === false
+  }
 
   /** Add bytes; returns the records they complete. */
   push(chunk: Buffer): CsvRecord[] {

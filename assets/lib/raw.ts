@@ -1,10 +1,14 @@
-import { mkdir, open } from 'node:fs/promises'
+import { createReadStream, createWriteStream } from 'node:fs'
+import { mkdir, mkdtemp, open, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import { createGunzip } from 'node:zlib'
 import { StrataError } from '../../framework/errors/index.js'
 import { addDays, isDateKey } from '../../framework/partitions/index.js'
 import { appendRows, quoteIdent, sqlString, type AppendValue, type DuckDb } from '../../resources/duckdb.js'
 import type { Landing, LandingFile } from '../../resources/landing.js'
-import { encodeCsvRecord, readCsvFile, type CsvRecord } from './csv-reader.js'
+import { CsvTokenizer, encodeCsvRecord, readCsvFile, type CsvRecord } from './csv-reader.js'
 import { TABLES, type ColumnSpec, type TableName, type TableSpec } from './tables.js'
 
 /**
@@ -133,8 +137,12 @@ interface LoadedTable {
   readonly spec: TableSpec
   /** The landing path, for messages and metadata. */
   readonly file: string
-  /** Temp table with every record as read. */
+  /** Temp table for records loaded from JS (all of them, or the few the fast path hands over). */
   readonly loadTable: string
+  /** SQL source of every record as read: `_line, _original, _problem, _fields`, then the spec columns. */
+  source: string
+  /** Temp tables to drop once the records are checked. */
+  readonly cleanup: string[]
   /** Temp table with the reason per record (NULL when valid). */
   readonly checkedTable: string
   /** Number of fields in the header: every record must have as many. */
@@ -167,26 +175,8 @@ async function locate(landing: Landing, day: string, spec: TableSpec): Promise<L
 
 async function loadTable(db: DuckDb, located: Located, day: string): Promise<LoadedTable> {
   const { spec, landed, file } = located
-  const loadName = `_raw_load_${spec.name}`
-  const columns = spec.columns.map((c) => `${quoteIdent(c.name)} VARCHAR`).join(', ')
-  await db.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(loadName)} (${META_COLUMNS}, ${columns})`)
-
-  let header: Header | undefined
-  async function* batches(): AsyncGenerator<AppendValue[][]> {
-    for await (const batch of readCsvFile(landed.localPath, { gzip: landed.gzip })) {
-      let records: CsvRecord[] = batch
-      if (header === undefined) {
-        header = await parseHeader(file, landed, spec, batch[0] as CsvRecord)
-        records = batch.slice(1)
-      }
-      yield toRows(records, header.positions)
-    }
-  }
-  try {
-    await appendRows(db, loadName, batches())
-  } catch (error) {
-    if (error instanceof StrataError) throw error
-    throw new StrataError(
+  const unreadable = (error: unknown): StrataError =>
+    new StrataError(
       'input',
       `${file} cannot be read: ${(error as Error).message}`,
       landed.gzip
@@ -194,18 +184,194 @@ async function loadTable(db: DuckDb, located: Located, day: string): Promise<Loa
         : `Check that ${landed.name} is readable, then rebuild raw for ${day}.`,
       { cause: error },
     )
+  const header = await readHeader(file, landed, spec, day, unreadable)
+  const names = { loadTable: `_raw_load_${spec.name}`, checkedTable: `_raw_checked_${spec.name}` }
+  const loaded: LoadedTable = { spec, file, ...names, source: '', cleanup: [], headerFields: header.fields, extraColumns: header.extra }
+  // Fast path: DuckDB reads the text and splits the plain lines; the JS tokenizer sees only the
+  // records it must (quotes, stray CRs, NULs). Files DuckDB cannot take as text go the slow way.
+  let scratch: string | undefined
+  try {
+    let textPath = landed.localPath
+    if (landed.gzip) {
+      scratch = await mkdtemp(join(tmpdir(), 'strata-raw-'))
+      textPath = join(scratch, `${spec.name}.csv`)
+      try {
+        await pipeline(createReadStream(landed.localPath), createGunzip(), createWriteStream(textPath))
+      } catch (error) {
+        throw unreadable(error)
+      }
+    }
+    if (await loadLines(db, loaded, textPath, header)) return loaded
+  } finally {
+    if (scratch !== undefined) await rm(scratch, { recursive: true, force: true })
   }
-  if (header === undefined) {
+  await loadWithTokenizer(db, loaded, landed, header, unreadable)
+  return loaded
+}
+
+/** The header record (the first record of the file), checked; fails the partition when unusable. */
+async function readHeader(file: string, landed: LandingFile, spec: TableSpec, day: string, unreadable: (error: unknown) => StrataError): Promise<Header> {
+  let first: CsvRecord | undefined
+  try {
+    for await (const batch of readCsvFile(landed.localPath, { gzip: landed.gzip })) {
+      first = batch[0]
+      break
+    }
+  } catch (error) {
+    throw unreadable(error)
+  }
+  if (first === undefined) {
     throw new StrataError(
       'input',
       `${file} is empty: it has no header row`,
       `Land ${landed.name} with a header row naming its columns (${spec.columns.map((c) => c.name).join(', ')}), then rebuild raw for ${day}.`,
     )
   }
-  return { spec, file, loadTable: loadName, checkedTable: `_raw_checked_${spec.name}`, headerFields: header.fields, extraColumns: header.extra }
+  return parseHeader(file, landed, spec, first)
+}
+
+/** Files above this size are streamed through the tokenizer rather than read as one text value. */
+const MAX_TEXT_BYTES = 512 * 1024 * 1024
+
+/** Lines handed to the JS tokenizer: a quote, a CR other than the one before the LF, or a NUL. */
+const STRIPPED_LINE = `CASE WHEN ends_with(l, chr(13)) THEN l[:-2] ELSE l END`
+/**
+ * A line as read into JS, behind one extra character: the driver decodes text with a decoder that
+ * drops a leading byte-order mark, and a BOM inside the file is data.
+ */
+const MARKED_LINE = `'.' || l AS marked`
+const SUSPECT_LINE = `(contains(l, '"') OR contains(${STRIPPED_LINE}, chr(13)) OR contains(l, chr(0)))`
+
+/**
+ * The fast path: DuckDB's `read_text` gives one row per physical line (split on LF only, so CRs
+ * and blank lines keep their place), and plain lines are split on commas in SQL, in the check
+ * query itself. A suspect line (see SUSPECT_LINE) starts a record for the JS tokenizer, which
+ * also takes the lines after it while a quoted field is open. False, with nothing left behind,
+ * when DuckDB cannot take the file as text (not UTF-8, too large) or the header is not one
+ * plain line.
+ */
+async function loadLines(db: DuckDb, table: LoadedTable, textPath: string, header: Header): Promise<boolean> {
+  const { spec } = table
+  if ((await stat(textPath)).size > MAX_TEXT_BYTES) return false
+  const linesName = `_raw_lines_${spec.name}`
+  const lines = quoteIdent(linesName)
+  try {
+    await db.run(
+      `CREATE OR REPLACE TEMP TABLE ${lines} AS
+       SELECT unnest(s) AS l, CAST(generate_subscripts(s, 1) AS BIGINT) AS n FROM (SELECT string_split(content, chr(10)) AS s FROM read_text(${sqlString(textPath)}))`,
+    )
+  } catch {
+    return false
+  }
+  table.cleanup.push(linesName)
+  // The header line, the last line, and every suspect line, in one pass.
+  const picked = await db.all<{ n: bigint; marked: string; odd: boolean; last: boolean }>(
+    `SELECT n, ${MARKED_LINE}, n > ${header.line} AND ${SUSPECT_LINE} AS odd, n = (SELECT max(n) FROM ${lines}) AS last
+     FROM ${lines} WHERE n = ${header.line} OR n = (SELECT max(n) FROM ${lines}) OR (n > ${header.line} AND ${SUSPECT_LINE}) ORDER BY n`,
+  )
+  let last = 0
+  let head = ''
+  const cache = new Map<number, string>()
+  for (const row of picked) {
+    const n = Number(row.n)
+    cache.set(n, row.marked.slice(1))
+    if (row.last) last = n
+    if (n === header.line) head = row.marked.slice(1)
+  }
+  // The header must be one plain line (it always is in practice), so every later line is data.
+  if (header.line === 1 && head.startsWith('\uFEFF')) head = head.slice(1)
+  if (head.endsWith('\r')) head = head.slice(0, -1)
+  if (/["\r\0]/.test(head) || head !== header.names.join(',')) {
+    await dropTables(db, table.cleanup)
+    return false
+  }
+
+  const line = async (n: number): Promise<string> => {
+    let text = cache.get(n)
+    if (text === undefined) {
+      // A quoted field open across lines that are not suspect themselves: fetch a window.
+      const window = await db.all<{ n: bigint; marked: string }>(`SELECT n, ${MARKED_LINE} FROM ${lines} WHERE n >= ${n} AND n < ${n + 256}`)
+      for (const row of window) cache.set(Number(row.n), row.marked.slice(1))
+      text = cache.get(n) ?? ''
+    }
+    return n < last ? `${text}\n` : text
+  }
+  const rows: AppendValue[][] = []
+  const continued: number[] = []
+  let consumed = header.line
+  for (const row of picked) {
+    const start = Number(row.n)
+    if (!row.odd || start <= consumed) continue
+    const tokenizer = new CsvTokenizer({ firstLine: start, skipBom: false })
+    let records = tokenizer.push(Buffer.from(await line(start), 'utf8'))
+    let at = start
+    while (records.length === 0 && at < last) {
+      at++
+      continued.push(at)
+      records = tokenizer.push(Buffer.from(await line(at), 'utf8'))
+    }
+    if (records.length === 0) records = tokenizer.end()
+    consumed = at
+    rows.push(...toRows(records, header.positions))
+  }
+
+  const fields = header.positions.map((p, i) => `${p < 0 ? 'CAST(NULL AS VARCHAR)' : `f[${p + 1}]`} AS ${quoteIdent((spec.columns[i] as ColumnSpec).name)}`).join(', ')
+  let skip = ''
+  if (continued.length > 0) {
+    const skipName = `_raw_skip_${spec.name}`
+    await db.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(skipName)} (n BIGINT)`)
+    table.cleanup.push(skipName)
+    await appendRows(
+      db,
+      skipName,
+      continued.map((n) => [n]),
+    )
+    skip = ` AND n NOT IN (SELECT n FROM ${quoteIdent(skipName)})`
+  }
+  let source =
+    `SELECT n AS _line, l AS _original, CAST(NULL AS VARCHAR) AS _problem, CAST(len(f) AS INTEGER) AS _fields, ${fields} ` +
+    `FROM (SELECT n, l, string_split(l, ',') AS f FROM (SELECT n, ${STRIPPED_LINE} AS l FROM ${lines} WHERE n > ${header.line} AND NOT ${SUSPECT_LINE}${skip}) WHERE l <> '')`
+  if (rows.length > 0) {
+    await createLoadTable(db, table)
+    await appendRows(db, table.loadTable, rows)
+    source += ` UNION ALL SELECT * FROM ${quoteIdent(table.loadTable)}`
+  }
+  table.source = `(${source})`
+  return true
+}
+
+async function createLoadTable(db: DuckDb, table: LoadedTable): Promise<void> {
+  const columns = table.spec.columns.map((c) => `${quoteIdent(c.name)} VARCHAR`).join(', ')
+  await db.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(table.loadTable)} (${META_COLUMNS}, ${columns})`)
+  table.cleanup.push(table.loadTable)
+}
+
+async function dropTables(db: DuckDb, names: string[]): Promise<void> {
+  for (const name of names.splice(0)) await db.run(`DROP TABLE IF EXISTS ${quoteIdent(name)}`)
+}
+
+/** The general path: stream the file through the JS tokenizer into the load table. */
+async function loadWithTokenizer(db: DuckDb, table: LoadedTable, landed: LandingFile, header: Header, unreadable: (error: unknown) => StrataError): Promise<void> {
+  await createLoadTable(db, table)
+  table.source = quoteIdent(table.loadTable)
+  async function* batches(): AsyncGenerator<AppendValue[][]> {
+    let first = true
+    for await (const batch of readCsvFile(landed.localPath, { gzip: landed.gzip })) {
+      yield toRows(first ? batch.slice(1) : batch, header.positions)
+      first = false
+    }
+  }
+  try {
+    await appendRows(db, table.loadTable, batches())
+  } catch (error) {
+    throw unreadable(error)
+  }
 }
 
 interface Header {
+  /** The physical line of the header record. */
+  readonly line: number
+  readonly names: readonly string[]
   readonly fields: number
   /** For each spec column, its field index in the file, or -1 when absent. */
   readonly positions: number[]
@@ -249,6 +415,8 @@ async function parseHeader(file: string, landed: LandingFile, spec: TableSpec, r
   }
   const known = new Set(spec.columns.map((c) => c.name))
   return {
+    line: record.line,
+    names,
     fields: names.length,
     positions: spec.columns.map((c) => seen.get(c.name) ?? -1),
     extra: names.filter((n) => !known.has(n)),
@@ -395,7 +563,7 @@ async function checkTable(db: DuckDb, table: LoadedTable, day: string): Promise<
     }
     reasons.push(columnReasonSql(column, utc, day))
   }
-  const load = quoteIdent(table.loadTable)
+  const load = table.source
   const source = parsed.length === 0 ? load : `(SELECT *, ${converted.join(', ')} FROM (SELECT *, ${parsed.join(', ')} FROM ${load}))`
   const reason =
     `CASE WHEN _problem IS NOT NULL THEN _problem ` +
@@ -408,7 +576,7 @@ async function checkTable(db: DuckDb, table: LoadedTable, day: string): Promise<
      FROM ${source}`,
     parsed.length === 0 ? undefined : { next_day: addDays(day, 1) },
   )
-  await db.run(`DROP TABLE ${quoteIdent(table.loadTable)}`)
+  await dropTables(db, table.cleanup)
 }
 
 // ---------------------------------------------------------------------------------------------

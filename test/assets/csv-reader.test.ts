@@ -118,6 +118,15 @@ describe('CsvTokenizer', () => {
     for (const size of [1, 2, 3]) expect(tokenize(input, size)[1]?.fields).toEqual(['Zürich', '東京'])
   })
 
+  it('can start mid-file: a first line number, and a BOM kept as data', () => {
+    const tokenizer = new CsvTokenizer({ firstLine: 41, skipBom: false })
+    const out = [...tokenizer.push(Buffer.from('\uFEFFa,"b\n')), ...tokenizer.push(Buffer.from('c"\nd\n')), ...tokenizer.end()]
+    expect(simple(out)).toEqual([
+      [41, ['\uFEFFa', 'b\nc'], []],
+      [43, ['d'], []],
+    ])
+  })
+
   it('returns nothing for empty input or a lone BOM', () => {
     expect(tokenize('')).toEqual([])
     expect(tokenize('\uFEFF')).toEqual([])

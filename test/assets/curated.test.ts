@@ -6,8 +6,8 @@ import { StrataError } from '../../framework/errors/index.js'
 import { openDuckDb, sqlString, type DuckDb } from '../../resources/duckdb.js'
 import { LocalLanding } from '../../resources/landing.js'
 import { materializeRaw, type RawMetadata } from '../../assets/lib/raw.js'
-import { materializeCurated, type CuratedMetadata } from '../../assets/lib/curated.js'
-import type { TableName } from '../../assets/lib/tables.js'
+import { curatedSql, materializeCurated, type CuratedMetadata } from '../../assets/lib/curated.js'
+import { TABLES, type TableName } from '../../assets/lib/tables.js'
 
 const DAY = '2026-03-01'
 
@@ -72,6 +72,15 @@ afterAll(async () => {
 })
 
 describe('materializeCurated', () => {
+  it('deduplicates the same way with the small-table (window) and big-table (anti join) plans', async () => {
+    for (const spec of TABLES) {
+      const rawFile = join(rawDir, `${spec.name}.parquet`)
+      const big = await db.json(curatedSql(spec, rawFile))
+      expect(big).toEqual(await db.json(curatedSql(spec, rawFile, 0)))
+      expect(big).toEqual(await rows(spec.name))
+    }
+  })
+
   it('writes the exact schemas', async () => {
     expect(await schema('customers')).toBe('customer_id VARCHAR, signup_date DATE, country VARCHAR, has_robo_advice BOOLEAN, alerts_enabled BOOLEAN')
     expect(await schema('statements')).toBe('customer_id VARCHAR, delivery_mode VARCHAR')
