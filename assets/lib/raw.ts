@@ -495,8 +495,12 @@ export function utcTimestampSql(parts: string): string {
 }
 
 /** `'<column>: "' || value || '" <text>'` */
+/** Longest value a reason quotes; the full value is always in the quarantine's `original`. */
+const REASON_VALUE_CHARS = 100
+
 function badValue(column: string, value: string, text: string): string {
-  return `${sqlString(`${column}: "`)} || ${value} || ${sqlString(`" ${text}`)}`
+  const shown = `CASE WHEN length(${value}) > ${REASON_VALUE_CHARS} THEN left(${value}, ${REASON_VALUE_CHARS}) || '…' ELSE ${value} END`
+  return `${sqlString(`${column}: "`)} || ${shown} || ${sqlString(`" ${text}`)}`
 }
 
 /** The reason a value breaks its column's rule, or NULL; `utc` is the column's UTC value, for timestamps. */

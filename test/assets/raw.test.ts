@@ -159,6 +159,7 @@ describe('materializeRaw: row rules and their reasons', () => {
         'C5,2024-01-15,de,yes, 1',
         'C6,2024-01-15,,TRUE,False',
         'C7,,D1,,0',
+        `${'y'.repeat(5000)},2024-01-15,DE,true,0`,
       ].join('\n'),
     })
     const meta = await run()
@@ -171,9 +172,11 @@ describe('materializeRaw: row rules and their reasons', () => {
       '7': 'country: "DEU" is not a 2-letter country code',
       '8': 'has_robo_advice: "yes" is not a boolean (true, false, 1 or 0); alerts_enabled: " 1" is not a boolean (true, false, 1 or 0)',
       '10': 'signup_date: required value is missing; country: "D1" is not a 2-letter country code; has_robo_advice: required value is missing',
+      // A reason quotes at most 100 characters of a value; the whole record stays in `original`.
+      '11': `customer_id: "${'y'.repeat(100)}…" is not a valid id (^[A-Za-z0-9_-]{1,64}$)`,
     })
-    expect(meta.tables.customers).toMatchObject({ rows_read: 9, valid: 1, quarantined: 8 })
-    expect(meta.tables.customers.quarantine_rate).toBeCloseTo(8 / 9)
+    expect(meta.tables.customers).toMatchObject({ rows_read: 10, valid: 1, quarantined: 9 })
+    expect(meta.tables.customers.quarantine_rate).toBeCloseTo(9 / 10)
   })
 
   it('enums are case-sensitive; lowercase words; several rules on one row in column order', async () => {
@@ -328,7 +331,8 @@ describe('materializeRaw: physical lines and originals', () => {
       ['C6', '309'],
     ])
     expect(await quarantine('statements')).toEqual([
-      { table: 'statements', line: '4', reason: `delivery_mode: "pa\n${long}" is not one of electronic, paper`, original: `C1,"pa\n${long}"` },
+      // the reason quotes the first 100 characters; `original` keeps the whole record
+      { table: 'statements', line: '4', reason: `delivery_mode: "${`pa\n${long}`.slice(0, 100)}…" is not one of electronic, paper`, original: `C1,"pa\n${long}"` },
       // The driver drops a BOM at the start of a string it reads back; checked in SQL below.
       { table: 'statements', line: '306', reason: 'customer_id: "\uFEFFC3" is not a valid id (^[A-Za-z0-9_-]{1,64}$)', original: 'C3,paper' },
       { table: 'statements', line: '307', reason: 'delivery_mode: "pa\rper" is not one of electronic, paper', original: 'C4,"pa\rper"' },
