@@ -11,6 +11,7 @@ import { rawAsset } from './raw.js'
 import { curatedAsset } from './curated.js'
 import { customerActivityAsset } from './customer-activity.js'
 import { featuresAsset } from './features.js'
+import { featureStatsAsset } from './feature-stats.js'
 import { cdiScoresAsset } from './cdi-scores.js'
 import { segmentModelAsset } from './segment-model.js'
 import { segmentsAsset } from './segments.js'
@@ -26,7 +27,7 @@ export function openLanding(settings: Settings): Landing {
 
 /** Every CDI asset, in SPEC §2 order. */
 export function cdiAssets(config: CdiConfig) {
-  return [rawAsset(config), curatedAsset(config), customerActivityAsset(config), featuresAsset(config), cdiScoresAsset(config), segmentModelAsset(config), segmentsAsset(config), driftReportAsset(config)]
+  return [rawAsset(config), curatedAsset(config), customerActivityAsset(config), featuresAsset(config), featureStatsAsset(config), cdiScoresAsset(config), segmentModelAsset(config), segmentsAsset(config), driftReportAsset(config)]
 }
 
 /**

@@ -5,6 +5,7 @@ import { PCA } from 'ml-pca'
 import { StrataError } from '../../framework/errors/index.js'
 import { quoteIdent, sqlString, sqlStringList, type DuckDb } from '../../resources/duckdb.js'
 import { cdiSqlExpressions } from './cdi.js'
+import { combineMoments, FEATURE_SAMPLE_FILE, FEATURE_STATS_FILE, FEATURE_VALUES_FILE, readFeatureStats, SAMPLE_ROWS_PER_PARTITION } from './feature-stats.js'
 import { miniBatchKMeans, nearestCentroid } from './mini-batch-kmeans.js'
 import { mergeEdges } from './psi.js'
 import { MODEL_FEATURES, SEGMENT_NAMES, type BaselineEdges, type ModelFeature, type SegmentModel, type SegmentName } from './segment-model-types.js'
@@ -19,17 +20,20 @@ export const BASELINE_EDGES_FILE = 'baseline_edges.json'
 export const PCA_COMPONENTS = 6
 export const CLUSTERS = SEGMENT_NAMES.length
 export const KMEANS_SEED = 42
-/** Rows the iterative k-means sees; inertia and naming still use every training row. */
-export const KMEANS_SAMPLE_ROWS = 100_000
+/**
+ * Rows the iterative k-means sees; inertia and naming still use every training row. It is the
+ * number of candidates each feature_stats partition keeps, so the union of those holds the sample.
+ */
+export const KMEANS_SAMPLE_ROWS = SAMPLE_ROWS_PER_PARTITION
 /** SPEC §5: the silhouette is computed on at most this many rows. */
 export const SILHOUETTE_SAMPLE_ROWS = 10_000
 /** The PSI bin edges of SPEC §7: the 10%..90% quantiles. */
 export const EDGE_QUANTILES = ['0.1', '0.2', '0.3', '0.4', '0.5', '0.6', '0.7', '0.8', '0.9'] as const
 
 /**
- * Exact sums in DuckDB are of integers: every value is mapped onto a grid of 2^-48 of its
- * column's range, so that parallel aggregation (whose combine order varies between runs) still
- * gives the same bits on every rerun.
+ * Inertia is summed exactly in DuckDB as integers: each squared distance (standardised PCA
+ * space) is rounded to a grid of 2^-48, so that parallel aggregation (whose combine order varies
+ * between runs) still gives the same bits on every rerun.
  */
 const GRID_BITS = 48
 const GRID = 2 ** GRID_BITS
@@ -41,10 +45,19 @@ export interface FeaturePartition {
   readonly file: string
 }
 
+export interface FeatureStatsPartition {
+  /** The daily partition key, YYYY-MM-DD. */
+  readonly partition: string
+  /** The feature_stats partition folder (stats.json, values.parquet, sample.parquet). */
+  readonly dir: string
+}
+
 export interface TrainSegmentModelOptions {
   readonly db: DuckDb
   /** The features partitions that exist in the window, in any order. */
   readonly features: readonly FeaturePartition[]
+  /** The feature_stats partitions of the same days, in any order. */
+  readonly stats: readonly FeatureStatsPartition[]
   /** The requested window, Monday-90 … Monday-1. */
   readonly window: { readonly from: string; readonly to: string }
   readonly outputDir: string
@@ -74,31 +87,48 @@ type Matrix = number[][]
  * distribution of each model feature) and `baseline_edges.json` (the PSI bin edges) into
  * `outputDir`. Training twice on the same files gives byte-identical `model.json`.
  *
- * Set-based steps (moments, assignment of every row, baseline) run in DuckDB; only the k-means
- * sample (≤ 100,000 rows) and the silhouette sample (≤ 10,000 rows) come into JavaScript.
+ * Everything additive over days comes from the feature_stats partitions, computed once per day
+ * rather than once per week that reads it: the moments (exact sums, so means and covariance),
+ * the distinct-value counts (the baseline is their grouped sum) and the md5-first candidate rows
+ * (the sample is the first rows of their union). Only the final assignment, which needs the
+ * centroids, reads every features row: one fused pass (projection, nearest centroid, squared
+ * distance and CDI per row, grouped by cluster). Only the k-means sample (≤ 100,000 rows) and the
+ * silhouette sample (≤ 10,000 rows) come into JavaScript.
  */
 export async function trainSegmentModel(options: TrainSegmentModelOptions): Promise<TrainMetadata> {
   const { db, window, outputDir } = options
   const partitions = checkPartitions(options.features, window)
+  const stats = checkStats(options.stats, partitions, window)
 
   const conn = await db.connect()
   try {
-    await conn.run(`CREATE OR REPLACE TEMP VIEW training_rows AS ${trainingRowsSql(partitions)}`)
-    await conn.run(`CREATE OR REPLACE TEMP VIEW training_values AS ${trainingValuesSql(partitions)}`)
-    const { n, mins, maxs } = await columnRanges(conn, partitions, window)
-    const { means, covariance } = await exactMoments(conn, n, mins, maxs)
+    const docs = stats.map((s) => readFeatureStats(path.join(s.dir, FEATURE_STATS_FILE), s.partition))
+    const { n, means, covariance } = combineMoments(docs)
+    if (n === 0) {
+      throw new StrataError('input', `segment_model: the features partitions of the training window ${window.from} .. ${window.to} have no rows`, 'Rebuild features for the window.')
+    }
+    // 2^94 per product term of the inertia grid times n rows must stay inside HUGEINT.
+    if (n >= 2 ** 32) throw new StrataError('compute', `segment_model: ${n} training rows exceed the exact-sum capacity (2^32)`)
     const scales = covariance.map((row, j) => {
       const std = Math.sqrt(row[j]!)
       return std < 10 * Number.EPSILON ? 1 : std
     })
     const { components, explainedVarianceRatio } = principalComponents(standardisedCovariance(covariance, scales))
 
-    const sample = await loadSample(conn, n, KMEANS_SAMPLE_ROWS)
+    const sample = await loadSample(conn, stats, n, KMEANS_SAMPLE_ROWS)
     const projected = project(sample, means, scales, components)
     const kmeans = miniBatchKMeans(projected, PCA_COMPONENTS, { k: CLUSTERS, seed: KMEANS_SEED })
     const centroids: Matrix = Array.from({ length: CLUSTERS }, (_, c) => Array.from(kmeans.centroids.subarray(c * PCA_COMPONENTS, (c + 1) * PCA_COMPONENTS)))
 
-    const clusters = await assignAll(conn, means, scales, components, centroids)
+    const clusters = await assignAll(conn, partitions, means, scales, components, centroids)
+    const assigned = clusters.sizes.reduce((s, v) => s + v, 0n)
+    if (assigned !== BigInt(n)) {
+      throw new StrataError(
+        'corrupt',
+        `segment_model: the features files of ${window.from} .. ${window.to} hold ${assigned} rows, but their feature_stats count ${n}`,
+        `Rebuild feature_stats for the window (strata materialize feature_stats --from ${window.from} --to ${window.to} --force).`,
+      )
+    }
     const names = nameClusters(clusters)
     const silhouetteRows = Math.min(SILHOUETTE_SAMPLE_ROWS, sample.length / MODEL_FEATURES.length)
     const silhouetteSample = projected.subarray(0, silhouetteRows * PCA_COMPONENTS)
@@ -125,7 +155,7 @@ export async function trainSegmentModel(options: TrainSegmentModelOptions): Prom
 
     mkdirSync(outputDir, { recursive: true })
     writeFileSync(path.join(outputDir, MODEL_FILE), `${JSON.stringify(model, null, 2)}\n`)
-    await writeBaseline(conn, path.join(outputDir, BASELINE_FILE))
+    await writeBaseline(conn, stats, n, path.join(outputDir, BASELINE_FILE))
     writeFileSync(path.join(outputDir, BASELINE_EDGES_FILE), `${JSON.stringify(await baselineEdges(conn, n), null, 2)}\n`)
 
     const clusterSizes = Object.fromEntries(SEGMENT_NAMES.map((name) => [name, 0])) as Record<SegmentName, number>
@@ -179,107 +209,20 @@ function checkPartitions(features: readonly FeaturePartition[], window: { from: 
   return sorted
 }
 
-/**
- * Every customer-day row of the window: partition, customer_id, the seven features as DOUBLE, cdi.
- * One read_parquet over all files (not a UNION per file) keeps the view small to bind, as every
- * step below re-binds it; each row finds its partition through its file name.
- */
-function trainingRowsSql(partitions: readonly FeaturePartition[]): string {
-  const cdi = cdiSqlExpressions('f').cdi
-  const columns = MODEL_FEATURES.map((c) => `CAST(f.${quoteIdent(c)} AS DOUBLE) AS ${quoteIdent(c)}`).join(', ')
-  const files = partitions.map((p) => `(${sqlString(p.file)}, ${sqlString(p.partition)})`).join(', ')
-  return `SELECT m.partition, CAST(f.customer_id AS VARCHAR) AS customer_id, ${columns}, ${cdi} AS cdi
-    FROM read_parquet(${sqlStringList(partitions.map((p) => p.file))}, filename = true) f
-    JOIN (VALUES ${files}) m(file, partition) ON f.filename = m.file`
-}
-
-/**
- * The same rows as `training_rows` without the partition join (the seven features as DOUBLE, cdi):
- * the set-based passes that need no partition read only the columns they use. `columnRanges`
- * checks that both views hold the same rows.
- */
-function trainingValuesSql(partitions: readonly FeaturePartition[]): string {
-  const cdi = cdiSqlExpressions('f').cdi
-  const columns = MODEL_FEATURES.map((c) => `CAST(f.${quoteIdent(c)} AS DOUBLE) AS ${quoteIdent(c)}`).join(', ')
-  return `SELECT ${columns}, ${cdi} AS cdi FROM read_parquet(${sqlStringList(partitions.map((p) => p.file))}) f`
-}
-
-/** Row count and per-column min/max (order-independent aggregates); refuses nulls and non-finite values. */
-async function columnRanges(conn: DuckDb, partitions: readonly FeaturePartition[], window: { from: string; to: string }): Promise<{ n: number; mins: number[]; maxs: number[] }> {
-  const selects = MODEL_FEATURES.map((c, j) => {
-    const q = quoteIdent(c)
-    return `min(${q}) AS min${j}, max(${q}) AS max${j}, count(*) FILTER (WHERE ${q} IS NULL OR NOT isfinite(${q})) AS bad${j}`
-  })
-  const [row] = await conn.all<Record<string, number | bigint | null>>(
-    `SELECT count(*) AS n, count(*) FILTER (WHERE customer_id IS NULL) AS null_ids, ${selects.join(', ')} FROM training_rows`,
-  )
-  const n = Number(row?.n ?? 0n)
-  const [files] = await conn.all<{ n: bigint }>(`SELECT count(*) AS n FROM read_parquet(${sqlStringList(partitions.map((p) => p.file))})`)
-  // The view finds each row's partition by joining on its file name; a path DuckDB reports
-  // differently from how it was given would lose rows there, so count them against the files.
-  if (Number(files?.n ?? 0n) !== n) {
-    throw new StrataError('compute', `segment_model: ${n} training rows matched their partitions, but the files hold ${String(files?.n)}`, 'Pass the features files as plain paths or URLs, without globs.')
-  }
-  if (n === 0) {
-    throw new StrataError('input', `segment_model: the features partitions of the training window ${window.from} .. ${window.to} have no rows`, 'Rebuild features for the window.')
-  }
-  const bad = MODEL_FEATURES.filter((_, j) => Number(row?.[`bad${j}`] ?? 0n) > 0)
-  if (bad.length > 0 || Number(row?.null_ids ?? 0n) > 0) {
+/** The feature_stats partitions, sorted; they must be exactly the days of the features partitions. */
+function checkStats(stats: readonly FeatureStatsPartition[], features: readonly FeaturePartition[], window: { from: string; to: string }): FeatureStatsPartition[] {
+  const sorted = [...stats].sort((a, b) => (a.partition < b.partition ? -1 : a.partition > b.partition ? 1 : 0))
+  const want = features.map((p) => p.partition).join(',')
+  if (sorted.map((p) => p.partition).join(',') !== want) {
+    const have = new Set(sorted.map((p) => p.partition))
+    const missing = features.filter((p) => !have.has(p.partition)).map((p) => p.partition)
     throw new StrataError(
       'input',
-      `segment_model: features in the training window ${window.from} .. ${window.to} have null or non-finite values (${bad.length > 0 ? bad.join(', ') : 'customer_id'})`,
-      'Rebuild features for the window; every model feature must be a finite number.',
+      `segment_model: the feature_stats partitions of ${window.from} .. ${window.to} do not match its features partitions${missing.length > 0 ? ` (missing ${missing.join(', ')})` : ''}`,
+      `Materialize feature_stats for the window (strata materialize feature_stats --from ${window.from} --to ${window.to}), then rerun segment_model.`,
     )
   }
-  // 2^94 per product term (see exactMoments) times n rows must stay inside HUGEINT.
-  if (n >= 2 ** 32) throw new StrataError('compute', `segment_model: ${n} training rows exceed the exact-sum capacity (2^32)`)
-  return { n, mins: MODEL_FEATURES.map((_, j) => Number(row?.[`min${j}`])), maxs: MODEL_FEATURES.map((_, j) => Number(row?.[`max${j}`])) }
-}
-
-/**
- * Population means and covariance of the seven features, summed exactly. DuckDB's parallel
- * float aggregates (avg, covar_pop) combine partial states in a run-dependent order, so their last
- * bits vary between reruns (DuckDB docs, "Non-Deterministic Behavior"). Instead each value becomes
- * an integer a = round((x − c) · 2^48 / P), with c the column's mid-range and P the smallest power
- * of two ≥ its range (so |a| ≤ 2^47), and DuckDB sums a and a·a' as HUGEINT, which is exact and
- * order-free. Mean and covariance then follow from n, Σa, Σaa' in BigInt:
- * cov = (n·Σaa' − Σa·Σa') / n² scaled back by P·P'/2^96. The grid loses nothing that matters:
- * its step is 2^-48 of the column's range.
- */
-async function exactMoments(conn: DuckDb, n: number, mins: readonly number[], maxs: readonly number[]): Promise<{ means: number[]; covariance: Matrix }> {
-  const d = MODEL_FEATURES.length
-  const centres = mins.map((lo, j) => lo + (maxs[j]! - lo) / 2)
-  const factors = mins.map((lo, j) => GRID / powerOfTwoAtLeast(maxs[j]! - lo))
-  const grid = MODEL_FEATURES.map((c, j) => `CAST(round((${quoteIdent(c)} - ${doubleLiteral(centres[j]!)}) * ${doubleLiteral(factors[j]!)}) AS HUGEINT) AS a${j}`)
-  const sums: string[] = []
-  for (let j = 0; j < d; j++) {
-    sums.push(`sum(a${j}) AS s${j}`)
-    for (let k = j; k < d; k++) sums.push(`sum(a${j} * a${k}) AS s${j}_${k}`)
-  }
-  const [row] = await conn.all<Record<string, bigint | null>>(`SELECT ${sums.join(', ')} FROM (SELECT ${grid.join(', ')} FROM training_values)`)
-  const big = (name: string): bigint => row?.[name] ?? 0n
-  const bn = BigInt(n)
-  const means = centres.map((c, j) => c + Number(big(`s${j}`)) / n / factors[j]!)
-  const covariance: Matrix = Array.from({ length: d }, () => new Array<number>(d).fill(0))
-  for (let j = 0; j < d; j++) {
-    for (let k = j; k < d; k++) {
-      const numerator = bn * big(`s${j}_${k}`) - big(`s${j}`) * big(`s${k}`)
-      const value = Number(numerator) / n / n / factors[j]! / factors[k]!
-      covariance[j]![k] = value
-      covariance[k]![j] = value
-    }
-  }
-  return { means, covariance }
-}
-
-/** The smallest power of two ≥ x, down to tiny ranges too; 1 for a constant column (x = 0). */
-function powerOfTwoAtLeast(x: number): number {
-  if (!Number.isFinite(x)) throw new StrataError('input', `segment_model: a model feature spans ${x}, too wide to standardise`, 'Check the features for absurd values.')
-  if (x <= 0) return 1
-  let p = 1
-  while (p < x) p *= 2
-  while (p / 2 >= x) p /= 2
-  return p
+  return sorted
 }
 
 /** Covariance of the standardised columns: cov_jk / (scale_j · scale_k); a constant column stays all zero. */
@@ -313,20 +256,21 @@ function principalComponents(covariance: Matrix): { components: Matrix; explaine
  * a hash any tool can reproduce, so the sample is the same on every rerun and spread over all
  * days and customers. Row-major, seven features per row. Its first rows are the silhouette sample.
  *
- * Rather than ordering every row, only rows whose md5 falls below a threshold (its first 8 hex
- * digits, chosen so that comfortably more than `limit` rows pass) are ordered. Every row that the
- * full order puts first passes too, so the result is the same; when too few pass (vanishingly
- * rare), the unfiltered query runs instead.
+ * Each feature_stats partition keeps its own first `limit` rows in that order (sample.parquet), and
+ * every row of the window's first `limit` is among its own partition's first `limit`, so the
+ * first `limit` of the union is the answer. Only candidates whose md5 falls below a threshold
+ * (its first 8 hex digits, chosen so that comfortably more than `limit` rows of all n pass) are
+ * ordered; the files are in md5 order with small row groups, so the filter skips most of them.
+ * Every row that the full order puts first passes too, so the result is the same; when too few
+ * pass (vanishingly rare), the unfiltered query runs instead.
  */
-async function loadSample(conn: DuckDb, n: number, limit: number): Promise<Float64Array> {
+async function loadSample(conn: DuckDb, stats: readonly FeatureStatsPartition[], n: number, limit: number): Promise<Float64Array> {
   const columns = MODEL_FEATURES.map(quoteIdent).join(', ')
-  const key = `md5(partition || '|' || customer_id)`
+  const files = sqlStringList(stats.map((s) => path.join(s.dir, FEATURE_SAMPLE_FILE)))
   const query = (filter: string): Promise<Record<ModelFeature, number>[]> =>
-    conn.all<Record<ModelFeature, number>>(
-      `SELECT ${columns} FROM (SELECT ${key} AS _key, * FROM training_rows) ${filter} ORDER BY _key, partition, customer_id, ${columns} LIMIT ${limit}`,
-    )
+    conn.all<Record<ModelFeature, number>>(`SELECT ${columns} FROM read_parquet(${files}) ${filter} ORDER BY md5, partition, customer_id, ${columns} LIMIT ${limit}`)
   const threshold = md5Threshold(n, limit)
-  let rows = threshold === undefined ? await query('') : await query(`WHERE _key < ${sqlString(threshold)}`)
+  let rows = threshold === undefined ? await query('') : await query(`WHERE md5 < ${sqlString(threshold)}`)
   if (threshold !== undefined && rows.length < limit) rows = await query('')
   const d = MODEL_FEATURES.length
   const data = new Float64Array(rows.length * d)
@@ -398,11 +342,18 @@ interface ClusterStats {
   readonly inertia: number
 }
 
-/** Assigns every training row in DuckDB; inertia summed exactly on a 2^-48 grid (see exactMoments). */
-async function assignAll(conn: DuckDb, means: readonly number[], scales: readonly number[], components: Matrix, centroids: Matrix): Promise<ClusterStats> {
+/**
+ * The one pass over every training row: the seven features and the CDI straight from the
+ * features files (only the eight columns read), nearest centroid and squared distance per row,
+ * grouped by cluster. Inertia is summed exactly on a 2^-48 grid, the CDI (an integer) exactly.
+ */
+async function assignAll(conn: DuckDb, partitions: readonly FeaturePartition[], means: readonly number[], scales: readonly number[], components: Matrix, centroids: Matrix): Promise<ClusterStats> {
+  const cdi = cdiSqlExpressions('f').cdi
+  const columns = MODEL_FEATURES.map((c) => `CAST(f.${quoteIdent(c)} AS DOUBLE) AS ${quoteIdent(c)}`).join(', ')
+  const source = `(SELECT ${columns}, ${cdi} AS cdi FROM read_parquet(${sqlStringList(partitions.map((p) => p.file))}) f)`
   const rows = await conn.all<{ label: number; n: bigint; cdi_sum: bigint; dist_grid: bigint }>(
     `SELECT label, count(*) AS n, CAST(sum(cdi) AS HUGEINT) AS cdi_sum, sum(CAST(round(dist * ${doubleLiteral(GRID)}) AS HUGEINT)) AS dist_grid
-     FROM (${nearestCentroidSql('training_values', means, scales, components, centroids)})
+     FROM (${nearestCentroidSql(source, means, scales, components, centroids)})
      GROUP BY label`,
   )
   const sizes = centroids.map(() => 0n)
@@ -529,12 +480,22 @@ function silhouetteSums(points: Float64Array, dim: number, labels: Int32Array, k
 
 /**
  * feature, value, n: every distinct value of each model feature over the training rows, with its
- * count. The counts stay in the temp table `baseline_counts` for `baselineEdges`.
+ * count: the grouped sum of the window's feature_stats values.parquet files (exact BIGINT sums).
+ * The counts stay in the temp table `baseline_counts` for `baselineEdges`; each feature's
+ * counts must add up to the n of the moments.
  */
-async function writeBaseline(conn: DuckDb, file: string): Promise<void> {
-  const parts = MODEL_FEATURES.map((f, j) => `SELECT ${j} AS ord, ${quoteIdent(f)} AS value, count(*) AS n FROM training_values GROUP BY ${quoteIdent(f)}`)
-  await conn.run(`CREATE OR REPLACE TEMP TABLE baseline_counts AS ${parts.join(' UNION ALL ')}`)
+async function writeBaseline(conn: DuckDb, stats: readonly FeatureStatsPartition[], n: number, file: string): Promise<void> {
   const names = `(VALUES ${MODEL_FEATURES.map((f, j) => `(${j}, ${sqlString(f)})`).join(', ')}) m(ord, feature)`
+  const files = sqlStringList(stats.map((s) => path.join(s.dir, FEATURE_VALUES_FILE)))
+  await conn.run(
+    `CREATE OR REPLACE TEMP TABLE baseline_counts AS
+     SELECT m.ord, v.value, CAST(sum(v.n) AS BIGINT) AS n FROM read_parquet(${files}) v JOIN ${names} USING (feature) GROUP BY m.ord, v.value`,
+  )
+  const totals = await conn.all<{ ord: number; n: bigint }>('SELECT ord, CAST(sum(n) AS BIGINT) AS n FROM baseline_counts GROUP BY ord')
+  const bad = MODEL_FEATURES.filter((_, j) => totals.find((t) => t.ord === j)?.n !== BigInt(n))
+  if (bad.length > 0) {
+    throw new StrataError('corrupt', `segment_model: the feature_stats value counts of ${bad.join(', ')} do not add up to the ${n} training rows`, 'Rebuild feature_stats for the window with --force.')
+  }
   await conn.run(
     `COPY (
       SELECT CAST(m.feature AS VARCHAR) AS feature, CAST(b.value AS DOUBLE) AS value, CAST(b.n AS BIGINT) AS n

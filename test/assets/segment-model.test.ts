@@ -7,7 +7,8 @@ import { cdiOf } from '../../assets/lib/cdi.js'
 import { nearestCentroid } from '../../assets/lib/mini-batch-kmeans.js'
 import { mergeEdges } from '../../assets/lib/psi.js'
 import { MODEL_FEATURES, SEGMENT_NAMES, type BaselineEdges, type SegmentModel } from '../../assets/lib/segment-model-types.js'
-import { md5Threshold, modelVersion, nameClusters, project, quantileCont, silhouetteScore, trainSegmentModel, type FeaturePartition } from '../../assets/lib/segment-model.js'
+import { computeFeatureStats } from '../../assets/lib/feature-stats.js'
+import { md5Threshold, modelVersion, nameClusters, project, quantileCont, silhouetteScore, trainSegmentModel, type FeaturePartition, type FeatureStatsPartition } from '../../assets/lib/segment-model.js'
 import { StrataError } from '../../framework/errors/index.js'
 import { openDuckDb, sqlString, sqlStringList, type DuckDb } from '../../resources/duckdb.js'
 
@@ -85,10 +86,22 @@ function matrixOf(rows: readonly Row[]): Float64Array {
   return data
 }
 
+/** feature_stats of each features partition, in a `stats` folder beside them. */
+async function statsOf(db: DuckDb, features: readonly FeaturePartition[]): Promise<FeatureStatsPartition[]> {
+  const out: FeatureStatsPartition[] = []
+  for (const f of features) {
+    const dir = join(f.file, '..', '..', '..', 'stats', `dt=${f.partition}`)
+    await computeFeatureStats({ db, partition: f.partition, featuresFile: f.file, outputDir: dir })
+    out.push({ partition: f.partition, dir })
+  }
+  return out
+}
+
 describe('trainSegmentModel', () => {
   let db: DuckDb
   let root: string
   let features: FeaturePartition[]
+  let stats: FeatureStatsPartition[]
   let model: SegmentModel
   let metadata: Awaited<ReturnType<typeof trainSegmentModel>>
 
@@ -96,7 +109,8 @@ describe('trainSegmentModel', () => {
     db = await openDuckDb()
     root = await mkdtemp(join(tmpdir(), 'strata-segment-model-'))
     features = await writeFeatures(db, join(root, 'features'))
-    metadata = await trainSegmentModel({ db, features, window: WINDOW, outputDir: join(root, 'model-a') })
+    stats = await statsOf(db, features)
+    metadata = await trainSegmentModel({ db, features, stats, window: WINDOW, outputDir: join(root, 'model-a') })
     model = readModel(join(root, 'model-a'))
   })
   afterAll(async () => {
@@ -134,7 +148,7 @@ describe('trainSegmentModel', () => {
   })
 
   it('is byte-for-byte deterministic', async () => {
-    await trainSegmentModel({ db, features: [...features].reverse(), window: WINDOW, outputDir: join(root, 'model-b') })
+    await trainSegmentModel({ db, features: [...features].reverse(), stats: [...stats].reverse(), window: WINDOW, outputDir: join(root, 'model-b') })
     for (const file of ['model.json', 'baseline_edges.json']) {
       expect(readFileSync(join(root, 'model-b', file), 'utf8')).toBe(readFileSync(join(root, 'model-a', file), 'utf8'))
     }
@@ -147,7 +161,7 @@ describe('trainSegmentModel', () => {
     MODEL_FEATURES.forEach((f, j) => {
       const mean = rows.reduce((s, r) => s + r[f], 0) / n
       const std = Math.sqrt(rows.reduce((s, r) => s + (r[f] - mean) ** 2, 0) / n)
-      expect(model.means[j]).toBeCloseTo(mean, 9)
+      expect(Math.abs(model.means[j]! - mean) / Math.max(Math.abs(mean), std)).toBeLessThan(1e-12)
       expect(Math.abs(model.scales[j]! - std) / std).toBeLessThan(1e-12)
     })
     const projected = project(data, model.means, model.scales, model.components.map((c) => [...c]))
@@ -159,7 +173,7 @@ describe('trainSegmentModel', () => {
       inertia += distance
       sizes[model.names[index]!]! += 1
     }
-    expect(Math.abs(model.inertia - inertia) / inertia).toBeLessThan(1e-9)
+    expect(Math.abs(model.inertia - inertia) / inertia).toBeLessThan(1e-12)
     expect(metadata.cluster_sizes).toEqual(sizes)
   })
 
@@ -276,7 +290,7 @@ describe('trainSegmentModel', () => {
   it('gives a constant column scale 1', async () => {
     const dir = join(root, 'constant')
     const constant = await writeFeatures(db, join(dir, 'features'), { customers: 200, constantRobo: true })
-    await trainSegmentModel({ db, features: constant, window: WINDOW, outputDir: join(dir, 'model') })
+    await trainSegmentModel({ db, features: constant, stats: await statsOf(db, constant), window: WINDOW, outputDir: join(dir, 'model') })
     const m = readModel(join(dir, 'model'))
     const robo = MODEL_FEATURES.indexOf('robo_advice_flag')
     expect(m.means[robo]).toBe(0)
@@ -290,7 +304,7 @@ describe('trainSegmentModel', () => {
   it('leaves a cluster empty when there are fewer distinct rows than k, and ranks it last', async () => {
     const dir = join(root, 'three')
     const three = await writeFeatures(db, join(dir, 'features'), { customers: 90, groups: 3, noise: false })
-    const meta = await trainSegmentModel({ db, features: three, window: WINDOW, outputDir: join(dir, 'model') })
+    const meta = await trainSegmentModel({ db, features: three, stats: await statsOf(db, three), window: WINDOW, outputDir: join(dir, 'model') })
     const m = readModel(join(dir, 'model'))
     expect(meta.cluster_sizes).toEqual({ digital_native: 150, digital_adopter: 150, hybrid: 150, traditional: 0 })
     expect(m.inertia).toBeLessThan(1e-9)
@@ -298,15 +312,82 @@ describe('trainSegmentModel', () => {
   })
 
   it('fails with an input error naming the window when it has no features', async () => {
-    const error = await trainSegmentModel({ db, features: [], window: WINDOW, outputDir: join(root, 'empty') }).catch((e: unknown) => e)
+    const error = await trainSegmentModel({ db, features: [], stats: [], window: WINDOW, outputDir: join(root, 'empty') }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(StrataError)
     expect((error as StrataError).code).toBe('input')
     expect((error as StrataError).message).toContain('2024-03-04 .. 2024-06-01')
     expect((error as StrataError).hint).toMatch(/materialize features/i)
   })
 
+  it('agrees with a direct computation over every row on wide, offset data (covariance, std, inertia to 1e-12)', async () => {
+    // Large offsets and mixed magnitudes: a naive one-pass float sum would lose digits here.
+    const dir = join(root, 'offset')
+    const files: FeaturePartition[] = []
+    for (const [d, day] of DAYS.entries()) {
+      const file = join(dir, 'features', `dt=${day}`, 'features.parquet')
+      await mkdir(join(dir, 'features', `dt=${day}`), { recursive: true })
+      await db.run(
+        `COPY (SELECT printf('C%05d', i) AS customer_id,
+                      (hash(i, 1, ${d}) % 100000) / 99999.0 AS pct_trades_digital_90d,
+                      CAST(hash(i, 2, ${d}) % 40 AS BIGINT) AS app_logins_30d,
+                      CAST(hash(i, 3, ${d}) % 2 AS INTEGER) AS e_statement_flag,
+                      CAST(i % 3 = 0 AS INTEGER) AS robo_advice_flag,
+                      CAST(hash(i, 4, ${d}) % 5 AS BIGINT) AS webinars_90d,
+                      CAST(0 AS INTEGER) AS alerts_enabled_flag,
+                      (hash(i, 5, ${d}) % 1000) / 7.0 AS pct_tickets_resolved_digital_90d,
+                      1e9 + (hash(i, 6, ${d}) % 1000003) / 3.0 + (i % 4) * 2e5 AS avg_notional_90d
+               FROM range(${300 + 50 * d}) r(i)) TO ${sqlString(file)} (FORMAT parquet)`,
+      )
+      files.push({ partition: day, file })
+    }
+    await trainSegmentModel({ db, features: files, stats: await statsOf(db, files), window: WINDOW, outputDir: join(dir, 'model') })
+    const m = readModel(join(dir, 'model'))
+    const rows = await trainingRows(db, files)
+    const n = rows.length
+    expect(m.training_rows).toBe(n)
+    // Two-pass reference: means, then centred sums.
+    const means = MODEL_FEATURES.map((f) => rows.reduce((s, r) => s + r[f], 0) / n)
+    const centred = rows.map((r) => MODEL_FEATURES.map((f, j) => r[f] - means[j]!))
+    MODEL_FEATURES.forEach((_, j) => {
+      const std = Math.sqrt(centred.reduce((s, c) => s + c[j]! * c[j]!, 0) / n)
+      expect(Math.abs(m.means[j]! - means[j]!) / Math.max(Math.abs(means[j]!), std)).toBeLessThan(1e-12)
+      expect(Math.abs(m.scales[j]! - std) / std).toBeLessThan(1e-12)
+      for (let k = 0; k < MODEL_FEATURES.length; k++) {
+        // Standardised covariance, i.e. the matrix PCA decomposes: Σ_k of each axis reproduces it.
+        const cov = centred.reduce((s, c) => s + c[j]! * c[k]!, 0) / n / std / Math.sqrt(centred.reduce((s, c) => s + c[k]! * c[k]!, 0) / n)
+        const fromModel = m.components.reduce((s, axis, c) => s + axis[j]! * axis[k]! * m.explained_variance_ratio[c]! * 7, 0)
+        // The model keeps 6 of 7 axes; the 7th carries what is left, at most 1 − Σ ratios.
+        const rest = 7 * (1 - m.explained_variance_ratio.reduce((s, r) => s + r, 0))
+        expect(Math.abs(fromModel - cov)).toBeLessThanOrEqual(rest + 1e-12)
+      }
+    })
+    const projected = project(matrixOf(rows), m.means, m.scales, m.components.map((c) => [...c]))
+    const centroids = Float64Array.from(m.centroids.flat())
+    let inertia = 0
+    for (let i = 0; i < n; i++) inertia += nearestCentroid(projected, i, centroids, 4, 6).distance
+    expect(Math.abs(m.inertia - inertia) / inertia).toBeLessThan(1e-12)
+  })
+
+  it('refuses feature_stats that do not cover the features partitions', async () => {
+    const error = await trainSegmentModel({ db, features, stats: stats.slice(1), window: WINDOW, outputDir: join(root, 'no-stats') }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(StrataError)
+    expect((error as StrataError).code).toBe('input')
+    expect((error as StrataError).message).toContain(`missing ${DAYS[0]}`)
+    expect((error as StrataError).hint).toMatch(/materialize feature_stats/)
+  })
+
+  it('refuses feature_stats whose rows disagree with the features files', async () => {
+    const dir = join(root, 'stale')
+    const small = await writeFeatures(db, join(dir, 'features'), { customers: 40 })
+    const stale = await statsOf(db, small)
+    const error = await trainSegmentModel({ db, features, stats: stale, window: WINDOW, outputDir: join(dir, 'model') }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(StrataError)
+    expect((error as StrataError).code).toBe('corrupt')
+    expect((error as StrataError).message).toContain('hold 2000 rows, but their feature_stats count 200')
+  })
+
   it('refuses a partition outside the window', async () => {
-    const error = await trainSegmentModel({ db, features, window: { from: '2024-03-04', to: '2024-05-30' }, outputDir: join(root, 'outside') }).catch((e: unknown) => e)
+    const error = await trainSegmentModel({ db, features, stats, window: { from: '2024-03-04', to: '2024-05-30' }, outputDir: join(root, 'outside') }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(StrataError)
     expect((error as StrataError).message).toContain('2024-05-31')
   })

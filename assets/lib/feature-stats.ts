@@ -1,0 +1,324 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { StrataError } from '../../framework/errors/index.js'
+import { quoteIdent, sqlString, type DuckDb } from '../../resources/duckdb.js'
+import { MODEL_FEATURES, type ModelFeature } from './segment-model-types.js'
+
+/** Files computeFeatureStats writes inside its output folder. */
+export const FEATURE_STATS_FILE = 'stats.json'
+export const FEATURE_VALUES_FILE = 'values.parquet'
+export const FEATURE_SAMPLE_FILE = 'sample.parquet'
+
+/**
+ * Candidate k-means rows kept per partition: the segment model's sample size. The model's sample
+ * is the first KMEANS_SAMPLE_ROWS rows of its window in md5 order; each of those is among the
+ * first that many of its own partition, so the union of these files always holds it.
+ */
+export const SAMPLE_ROWS_PER_PARTITION = 100_000
+/**
+ * Row groups of sample.parquet (written in md5 order) are small, so the model's
+ * `md5 < threshold` filter skips most of each file on the row groups' min/max statistics.
+ */
+const SAMPLE_ROW_GROUP_SIZE = 2048
+
+/** Largest number of fractional grid bits per value (the grid step is 2^-50 of the half range). */
+const MAX_GRID_BITS = 50
+
+/**
+ * `stats.json`: exact, additive sufficient statistics of the seven model features of one
+ * features partition. Each value x of feature j is represented on its partition's grid as
+ * x̃ = (C_j + a) · 2^exponents[j] with a an integer (see computeFeatureStats); then
+ *   Σ x̃_j         = sums[j] · 2^exponents[j]
+ *   Σ x̃_j · x̃_k   = products[j][k] · 2^(exponents[j] + exponents[k])
+ * exactly. The big integers are decimal strings (they exceed 2^53). Summing partitions means
+ * shifting each to the smallest exponent and adding, which is exact and order-free.
+ */
+export interface FeatureStatsDocument {
+  readonly partition: string
+  readonly rows: number
+  readonly features: readonly ModelFeature[]
+  readonly min: readonly number[]
+  readonly max: readonly number[]
+  readonly exponents: readonly number[]
+  readonly sums: readonly string[]
+  /** 7 × 7, symmetric. */
+  readonly products: readonly (readonly string[])[]
+}
+
+export interface FeatureStatsOptions {
+  readonly db: DuckDb
+  /** The features partition, YYYY-MM-DD. */
+  readonly partition: string
+  readonly featuresFile: string
+  readonly outputDir: string
+}
+
+/** Materialization metadata of feature_stats(D). */
+export type FeatureStatsMetadata = {
+  readonly rows: number
+  readonly sample_rows: number
+  /** Distinct values per model feature (rows of values.parquet). */
+  readonly distinct_values: Record<ModelFeature, number>
+}
+
+/**
+ * feature_stats(D): everything the weekly segment model needs from features(D) that adds up
+ * over partitions, computed once per day instead of once per model week that reads the day
+ * (each day is in ~13 windows):
+ * - `stats.json`: n, Σx, Σx·xᵀ of the seven model features, exact (FeatureStatsDocument);
+ * - `values.parquet` (feature, value, n): each feature's distinct values with counts, so the
+ *   drift baseline of a window is a grouped sum of these files;
+ * - `sample.parquet` (partition, customer_id, md5, the seven features as DOUBLE): the rows with
+ *   the SAMPLE_ROWS_PER_PARTITION smallest md5(partition || '|' || customer_id), in md5 order.
+ *
+ * Refuses null or non-finite model features and null customer ids (StrataError 'input').
+ */
+export async function computeFeatureStats(options: FeatureStatsOptions): Promise<FeatureStatsMetadata> {
+  const { db, partition, featuresFile, outputDir } = options
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(partition)) throw new StrataError('partition', `feature_stats: "${partition}" is not a YYYY-MM-DD partition`)
+  if (!featuresFile.includes('://') && !existsSync(featuresFile)) {
+    throw new StrataError('input', `feature_stats: features file ${featuresFile} (partition ${partition}) does not exist`, `Rebuild features for ${partition}.`)
+  }
+  const source = `read_parquet(${sqlString(featuresFile)})`
+  const ranges = await columnRanges(db, source, partition)
+  const moments = await exactMoments(db, source, ranges)
+  const document: FeatureStatsDocument = { partition, rows: ranges.n, features: [...MODEL_FEATURES], min: ranges.mins, max: ranges.maxs, ...moments }
+
+  mkdirSync(outputDir, { recursive: true })
+  writeFileSync(path.join(outputDir, FEATURE_STATS_FILE), `${JSON.stringify(document, null, 2)}\n`)
+  const distinct = await writeValues(db, source, path.join(outputDir, FEATURE_VALUES_FILE))
+  const sampleRows = await writeSample(db, source, partition, path.join(outputDir, FEATURE_SAMPLE_FILE))
+  return { rows: ranges.n, sample_rows: sampleRows, distinct_values: distinct }
+}
+
+interface Ranges {
+  readonly n: number
+  readonly mins: number[]
+  readonly maxs: number[]
+}
+
+/** Row count and per-feature min/max (order-free aggregates); refuses nulls and non-finite values. */
+async function columnRanges(db: DuckDb, source: string, partition: string): Promise<Ranges> {
+  const selects = MODEL_FEATURES.map((c, j) => {
+    const x = `CAST(${quoteIdent(c)} AS DOUBLE)`
+    return `min(${x}) AS min${j}, max(${x}) AS max${j}, count(*) FILTER (WHERE ${x} IS NULL OR NOT isfinite(${x})) AS bad${j}`
+  })
+  const [row] = await db.all<Record<string, number | bigint | null>>(
+    `SELECT count(*) AS n, count(*) FILTER (WHERE customer_id IS NULL) AS null_ids, ${selects.join(', ')} FROM ${source}`,
+  )
+  const n = Number(row?.n ?? 0n)
+  const bad = MODEL_FEATURES.filter((_, j) => Number(row?.[`bad${j}`] ?? 0n) > 0)
+  if (bad.length > 0 || Number(row?.null_ids ?? 0n) > 0) {
+    throw new StrataError(
+      'input',
+      `feature_stats: features ${partition} have null or non-finite values (${bad.length > 0 ? bad.join(', ') : 'customer_id'})`,
+      `Rebuild features for ${partition}; every model feature must be a finite number.`,
+    )
+  }
+  return { n, mins: MODEL_FEATURES.map((_, j) => (n === 0 ? 0 : Number(row?.[`min${j}`]))), maxs: MODEL_FEATURES.map((_, j) => (n === 0 ? 0 : Number(row?.[`max${j}`]))) }
+}
+
+/**
+ * The grid of one feature in one partition: step 2^g and centre c = C · 2^g (C an integer).
+ *
+ * Why this is exact and deterministic: a value x is stored as the integer
+ * a = round((x − c) · 2^-g), computed per row in doubles (x − c rounds the same way on every
+ * run; scaling by a power of two is exact; round gives an integer-valued double), so every row's
+ * a is a fixed function of the row. The sums Σa and Σa·a' are then HUGEINT sums in DuckDB, which
+ * are exact, so the order in which parallel threads combine them cannot change a bit (DuckDB's
+ * float aggregates, by contrast, vary in the last bits between runs). With |a| ≤ 2^b + 1 and
+ * 2b + bits(n) ≤ 122, no product or sum can overflow HUGEINT (2^127).
+ *
+ * Why it is accurate: 2^(g + b) is the smallest power of two ≥ the half range around c, so the
+ * grid step is 2^-b (b ≤ 50) of the partition's own spread, whatever the units: the represented
+ * x̃ = c + a · 2^g is within 2^-51 of the range of x, far below the 1e-12 the model needs. A
+ * constant column is represented exactly (a = 0, c = x).
+ *
+ * The grid depends only on the partition's own values, so a partition's statistics are the same
+ * whichever windows read them; windows combine grids exactly by shifting (powers of two).
+ */
+function gridOf(min: number, max: number, n: number): { g: number; centre: number; C: bigint } {
+  const bits = Math.min(MAX_GRID_BITS, Math.floor((122 - Math.max(1, Math.ceil(Math.log2(n + 1)))) / 2))
+  const mid = min / 2 + max / 2
+  const half = Math.max(max - mid, mid - min)
+  let g: number
+  if (half > 0) {
+    let e = Math.ceil(Math.log2(half))
+    while (2 ** e < half) e++
+    while (e > -1074 && 2 ** (e - 1) >= half) e--
+    g = e - bits
+  } else {
+    // Constant column: the grid of its value's last bit, so C · 2^g is the value itself.
+    g = mid === 0 ? 0 : Math.floor(Math.log2(Math.abs(mid))) - 53
+  }
+  // Keep 2^-g a finite double; only absurd ranges (below 2^-970) reach this and lose precision.
+  g = Math.max(g, -970)
+  const C = Math.round(mid * 2 ** -g)
+  return { g, centre: C * 2 ** g, C: BigInt(C) }
+}
+
+async function exactMoments(db: DuckDb, source: string, ranges: Ranges): Promise<Pick<FeatureStatsDocument, 'exponents' | 'sums' | 'products'>> {
+  const d = MODEL_FEATURES.length
+  const { n } = ranges
+  const grids = MODEL_FEATURES.map((_, j) => gridOf(ranges.mins[j]!, ranges.maxs[j]!, n))
+  const ints = MODEL_FEATURES.map((f, j) => {
+    const { g, centre } = grids[j]!
+    return `CAST(round((CAST(${quoteIdent(f)} AS DOUBLE) - ${literal(centre)}) * ${literal(2 ** -g)}) AS HUGEINT) AS a${j}`
+  })
+  const sums: string[] = []
+  for (let j = 0; j < d; j++) {
+    sums.push(`sum(a${j}) AS s${j}`)
+    for (let k = j; k < d; k++) sums.push(`sum(a${j} * a${k}) AS s${j}_${k}`)
+  }
+  const [row] = n === 0 ? [undefined] : await db.all<Record<string, bigint | null>>(`SELECT ${sums.join(', ')} FROM (SELECT ${ints.join(', ')} FROM ${source})`)
+  const big = (name: string): bigint => BigInt(row?.[name] ?? 0n)
+  const bn = BigInt(n)
+  // Σ(C_j + a_j) and Σ(C_j + a_j)(C_k + a_k), from n, Σa, Σa·a' and the centres, in BigInt.
+  const totals = grids.map((grid, j) => bn * grid.C + big(`s${j}`))
+  const products = grids.map(() => new Array<string>(d).fill('0'))
+  for (let j = 0; j < d; j++) {
+    for (let k = j; k < d; k++) {
+      const cj = grids[j]!.C
+      const ck = grids[k]!.C
+      const value = (bn * cj * ck + cj * big(`s${k}`) + ck * big(`s${j}`) + big(`s${j}_${k}`)).toString()
+      products[j]![k] = value
+      products[k]![j] = value
+    }
+  }
+  return { exponents: grids.map((grid) => grid.g), sums: totals.map(String), products }
+}
+
+/** A double as an exact SQL DOUBLE literal (shortest round-trip text). */
+function literal(value: number): string {
+  if (!Number.isFinite(value)) throw new StrataError('compute', `feature_stats: cannot write ${value} as a SQL number`)
+  return `CAST('${String(value)}' AS DOUBLE)`
+}
+
+/** values.parquet: per feature (in MODEL_FEATURES order), each distinct value as DOUBLE and its count. */
+async function writeValues(db: DuckDb, source: string, file: string): Promise<Record<ModelFeature, number>> {
+  const parts = MODEL_FEATURES.map(
+    (f, j) => `SELECT ${j} AS ord, ${sqlString(f)} AS feature, CAST(${quoteIdent(f)} AS DOUBLE) AS value, count(*) AS n FROM ${source} GROUP BY ALL`,
+  )
+  await db.run(
+    `COPY (SELECT CAST(feature AS VARCHAR) AS feature, value, CAST(n AS BIGINT) AS n FROM (${parts.join(' UNION ALL ')}) ORDER BY ord, value)
+     TO ${sqlString(file)} (FORMAT parquet)`,
+  )
+  const rows = await db.all<{ feature: ModelFeature; n: bigint }>(`SELECT feature, count(*) AS n FROM read_parquet(${sqlString(file)}) GROUP BY feature`)
+  const distinct = Object.fromEntries(MODEL_FEATURES.map((f) => [f, 0])) as Record<ModelFeature, number>
+  for (const r of rows) distinct[r.feature] = Number(r.n)
+  return distinct
+}
+
+/** sample.parquet: the partition's first SAMPLE_ROWS_PER_PARTITION rows in md5(partition | customer_id) order. */
+async function writeSample(db: DuckDb, source: string, partition: string, file: string): Promise<number> {
+  const columns = MODEL_FEATURES.map((f) => `CAST(${quoteIdent(f)} AS DOUBLE) AS ${quoteIdent(f)}`).join(', ')
+  const p = sqlString(partition)
+  await db.run(
+    `COPY (
+       SELECT CAST(${p} AS VARCHAR) AS partition, customer_id, md5(${p} || '|' || customer_id) AS md5, ${columns}
+       FROM (SELECT * REPLACE (CAST(customer_id AS VARCHAR) AS customer_id) FROM ${source})
+       ORDER BY md5, customer_id, ${MODEL_FEATURES.map(quoteIdent).join(', ')}
+       LIMIT ${SAMPLE_ROWS_PER_PARTITION}
+     ) TO ${sqlString(file)} (FORMAT parquet, ROW_GROUP_SIZE ${SAMPLE_ROW_GROUP_SIZE})`,
+  )
+  const [row] = await db.all<{ n: bigint }>(`SELECT count(*) AS n FROM read_parquet(${sqlString(file)})`)
+  return Number(row?.n ?? 0n)
+}
+
+/** Reads and checks one partition's stats.json. */
+export function readFeatureStats(file: string, partition: string): FeatureStatsDocument {
+  const fix = `Rebuild it: strata materialize feature_stats --partition ${partition} --force`
+  if (!existsSync(file)) throw new StrataError('input', `feature_stats: ${file} does not exist`, fix)
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'))
+  } catch (error) {
+    throw new StrataError('corrupt', `feature_stats: ${file} is not valid JSON`, fix, { cause: error })
+  }
+  const doc = parsed as Partial<FeatureStatsDocument> | null
+  const d = MODEL_FEATURES.length
+  const isInt = (s: unknown): boolean => typeof s === 'string' && /^-?\d+$/.test(s)
+  const ok =
+    doc !== null &&
+    doc.partition === partition &&
+    typeof doc.rows === 'number' &&
+    Number.isSafeInteger(doc.rows) &&
+    doc.rows >= 0 &&
+    JSON.stringify(doc.features) === JSON.stringify(MODEL_FEATURES) &&
+    Array.isArray(doc.exponents) &&
+    doc.exponents.length === d &&
+    doc.exponents.every((e) => Number.isInteger(e)) &&
+    Array.isArray(doc.sums) &&
+    doc.sums.length === d &&
+    doc.sums.every(isInt) &&
+    Array.isArray(doc.products) &&
+    doc.products.length === d &&
+    doc.products.every((r) => Array.isArray(r) && r.length === d && r.every(isInt))
+  if (!ok) throw new StrataError('corrupt', `feature_stats: ${file} is not the statistics of partition ${partition}`, fix)
+  return doc as FeatureStatsDocument
+}
+
+/** Population means and covariance of the seven features over several partitions' statistics. */
+export interface CombinedMoments {
+  readonly n: number
+  readonly means: number[]
+  readonly covariance: number[][]
+}
+
+/**
+ * Sums the partitions' exact statistics (aligned on the finest grid of each feature by shifting,
+ * which is exact) and derives mean = Σx / n and cov = (n·Σxx' − Σx·Σx') / n², the numerator in
+ * BigInt (no cancellation), so the only roundings are the final conversion and divisions. The
+ * result does not depend on the order of `docs`.
+ */
+export function combineMoments(docs: readonly FeatureStatsDocument[]): CombinedMoments {
+  const d = MODEL_FEATURES.length
+  const n = docs.reduce((s, doc) => s + doc.rows, 0)
+  const live = docs.filter((doc) => doc.rows > 0)
+  const base = MODEL_FEATURES.map((_, j) => Math.min(...live.map((doc) => doc.exponents[j]!)))
+  const sums = MODEL_FEATURES.map(() => 0n)
+  const products = MODEL_FEATURES.map(() => MODEL_FEATURES.map(() => 0n))
+  for (const doc of live) {
+    const shift = doc.exponents.map((e, j) => BigInt(e - base[j]!))
+    for (let j = 0; j < d; j++) {
+      sums[j] = sums[j]! + (BigInt(doc.sums[j]!) << shift[j]!)
+      for (let k = j; k < d; k++) products[j]![k] = products[j]![k]! + (BigInt(doc.products[j]![k]!) << (shift[j]! + shift[k]!))
+    }
+  }
+  const bn = BigInt(n)
+  const means = sums.map((s, j) => (n === 0 ? 0 : scaled(s, base[j]!) / n))
+  const covariance = MODEL_FEATURES.map(() => new Array<number>(d).fill(0))
+  for (let j = 0; j < d; j++) {
+    for (let k = j; k < d; k++) {
+      const value = n === 0 ? 0 : scaled(bn * products[j]![k]! - sums[j]! * sums[k]!, base[j]! + base[k]!) / n / n
+      covariance[j]![k] = value
+      covariance[k]![j] = value
+    }
+  }
+  return { n, means, covariance }
+}
+
+/** big · 2^exponent as a double (one rounding for |big| < 2^1000, then exact power-of-two scaling). */
+export function scaled(big: bigint, exponent: number): number {
+  let value = big
+  let e = exponent
+  const bits = (value < 0n ? -value : value).toString(2).length
+  if (bits > 1000) {
+    const drop = bits - 64
+    value >>= BigInt(drop)
+    e += drop
+  }
+  let x = Number(value)
+  // Apply 2^e in steps that cannot overflow or underflow on their own.
+  while (e > 0) {
+    const step = Math.min(e, 1000)
+    x *= 2 ** step
+    e -= step
+  }
+  while (e < 0) {
+    const step = Math.min(-e, 1000)
+    x /= 2 ** step
+    e += step
+  }
+  return x
+}
