@@ -35,7 +35,11 @@ export interface Cdi {
 }
 
 /** SQL text for each component and the score; see `cdiSqlExpressions`. */
-export type CdiSqlExpressions = { readonly [K in keyof Cdi]: string }
+export type CdiSqlExpressions = { readonly [K in keyof Cdi]: string } & {
+  /** The score before rounding (a DOUBLE): select it in an inner query and round it outside with
+   * `roundHalfEvenSql`, so the long expression is evaluated once per row, not once per CASE arm. */
+  readonly score: string
+}
 
 /** The file materializeCdiScores writes inside its output folder. */
 export const CDI_SCORES_FILE = 'cdi_scores.parquet'
@@ -114,14 +118,14 @@ export function cdiSqlExpressions(alias?: string): CdiSqlExpressions {
   const engagement = `(${half} * ${sq(col('webinars_90d'), '0', '4')} + ${half} * ${col('alerts_enabled_flag')})`
   const service = sq(col('pct_tickets_resolved_digital_90d'), '0', '1')
   const raw = `(${dbl('100')} * (((${dbl('0.4')} * ${channel} + ${dbl('0.3')} * ${product}) + ${dbl('0.2')} * ${engagement}) + ${dbl('0.1')} * ${service}))`
-  return { channel, product, engagement, service, cdi: roundHalfEvenSql(raw) }
+  return { channel, product, engagement, service, score: raw, cdi: roundHalfEvenSql(raw) }
 }
 
 /**
  * Half-to-even rounding written out, because DuckDB's `round` rounds half away from zero and
  * the exactness of `round_even` on DOUBLE is not documented. Same reasoning as `roundHalfEven`.
  */
-function roundHalfEvenSql(x: string): string {
+export function roundHalfEvenSql(x: string): string {
   const f = `floor(${x})`
   const d = `(${x} - ${f})`
   return `CAST(CASE WHEN ${d} > ${dbl('0.5')} THEN ${f} + ${dbl('1')} WHEN ${d} < ${dbl('0.5')} THEN ${f} WHEN ${f} % ${dbl('2')} = ${dbl('0')} THEN ${f} ELSE ${f} + ${dbl('1')} END AS INTEGER)`
@@ -154,13 +158,16 @@ export async function materializeCdiScores(options: MaterializeCdiScoresOptions)
   const e = cdiSqlExpressions('f')
   await db.run(
     `COPY (
-      SELECT CAST(f.customer_id AS VARCHAR) AS customer_id,
-             ${e.cdi} AS cdi,
-             ${e.channel} AS channel,
-             ${e.product} AS product,
-             ${e.engagement} AS engagement,
-             ${e.service} AS service
-      FROM read_parquet(${sqlString(featuresFile)}) f
+      SELECT customer_id, ${roundHalfEvenSql('score')} AS cdi, channel, product, engagement, service
+      FROM (
+        SELECT CAST(f.customer_id AS VARCHAR) AS customer_id,
+               ${e.score} AS score,
+               ${e.channel} AS channel,
+               ${e.product} AS product,
+               ${e.engagement} AS engagement,
+               ${e.service} AS service
+        FROM read_parquet(${sqlString(featuresFile)}) f
+      )
       ORDER BY customer_id
     ) TO ${sqlString(outFile)} (FORMAT parquet)`,
   )

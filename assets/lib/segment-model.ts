@@ -4,7 +4,7 @@ import path from 'node:path'
 import { PCA } from 'ml-pca'
 import { StrataError } from '../../framework/errors/index.js'
 import { quoteIdent, sqlString, sqlStringList, type DuckDb } from '../../resources/duckdb.js'
-import { cdiSqlExpressions } from './cdi.js'
+import { cdiSqlExpressions, roundHalfEvenSql } from './cdi.js'
 import { combineMoments, FEATURE_SAMPLE_FILE, FEATURE_STATS_FILE, FEATURE_VALUES_FILE, readFeatureStats, SAMPLE_ROWS_PER_PARTITION } from './feature-stats.js'
 import { miniBatchKMeans, nearestCentroid } from './mini-batch-kmeans.js'
 import { mergeEdges } from './psi.js'
@@ -348,9 +348,10 @@ interface ClusterStats {
  * grouped by cluster. Inertia is summed exactly on a 2^-48 grid, the CDI (an integer) exactly.
  */
 async function assignAll(conn: DuckDb, partitions: readonly FeaturePartition[], means: readonly number[], scales: readonly number[], components: Matrix, centroids: Matrix): Promise<ClusterStats> {
-  const cdi = cdiSqlExpressions('f').cdi
+  const score = cdiSqlExpressions('f').score
   const columns = MODEL_FEATURES.map((c) => `CAST(f.${quoteIdent(c)} AS DOUBLE) AS ${quoteIdent(c)}`).join(', ')
-  const source = `(SELECT ${columns}, ${cdi} AS cdi FROM read_parquet(${sqlStringList(partitions.map((p) => p.file))}) f)`
+  const scored = `SELECT ${columns}, ${score} AS cdi_score FROM read_parquet(${sqlStringList(partitions.map((p) => p.file))}) f`
+  const source = `(SELECT * EXCLUDE (cdi_score), ${roundHalfEvenSql('cdi_score')} AS cdi FROM (${scored}))`
   const rows = await conn.all<{ label: number; n: bigint; cdi_sum: bigint; dist_grid: bigint }>(
     `SELECT label, count(*) AS n, CAST(sum(cdi) AS HUGEINT) AS cdi_sum, sum(CAST(round(dist * ${doubleLiteral(GRID)}) AS HUGEINT)) AS dist_grid
      FROM (${nearestCentroidSql(source, means, scales, components, centroids)})
