@@ -31,7 +31,7 @@ const MARK_END = '<!-- bench:results:end -->'
 const START = '2025-01-01'
 const MONDAY = '2025-04-07'
 const TUESDAY = '2025-04-08'
-const DAILY_ASSETS = 'raw,curated,customer_activity,features,cdi_scores,segments,drift_report'
+const DAILY_ASSETS = 'raw,curated,customer_activity,features,feature_stats,cdi_scores,segments,drift_report'
 
 interface Session {
   readonly date: string
@@ -256,7 +256,7 @@ async function dayRows(set: DataSet, label: string, targetMs: number | undefined
   const rows: Row[] = []
   const cases = [
     { day: MONDAY, selection: '*', what: `Monday ${MONDAY}: raw … drift_report + the weekly segment_model` },
-    { day: TUESDAY, selection: DAILY_ASSETS, what: `Tuesday ${TUESDAY}: raw … drift_report (7 daily assets)` },
+    { day: TUESDAY, selection: DAILY_ASSETS, what: `Tuesday ${TUESDAY}: raw … drift_report (8 daily assets)` },
   ]
   for (const c of cases) {
     const walls: number[] = []
