@@ -6,7 +6,8 @@ FROM node:20-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` builds, and the sources are not copied yet.
-RUN npm ci --ignore-scripts
+# npm install, not npm ci: the lock lists only the DuckDB binary of the machine it was made on.
+RUN npm install --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY framework ./framework
 COPY assets ./assets
@@ -21,7 +22,7 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Production dependencies only (DuckDB's prebuilt binary comes with @duckdb/node-api).
-RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+RUN npm install --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
 # DuckDB and the S3 cache write under /tmp; the app itself is read-only for the runtime user.
