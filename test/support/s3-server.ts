@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, unlink } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -16,7 +16,29 @@ type S3rverConstructor = new (options: {
   configureBuckets: { name: string; configs: string[] }[]
 }) => S3rverInstance
 
-const S3rver = createRequire(import.meta.url)('s3rver') as S3rverConstructor
+const require = createRequire(import.meta.url)
+const S3rver = require('s3rver') as S3rverConstructor
+
+/**
+ * s3rver 3 stores objects as files; its deleteObject then removes parent folders that became
+ * empty, while a concurrent putObject into the same folder (two partitions' lock objects under
+ * `_strata/locks/<asset>/`) may just have created it and writes without an error handler: an
+ * uncaught ENOENT in the test process. Real S3 has no folders, so deletes here leave folders be.
+ */
+interface FilesystemStore {
+  deleteObject(bucket: string, key: string): Promise<void>
+  getResourcePath(bucket: string, key: string, resource: string): string
+}
+const store = (require('s3rver/lib/stores/filesystem.js') as { prototype: FilesystemStore }).prototype
+store.deleteObject = async function deleteObject(this: FilesystemStore, bucket: string, key: string): Promise<void> {
+  await Promise.all(
+    ['object', 'object.md5', 'metadata.json'].map((resource) =>
+      unlink(this.getResourcePath(bucket, key, resource)).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error
+      }),
+    ),
+  )
+}
 
 /** A running S3-compatible server for integration tests. */
 export interface S3TestServer {
