@@ -20,7 +20,7 @@ import {
   isDocumentKeySegment,
   isPathSegment,
 } from './storage-keys.js'
-import { errno, partitionOfSegment, randomSuffix, reconcileManifest } from './storage-support.js'
+import { errno, localIoError, partitionOfSegment, randomSuffix, reconcileManifest, withLocalIo } from './storage-support.js'
 
 /** Options of {@link LocalStorage}. */
 export interface LocalStorageOptions {
@@ -606,18 +606,12 @@ export class LocalStorage implements Storage {
     }
   }
 
-  private async io<T>(what: string, work: () => Promise<T>): Promise<T> {
-    try {
-      return await work()
-    } catch (error) {
-      throw this.ioError(what, error)
-    }
+  private io<T>(what: string, work: () => Promise<T>): Promise<T> {
+    return withLocalIo(what, IO_HINT, work)
   }
 
   private ioError(what: string, error: unknown): StrataError {
-    if (error instanceof StrataError) return error
-    const reason = error instanceof Error ? error.message : String(error)
-    return new StrataError('storage', `could not ${what}: ${reason}`, IO_HINT, { cause: error })
+    return localIoError(what, error, IO_HINT)
   }
 }
 

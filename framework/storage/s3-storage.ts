@@ -20,7 +20,7 @@ import {
   isDocumentKeySegment,
   isPathSegment,
 } from './storage-keys.js'
-import { errno, partitionOfSegment, randomSuffix, reconcileManifest } from './storage-support.js'
+import { errno, localIoError, partitionOfSegment, randomSuffix, reconcileManifest, withLocalIo } from './storage-support.js'
 
 /** Options of {@link S3Storage}. */
 export interface S3StorageOptions {
@@ -51,6 +51,7 @@ const VERSION = /^v=[A-Za-z0-9_.=-]+$/
 const DEFAULT_GRACE_MS = 60 * 60 * 1000
 const TRANSFER_CONCURRENCY = 4
 const READ_CONCURRENCY = 16
+const CACHE_HINT = 'Check that the local cache folder (STRATA_CACHE_DIR) exists, is writable and has free space.'
 
 
 
@@ -547,18 +548,12 @@ export class S3Storage implements Storage {
     }
   }
 
-  private async local<T>(what: string, work: () => Promise<T>): Promise<T> {
-    try {
-      return await work()
-    } catch (error) {
-      throw this.localError(what, error)
-    }
+  private local<T>(what: string, work: () => Promise<T>): Promise<T> {
+    return withLocalIo(what, CACHE_HINT, work)
   }
 
   private localError(what: string, error: unknown): StrataError {
-    if (error instanceof StrataError) return error
-    const reason = error instanceof Error ? error.message : String(error)
-    return new StrataError('storage', `could not ${what}: ${reason}`, 'Check that the local cache folder (STRATA_CACHE_DIR) exists, is writable and has free space.', { cause: error })
+    return localIoError(what, error, CACHE_HINT)
   }
 }
 

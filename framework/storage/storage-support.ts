@@ -41,3 +41,19 @@ export function partitionOfSegment(pathSegment: string): string {
   const equals = pathSegment.indexOf('=')
   return equals === -1 ? pathSegment : pathSegment.slice(equals + 1)
 }
+
+/** A local file-system failure as a StrataError('storage') naming what was attempted. */
+export function localIoError(what: string, error: unknown, hint: string): StrataError {
+  if (error instanceof StrataError) return error
+  const reason = error instanceof Error ? error.message : String(error)
+  return new StrataError('storage', `could not ${what}: ${reason}`, hint, { cause: error })
+}
+
+/** Run local file-system work, turning its failures into {@link localIoError}. */
+export async function withLocalIo<T>(what: string, hint: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work()
+  } catch (error) {
+    throw localIoError(what, error, hint)
+  }
+}
