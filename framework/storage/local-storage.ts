@@ -20,7 +20,7 @@ import {
   isDocumentKeySegment,
   isPathSegment,
 } from './storage-keys.js'
-import { errno, localIoError, partitionOfSegment, randomSuffix, reconcileManifest, withLocalIo } from './storage-support.js'
+import { errno, localIoError, partitionOfSegment, randomSuffix, readManifests, reconcileManifest, withLocalIo } from './storage-support.js'
 
 /** Options of {@link LocalStorage}. */
 export interface LocalStorageOptions {
@@ -163,13 +163,7 @@ export class LocalStorage implements Storage {
       ...(await this.segmentFolders(this.pathOf(asset))),
       ...(await this.segmentFolders(this.pathOf(STRATA_DIR, 'trash', asset))),
     ])
-    const sorted = [...segments].sort()
-    const manifests: Manifest[] = []
-    for (let i = 0; i < sorted.length; i += READ_CONCURRENCY) {
-      const batch = await Promise.all(sorted.slice(i, i + READ_CONCURRENCY).map((segment) => this.readManifest(asset, segment)))
-      for (const manifest of batch) if (manifest) manifests.push(manifest)
-    }
-    return manifests
+    return readManifests([...segments].sort(), READ_CONCURRENCY, (segment) => this.readManifest(asset, segment))
   }
 
   async localDir(manifest: Manifest, pathSegment: string): Promise<string> {

@@ -20,7 +20,7 @@ import {
   isDocumentKeySegment,
   isPathSegment,
 } from './storage-keys.js'
-import { errno, localIoError, partitionOfSegment, randomSuffix, reconcileManifest, withLocalIo } from './storage-support.js'
+import { errno, localIoError, partitionOfSegment, randomSuffix, readManifests, reconcileManifest, withLocalIo } from './storage-support.js'
 
 /** Options of {@link S3Storage}. */
 export interface S3StorageOptions {
@@ -194,13 +194,7 @@ export class S3Storage implements Storage {
       const parts = object.key.split('/')
       if (parts.length === 3 && parts[2] === MANIFEST_FILE && isPathSegment(parts[1] ?? '')) segments.push(parts[1] as string)
     }
-    segments.sort()
-    const manifests: Manifest[] = []
-    for (let i = 0; i < segments.length; i += READ_CONCURRENCY) {
-      const batch = await Promise.all(segments.slice(i, i + READ_CONCURRENCY).map((segment) => this.readManifest(asset, segment)))
-      for (const manifest of batch) if (manifest) manifests.push(manifest)
-    }
-    return manifests
+    return readManifests(segments.sort(), READ_CONCURRENCY, (segment) => this.readManifest(asset, segment))
   }
 
   /**

@@ -57,3 +57,12 @@ export async function withLocalIo<T>(what: string, hint: string, work: () => Pro
     throw localIoError(what, error, hint)
   }
 }
+
+/** Read many partitions' manifests, a bounded number at a time, keeping the order and skipping absent ones. */
+export async function readManifests(segments: readonly string[], concurrency: number, read: (segment: string) => Promise<Manifest | undefined>): Promise<Manifest[]> {
+  const manifests: Manifest[] = []
+  for (let i = 0; i < segments.length; i += concurrency) {
+    for (const manifest of await Promise.all(segments.slice(i, i + concurrency).map(read))) if (manifest) manifests.push(manifest)
+  }
+  return manifests
+}

@@ -3,26 +3,14 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { StrataError } from '../../framework/errors/index.js'
-import { openDuckDb, sqlString, type DuckDb } from '../../resources/duckdb.js'
+import { openDuckDb, type DuckDb } from '../../resources/duckdb.js'
+import { FEATURE_COLUMNS, parquetWriter, type Cell, type Column } from './parquet-rows.js'
 import { buildDriftReport, daysBetween, driftStatus, type DriftFigures, type DriftReport } from '../../assets/lib/drift.js'
 import { validateDriftReport } from '../../assets/lib/drift-report-schema.js'
 import { ksStatistic } from '../../assets/lib/ks.js'
 import { featureBin, mergeEdges, psiFromCounts } from '../../assets/lib/psi.js'
 import { MODEL_FEATURES, SEGMENT_NAMES, type ModelFeature, type SegmentModel } from '../../assets/lib/segment-model-types.js'
 
-type Cell = string | number | boolean | null
-type Column = readonly [name: string, type: string]
-
-const FEATURE_COLUMNS: Column[] = [
-  ['customer_id', 'VARCHAR'],
-  ['pct_trades_digital_90d', 'DOUBLE'],
-  ['app_logins_30d', 'BIGINT'],
-  ['e_statement_flag', 'INTEGER'],
-  ['robo_advice_flag', 'INTEGER'],
-  ['webinars_90d', 'BIGINT'],
-  ['pct_tickets_resolved_digital_90d', 'DOUBLE'],
-  ['avg_notional_90d', 'DOUBLE'],
-]
 const SEGMENT_COLUMNS: Column[] = [['customer_id', 'VARCHAR'], ['cdi', 'INTEGER'], ['segment', 'VARCHAR'], ['raw_segment', 'VARCHAR'], ['kept_by_hysteresis', 'BOOLEAN'], ['model_version', 'VARCHAR']]
 
 const FIRST_DAY = '2026-01-01'
@@ -31,7 +19,6 @@ const DAY_IN_WARMUP = '2026-03-30' // 88 days after FIRST_DAY
 
 let db: DuckDb
 let dir: string
-let fileNo = 0
 
 beforeAll(async () => {
   db = await openDuckDb()
@@ -42,14 +29,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-async function writeParquet(columns: readonly Column[], rows: readonly (readonly Cell[])[], file = path.join(dir, `f${fileNo++}.parquet`)): Promise<string> {
-  const params: Cell[] = []
-  const select = rows
-    .map((row) => `SELECT ${columns.map(([n, t], i) => { params.push(row[i] ?? null); return `CAST($${params.length} AS ${t}) AS ${n}` }).join(', ')}`)
-    .join(' UNION ALL ')
-  await db.run(`COPY (${select}) TO ${sqlString(file)} (FORMAT parquet)`, params)
-  return file
-}
+const writeParquet = parquetWriter(() => db, () => dir)
 
 const MODEL: SegmentModel = {
   features: [...MODEL_FEATURES],

@@ -4,28 +4,15 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { StrataError } from '../../framework/errors/index.js'
 import { openDuckDb, sqlString, type DuckDb } from '../../resources/duckdb.js'
+import { FEATURE_COLUMNS, parquetWriter, type Cell, type Column } from './parquet-rows.js'
 import { MODEL_FEATURES, SEGMENT_NAMES, type SegmentModel, type SegmentName } from '../../assets/lib/segment-model-types.js'
 import { assignSegments, validateHysteresisDelta } from '../../assets/lib/segments.js'
 
-type Cell = string | number | boolean | null
-type Column = readonly [name: string, type: string]
-
-const FEATURE_COLUMNS: Column[] = [
-  ['customer_id', 'VARCHAR'],
-  ['pct_trades_digital_90d', 'DOUBLE'],
-  ['app_logins_30d', 'BIGINT'],
-  ['e_statement_flag', 'INTEGER'],
-  ['robo_advice_flag', 'INTEGER'],
-  ['webinars_90d', 'BIGINT'],
-  ['pct_tickets_resolved_digital_90d', 'DOUBLE'],
-  ['avg_notional_90d', 'DOUBLE'],
-]
 const CDI_COLUMNS: Column[] = [['customer_id', 'VARCHAR'], ['cdi', 'INTEGER']]
 const SEGMENT_COLUMNS: Column[] = [['customer_id', 'VARCHAR'], ['cdi', 'INTEGER'], ['segment', 'VARCHAR'], ['raw_segment', 'VARCHAR']]
 
 let db: DuckDb
 let dir: string
-let fileNo = 0
 
 beforeAll(async () => {
   db = await openDuckDb()
@@ -36,19 +23,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-/** A small typed Parquet file from rows, through DuckDB COPY with bound values. */
-async function writeParquet(columns: readonly Column[], rows: readonly (readonly Cell[])[]): Promise<string> {
-  const file = path.join(dir, `f${fileNo++}.parquet`)
-  const params: Cell[] = []
-  const select =
-    rows.length === 0
-      ? `SELECT ${columns.map(([n, t]) => `CAST(NULL AS ${t}) AS ${n}`).join(', ')} WHERE FALSE`
-      : rows
-          .map((row) => `SELECT ${columns.map(([n, t], i) => { params.push(row[i] ?? null); return `CAST($${params.length} AS ${t}) AS ${n}` }).join(', ')}`)
-          .join(' UNION ALL ')
-  await db.run(`COPY (${select}) TO ${sqlString(file)} (FORMAT parquet)`, params)
-  return file
-}
+const writeParquet = parquetWriter(() => db, () => dir)
 
 /**
  * A model whose PCA space is (pct_trades_digital_90d, app_logins_30d) unchanged: means 0,
