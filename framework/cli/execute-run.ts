@@ -6,6 +6,7 @@ import type { RunPlan } from '../planner/index.js'
 import { newRunId, type RunRecord } from '../runs/index.js'
 import type { Storage } from '../storage/storage.js'
 import { openDuckDb, type DuckDb } from '../../resources/duckdb.js'
+import { sqlProfileFromEnv } from '../../resources/sql-profile.js'
 import type { CommandKit } from './command-kit.js'
 import { progressReporter } from './progress.js'
 
@@ -23,13 +24,14 @@ export async function executeRun(
     throw new StrataError('usage', `--concurrency "${String(options.concurrency).slice(0, 20)}" is not a whole number from 1 to 256`, 'e.g. --concurrency 2')
   }
   const executor: Executor = await chooseExecutor(kit, options.executor ?? 'local')
-  const scope = await definitions.openResources({ settings, storage, log: kit.log })
+  // Resources see the run's concurrency (the flag wins over the settings), e.g. to size DuckDB's threads.
+  const scope = await definitions.openResources({ settings: { ...settings, concurrency }, storage, log: kit.log })
   let duckdb: Promise<DuckDb> | undefined
   const progress = progressReporter(kit.io)
   try {
     return await executor.execute(
       runPlan,
-      { graph: definitions.graph, storage, resources: scope.resources, runId: options.runId ?? newRunId(new Date()), log: kit.log, duckdb: () => (duckdb ??= openDuckDb({ threads: 1 })) },
+      { graph: definitions.graph, storage, resources: scope.resources, runId: options.runId ?? newRunId(new Date()), log: kit.log, duckdb: () => (duckdb ??= openDuckDb({ threads: 1, profile: sqlProfileFromEnv(kit.io.env) })) },
       { command: options.command, concurrency, ...(kit.io.signal ? { signal: kit.io.signal } : {}), onProgress: progress.update },
     )
   } finally {

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest'
+import { openDuckDb, threadsPerStep } from '../../resources/duckdb.js'
+import { SqlProfile } from '../../resources/sql-profile.js'
+
+describe('SqlProfile', () => {
+  it('groups statements by shape, hides string literals and bound values, and counts calls', async () => {
+    const profile = new SqlProfile()
+    const db = await openDuckDb({ threads: 1, profile })
+    try {
+      await db.all("SELECT 'secret-a' AS v")
+      await db.all("SELECT 'it''s b' AS v")
+      await db.all('SELECT $x::VARCHAR AS v', { x: 'bound-secret' })
+      const child = await db.connect()
+      await child.run('SELECT 1')
+      child.close()
+      const report = profile.report()
+      expect(report).toMatch(/^SQL time [\d.]+ s in 4 statements/)
+      expect(report).toMatch(/ 2 × .*SELECT '\?' AS v/)
+      expect(report).toMatch(/ 1 × .*SELECT \$x::VARCHAR AS v/)
+      expect(report).toMatch(/ 1 × .*SELECT 1/)
+      expect(report).not.toMatch(/secret|it''s/)
+    } finally {
+      db.close()
+    }
+  })
+})
+
+describe('threadsPerStep', () => {
+  it('divides the cores among concurrent steps, at least one thread each', () => {
+    expect(threadsPerStep(1, 8)).toBe(8)
+    expect(threadsPerStep(2, 8)).toBe(4)
+    expect(threadsPerStep(3, 8)).toBe(2)
+    expect(threadsPerStep(2, 2)).toBe(1)
+    expect(threadsPerStep(16, 2)).toBe(1)
+  })
+})
