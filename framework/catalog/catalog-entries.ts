@@ -39,7 +39,8 @@ export async function catalogEntriesFor(input: CatalogEntriesInput): Promise<Cat
   const parameters = { 'strata.asset': manifest.asset, 'strata.code_version': manifest.codeVersion }
 
   if (parquet.length === 1) {
-    const columns = toColumns(manifest.schema.length > 0 ? manifest.schema : await input.schemaOf(parquet[0] as string))
+    // Manifests written before measuring turned hive partitioning off list the dt= folder as a column too.
+    const columns = toColumns(manifest.schema.length > 0 ? manifest.schema : await input.schemaOf(parquet[0] as string)).filter((column) => column.name !== keyName)
     const table: CatalogTable = {
       name: manifest.asset,
       description: input.description,

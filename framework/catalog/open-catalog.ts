@@ -4,7 +4,7 @@ import type { Logger } from '../definitions/logger.js'
 import type { AssetGraph } from '../graph/index.js'
 import type { Executor } from '../executors/executor.js'
 import type { Storage } from '../storage/storage.js'
-import { sqlStringList, type DuckDb } from '../../resources/duckdb.js'
+import { readParquet, type DuckDb } from '../../resources/duckdb.js'
 import { GlueCatalog } from '../../resources/glue-catalog.js'
 import type { CatalogClient } from './catalog-client.js'
 import { CatalogSync } from './catalog-sync.js'
@@ -24,7 +24,8 @@ export function openGlueCatalog(settings: Pick<Settings, 'config' | 'env'>): Cat
 
 /** DESCRIBE of one local Parquet file through DuckDB. */
 export function parquetDescriber(duckdb: () => Promise<DuckDb>): (path: string) => Promise<{ name: string; type: string }[]> {
-  return async (path) => (await duckdb()).describe(`SELECT * FROM read_parquet(${sqlStringList([path])})`)
+  // Hive partitioning off: the `dt=` folder is the table's partition key, not a column of the file.
+  return async (path) => (await duckdb()).describe(`SELECT * FROM ${readParquet([path])}`)
 }
 
 /**

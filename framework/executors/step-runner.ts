@@ -12,7 +12,7 @@ import type { Storage } from '../storage/storage.js'
 import { lockPartition, type PartitionLock } from '../storage/partition-lock.js'
 import { redactSecrets } from '../cli/redact.js'
 import type { StepRecord } from '../runs/index.js'
-import { lazyDuckDb, sqlStringList, type DuckDb } from '../../resources/duckdb.js'
+import { lazyDuckDb, readParquet, sqlStringList, type DuckDb } from '../../resources/duckdb.js'
 
 /** What running one step needs; the same for the local executor and a step inside a Fargate task. */
 export interface StepEnvironment {
@@ -162,14 +162,12 @@ async function resolveInputs(step: PlannedStep, env: StepEnvironment): Promise<{
 }
 
 async function measure(duckdb: DuckDb, parquetFiles: readonly string[]): Promise<{ rowCount: number; schema: ColumnSchema[] }> {
-  // A multi-table partition (e.g. curated) has files with different schemas: count them one by one.
-  let rowCount = 0
-  for (const file of parquetFiles) {
-    const [row] = await duckdb.all<{ n: bigint }>(`SELECT sum(num_rows)::BIGINT AS n FROM parquet_file_metadata(${sqlStringList([file])})`)
-    rowCount += Number(row?.n ?? 0)
-  }
-  const schema = parquetFiles.length === 1 ? await duckdb.describe(`SELECT * FROM read_parquet(${sqlStringList(parquetFiles)})`) : []
-  return { rowCount, schema }
+  // Row counts come from the footers, one statement for all files: a multi-table partition (e.g.
+  // curated) has files with different schemas, which parquet_file_metadata does not mind.
+  const [row] = await duckdb.all<{ n: bigint | null }>(`SELECT sum(num_rows)::BIGINT AS n FROM parquet_file_metadata(${sqlStringList(parquetFiles)})`)
+  // The staging folder is named dt=…: without hive_partitioning = false DuckDB would add a `dt` column.
+  const schema = parquetFiles.length === 1 ? await duckdb.describe(`SELECT * FROM ${readParquet(parquetFiles)}`) : []
+  return { rowCount: Number(row?.n ?? 0), schema }
 }
 
 async function runChecks(step: PlannedStep, env: StepEnvironment, dir: string, parquetFiles: readonly string[], metadata: JsonObject): Promise<CheckResult[]> {

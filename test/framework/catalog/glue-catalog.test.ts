@@ -112,6 +112,16 @@ describe('Glue catalog sync', () => {
     expect(report).toEqual({ database: 'cdi', tables: [{ table: 'score', table_outcome: 'created', partitions: { created: 2, updated: 0, unchanged: 0 } }] })
   })
 
+  it('drops a column named like the partition key (old manifests listed the dt= folder as a column)', async () => {
+    glue.on(GetTableCommand).rejects(notFound())
+    glue.on(CreateTableCommand).resolves({})
+    glue.on(BatchGetPartitionCommand).resolves({ Partitions: [] })
+    glue.on(BatchCreatePartitionCommand).resolves({ Errors: [] })
+    const old = { ...day1, schema: [...scoreSchema, { name: 'dt', type: 'DATE' }] }
+    await setup([old]).syncAll(['score'])
+    expect(glue.commandCalls(CreateTableCommand)[0]?.args[0].input.TableInput?.StorageDescriptor?.Columns).toEqual(columns)
+  })
+
   it('a second sync over an equal catalog writes nothing; a moved partition is updated', async () => {
     const table = tableInput({ name: 'score', description: 'score', columns: columns.map((c) => ({ name: c.Name, type: c.Type })), partitionKey: 'dt', location: `${ROOT}/score/`, format: 'parquet', parameters: { 'strata.asset': 'score', 'strata.code_version': 'score-v1' } })
     glue.on(GetTableCommand).resolves({ Table: { ...table, DatabaseName: 'cdi', Name: 'score' } as Table })
