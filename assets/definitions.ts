@@ -1,6 +1,7 @@
 import { defineDefinitions, type Definitions } from '../framework/definitions/index.js'
 import type { Settings } from '../framework/config/index.js'
-import { openDuckDb, threadsPerStep } from '../resources/duckdb.js'
+import { openDuckDb } from '../resources/duckdb.js'
+import { ThreadShare } from '../resources/thread-share.js'
 import { sqlProfileFromEnv } from '../resources/sql-profile.js'
 import { openMetricsPublisher } from '../resources/cloudwatch.js'
 import { LocalLanding, type Landing } from '../resources/landing.js'
@@ -44,10 +45,10 @@ export async function loadDefinitions(settings: Settings): Promise<Definitions> 
     commands: [generateSampleCommand, demoCommand],
     sourceFreshness: { name: 'landing', dueBy: '01:00Z', warnAfter: '00:30Z', listDays: () => landing.listDays() },
     async openResources({ log }) {
-      const duckdb = await openDuckDb({ threads: threadsPerStep(settings.concurrency), profile: sqlProfileFromEnv(settings.env) })
+      const duckdb = await openDuckDb({ profile: sqlProfileFromEnv(settings.env) })
       const metrics = openMetricsPublisher(settings, log)
       return {
-        resources: { duckdb, landing, config, ...(metrics ? { metrics } : {}) },
+        resources: { duckdb, landing, config, threads: new ThreadShare(duckdb), ...(metrics ? { metrics } : {}) },
         async close() {
           duckdb.close()
         },

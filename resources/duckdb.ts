@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os'
 import { DuckDBInstance, listValue, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api'
 import type { SqlProfile } from './sql-profile.js'
 
@@ -30,16 +29,6 @@ export interface DuckDbOptions {
   tempDirectory?: string
   /** Records the time of every statement run through this database (see sql-profile.ts). */
   profile?: SqlProfile
-}
-
-/**
- * DuckDB threads for a database that `concurrency` steps share: the cores divided among them,
- * at least one. Steps over ~100k-row files are mostly single-threaded scans, and DuckDB workers
- * beyond the cores spin on each other: on 2 cores with 2 concurrent steps, 1 thread each cut a
- * 90-day backfill's CPU time by a quarter against DuckDB's default (one thread per core).
- */
-export function threadsPerStep(concurrency: number, cores: number = availableParallelism()): number {
-  return Math.max(1, Math.floor(cores / Math.max(1, concurrency)))
 }
 
 /** Open an embedded DuckDB. The only place a DuckDB instance is created. */

@@ -24,8 +24,7 @@ export async function executeRun(
     throw new StrataError('usage', `--concurrency "${String(options.concurrency).slice(0, 20)}" is not a whole number from 1 to 256`, 'e.g. --concurrency 2')
   }
   const executor: Executor = await chooseExecutor(kit, options.executor ?? 'local')
-  // Resources see the run's concurrency (the flag wins over the settings), e.g. to size DuckDB's threads.
-  const scope = await definitions.openResources({ settings: { ...settings, concurrency }, storage, log: kit.log })
+  const scope = await definitions.openResources({ settings, storage, log: kit.log })
   let duckdb: Promise<DuckDb> | undefined
   const progress = progressReporter(kit.io)
   try {

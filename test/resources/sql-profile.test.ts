@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { openDuckDb, threadsPerStep } from '../../resources/duckdb.js'
+import { openDuckDb } from '../../resources/duckdb.js'
 import { SqlProfile } from '../../resources/sql-profile.js'
 
 describe('SqlProfile', () => {
@@ -22,15 +22,5 @@ describe('SqlProfile', () => {
     } finally {
       db.close()
     }
-  })
-})
-
-describe('threadsPerStep', () => {
-  it('divides the cores among concurrent steps, at least one thread each', () => {
-    expect(threadsPerStep(1, 8)).toBe(8)
-    expect(threadsPerStep(2, 8)).toBe(4)
-    expect(threadsPerStep(3, 8)).toBe(2)
-    expect(threadsPerStep(2, 2)).toBe(1)
-    expect(threadsPerStep(16, 2)).toBe(1)
   })
 })
