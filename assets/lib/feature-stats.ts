@@ -209,8 +209,9 @@ async function exactMoments(db: DuckDb, ranges: Ranges): Promise<Pick<FeatureSta
   })
   const sums: string[] = []
   for (let j = 0; j < d; j++) {
-    sums.push(`sum(a${j} * n) AS s${j}`)
-    for (let k = j; k < d; k++) sums.push(`sum(a${j} * a${k} * n) AS s${j}_${k}`)
+    // n first: DuckDB then multiplies n · a_j once per row for all of the row's products.
+    sums.push(`sum(n * a${j}) AS s${j}`)
+    for (let k = j; k < d; k++) sums.push(`sum(n * a${j} * a${k}) AS s${j}_${k}`)
   }
   const [row] = n === 0 ? [undefined] : await db.all<Record<string, bigint | null>>(`SELECT ${sums.join(', ')} FROM (SELECT ${ints.join(', ')}, CAST(n AS HUGEINT) AS n FROM ${GROUPS_TABLE})`)
   const big = (name: string): bigint => BigInt(row?.[name] ?? 0n)
