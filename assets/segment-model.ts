@@ -5,23 +5,23 @@ import { withConnection, type CdiResources } from './cdi-resources.js'
 import type { CdiConfig } from './cdi-config.js'
 import { fileOf } from './input-files.js'
 import { FEATURES_FILE } from './lib/features.js'
-import { FEATURE_SAMPLE_FILE, FEATURE_STATS_FILE, FEATURE_VALUES_FILE } from './lib/feature-stats.js'
+import { FEATURE_GROUPS_FILE, FEATURE_SAMPLE_FILE, FEATURE_STATS_FILE } from './lib/feature-stats.js'
 import { trainSegmentModel } from './lib/segment-model.js'
 
 /** segment_model(week): standardise → PCA → mini-batch k-means on the 90 days before the week (SPEC §5). */
 export function segmentModelAsset(config: CdiConfig) {
   return defineAsset<CdiResources>({
     key: 'segment_model',
-    description: 'Weekly segment model trained on every feature row of the 90 days before the week (Monday-90 … Monday-1), as JSON; moments, baseline and sample come from feature_stats.',
+    description: 'Weekly segment model trained on every feature row of the 90 days before the week (Monday-90 … Monday-1), as JSON; moments, sample, and the distinct vectors behind the assignment and the baseline come from feature_stats.',
     partitions: weekly({ start: config.firstModelDay }),
     deps: { features: daysBeforeWeek(90), feature_stats: daysBeforeWeek(90) },
-    codeVersion: 'segment-model-v2',
+    codeVersion: 'segment-model-v3',
     async materialize({ partition, inputs, outputDir, resources }) {
       const features = (inputs.features ?? []).map((input) => ({ partition: input.partition, file: fileOf(input, FEATURES_FILE) }))
-      // fileOf checks that each file is in the partition's manifest; the model reads all three.
+      // fileOf checks that each file is in the partition's manifest; the model reads these three.
       const stats = (inputs.feature_stats ?? []).map((input) => {
-        fileOf(input, FEATURE_VALUES_FILE)
         fileOf(input, FEATURE_SAMPLE_FILE)
+        fileOf(input, FEATURE_GROUPS_FILE)
         return { partition: input.partition, dir: dirname(fileOf(input, FEATURE_STATS_FILE)) }
       })
       const window = { from: addDays(partition, -90), to: addDays(partition, -1) }

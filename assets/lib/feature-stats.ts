@@ -2,19 +2,29 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { StrataError } from '../../framework/errors/index.js'
 import { quoteIdent, sqlString, type DuckDb } from '../../resources/duckdb.js'
+import { cdiSqlExpressions, roundHalfEvenSql } from './cdi.js'
 import { MODEL_FEATURES, type ModelFeature } from './segment-model-types.js'
 
 /** Files computeFeatureStats writes inside its output folder. */
 export const FEATURE_STATS_FILE = 'stats.json'
 export const FEATURE_VALUES_FILE = 'values.parquet'
 export const FEATURE_SAMPLE_FILE = 'sample.parquet'
+export const FEATURE_GROUPS_FILE = 'groups.parquet'
 
 /**
- * Candidate k-means rows kept per partition: the segment model's sample size. The model's sample
- * is the first KMEANS_SAMPLE_ROWS rows of its window in md5 order; each of those is among the
- * first that many of its own partition, so the union of these files always holds it.
+ * Candidate k-means rows kept per partition: at most the segment model's sample size, and only
+ * rows whose md5 is below SAMPLE_MD5_BELOW. The model's sample is the first KMEANS_SAMPLE_ROWS
+ * rows of its window in md5 order; whenever the window's candidates number at least that many,
+ * every one of those rows is a candidate (all candidates precede any row at or above the cutoff,
+ * and a partition holding more than the limit below it keeps its own first `limit`), so the
+ * first rows of the union are the answer. Shorter windows fall back to the features files.
  */
 export const SAMPLE_ROWS_PER_PARTITION = 100_000
+/**
+ * md5 hex prefix bound of the candidates: '2' keeps 1/8 of the rows, so a window of ~9 days of
+ * 100k customers already holds the 100,000 the model samples, and a day writes ~12k rows.
+ */
+export const SAMPLE_MD5_BELOW = '2'
 /**
  * Row groups of sample.parquet (written in md5 order) are small, so the model's
  * `md5 < threshold` filter skips most of each file on the row groups' min/max statistics.
@@ -68,10 +78,16 @@ export type FeatureStatsMetadata = {
  * - `stats.json`: n, Σx, Σx·xᵀ of the seven model features, exact (FeatureStatsDocument);
  * - `values.parquet` (feature, value, n): each feature's distinct values with counts, so the
  *   drift baseline of a window is a grouped sum of these files;
- * - `sample.parquet` (partition, customer_id, md5, the seven features as DOUBLE): the rows with
- *   the SAMPLE_ROWS_PER_PARTITION smallest md5(partition || '|' || customer_id), in md5 order.
+ * - `sample.parquet` (partition, customer_id, md5, the seven features as DOUBLE): the rows whose
+ *   md5(partition || '|' || customer_id) is below SAMPLE_MD5_BELOW, at most the
+ *   SAMPLE_ROWS_PER_PARTITION smallest, in md5 order;
+ * - `groups.parquet` (the seven features as DOUBLE, cdi INTEGER, n BIGINT): the distinct
+ *   (features, CDI) vectors of the day with their row counts, so the model's pass over every
+ *   training row runs once per distinct vector of its window.
  *
- * Refuses null or non-finite model features and null customer ids (StrataError 'input').
+ * The grouped vectors are computed once (temp table) and the ranges, moments and value counts are
+ * read off them with each group weighted by its n: all integer sums, so exactly the per-row
+ * figures. Refuses null or non-finite model features and null customer ids (StrataError 'input').
  */
 export async function computeFeatureStats(options: FeatureStatsOptions): Promise<FeatureStatsMetadata> {
   const { db, partition, featuresFile, outputDir } = options
@@ -80,15 +96,40 @@ export async function computeFeatureStats(options: FeatureStatsOptions): Promise
     throw new StrataError('input', `feature_stats: features file ${featuresFile} (partition ${partition}) does not exist`, `Rebuild features for ${partition}.`)
   }
   const source = `read_parquet(${sqlString(featuresFile)})`
-  const ranges = await columnRanges(db, source, partition)
-  const moments = await exactMoments(db, source, ranges)
-  const document: FeatureStatsDocument = { partition, rows: ranges.n, features: [...MODEL_FEATURES], min: ranges.mins, max: ranges.maxs, ...moments }
+  try {
+    await createGroups(db, source)
+    const ranges = await columnRanges(db, partition)
+    const moments = await exactMoments(db, ranges)
+    const document: FeatureStatsDocument = { partition, rows: ranges.n, features: [...MODEL_FEATURES], min: ranges.mins, max: ranges.maxs, ...moments }
 
-  mkdirSync(outputDir, { recursive: true })
-  writeFileSync(path.join(outputDir, FEATURE_STATS_FILE), `${JSON.stringify(document, null, 2)}\n`)
-  const distinct = await writeValues(db, source, path.join(outputDir, FEATURE_VALUES_FILE))
-  const sampleRows = await writeSample(db, source, partition, path.join(outputDir, FEATURE_SAMPLE_FILE))
-  return { rows: ranges.n, sample_rows: sampleRows, distinct_values: distinct }
+    mkdirSync(outputDir, { recursive: true })
+    writeFileSync(path.join(outputDir, FEATURE_STATS_FILE), `${JSON.stringify(document, null, 2)}\n`)
+    const distinct = await writeValues(db, path.join(outputDir, FEATURE_VALUES_FILE))
+    await writeGroups(db, path.join(outputDir, FEATURE_GROUPS_FILE))
+    const sampleRows = await writeSample(db, source, partition, path.join(outputDir, FEATURE_SAMPLE_FILE))
+    return { rows: ranges.n, sample_rows: sampleRows, distinct_values: distinct }
+  } finally {
+    await db.run(`DROP TABLE IF EXISTS ${GROUPS_TABLE}`).catch(() => undefined)
+  }
+}
+
+/** The temp table of the day's distinct vectors: the seven features, cdi, n (rows), null_ids. */
+const GROUPS_TABLE = 'feature_stats_groups'
+
+/**
+ * One pass over the features file: rows grouped by the seven model features (as DOUBLE) and the
+ * CDI (SPEC §4, from the row's features; the segment model names clusters by it), with the count
+ * of rows and of null customer ids per group. NULL features form groups of their own, so the
+ * checks in columnRanges still see them.
+ */
+async function createGroups(db: DuckDb, source: string): Promise<void> {
+  const columns = MODEL_FEATURES.map((f) => `CAST(f.${quoteIdent(f)} AS DOUBLE) AS ${quoteIdent(f)}`).join(', ')
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE ${GROUPS_TABLE} AS
+     SELECT ${MODEL_FEATURES.map(quoteIdent).join(', ')}, CAST(${roundHalfEvenSql('cdi_score')} AS INTEGER) AS cdi, count(*) AS n, count(*) FILTER (WHERE customer_id IS NULL) AS null_ids
+     FROM (SELECT ${columns}, f.customer_id, ${cdiSqlExpressions('f').score} AS cdi_score FROM ${source} f)
+     GROUP BY ALL`,
+  )
 }
 
 interface Ranges {
@@ -98,13 +139,13 @@ interface Ranges {
 }
 
 /** Row count and per-feature min/max (order-free aggregates); refuses nulls and non-finite values. */
-async function columnRanges(db: DuckDb, source: string, partition: string): Promise<Ranges> {
+async function columnRanges(db: DuckDb, partition: string): Promise<Ranges> {
   const selects = MODEL_FEATURES.map((c, j) => {
-    const x = `CAST(${quoteIdent(c)} AS DOUBLE)`
+    const x = quoteIdent(c)
     return `min(${x}) AS min${j}, max(${x}) AS max${j}, count(*) FILTER (WHERE ${x} IS NULL OR NOT isfinite(${x})) AS bad${j}`
   })
   const [row] = await db.all<Record<string, number | bigint | null>>(
-    `SELECT count(*) AS n, count(*) FILTER (WHERE customer_id IS NULL) AS null_ids, ${selects.join(', ')} FROM ${source}`,
+    `SELECT coalesce(sum(n), 0) AS n, coalesce(sum(null_ids), 0) AS null_ids, ${selects.join(', ')} FROM ${GROUPS_TABLE}`,
   )
   const n = Number(row?.n ?? 0n)
   const bad = MODEL_FEATURES.filter((_, j) => Number(row?.[`bad${j}`] ?? 0n) > 0)
@@ -157,20 +198,22 @@ function gridOf(min: number, max: number, n: number): { g: number; centre: numbe
   return { g, centre: C * 2 ** g, C: BigInt(C) }
 }
 
-async function exactMoments(db: DuckDb, source: string, ranges: Ranges): Promise<Pick<FeatureStatsDocument, 'exponents' | 'sums' | 'products'>> {
+/** Σa and Σa·a' on the grid, each group's terms weighted by its n (integers, so exact). */
+async function exactMoments(db: DuckDb, ranges: Ranges): Promise<Pick<FeatureStatsDocument, 'exponents' | 'sums' | 'products'>> {
   const d = MODEL_FEATURES.length
   const { n } = ranges
   const grids = MODEL_FEATURES.map((_, j) => gridOf(ranges.mins[j]!, ranges.maxs[j]!, n))
   const ints = MODEL_FEATURES.map((f, j) => {
     const { g, centre } = grids[j]!
-    return `CAST(round((CAST(${quoteIdent(f)} AS DOUBLE) - ${literal(centre)}) * ${literal(2 ** -g)}) AS HUGEINT) AS a${j}`
+    return `CAST(round((${quoteIdent(f)} - ${literal(centre)}) * ${literal(2 ** -g)}) AS HUGEINT) AS a${j}`
   })
   const sums: string[] = []
   for (let j = 0; j < d; j++) {
-    sums.push(`sum(a${j}) AS s${j}`)
-    for (let k = j; k < d; k++) sums.push(`sum(a${j} * a${k}) AS s${j}_${k}`)
+    // n first: DuckDB then multiplies n · a_j once per row for all of the row's products.
+    sums.push(`sum(n * a${j}) AS s${j}`)
+    for (let k = j; k < d; k++) sums.push(`sum(n * a${j} * a${k}) AS s${j}_${k}`)
   }
-  const [row] = n === 0 ? [undefined] : await db.all<Record<string, bigint | null>>(`SELECT ${sums.join(', ')} FROM (SELECT ${ints.join(', ')} FROM ${source})`)
+  const [row] = n === 0 ? [undefined] : await db.all<Record<string, bigint | null>>(`SELECT ${sums.join(', ')} FROM (SELECT ${ints.join(', ')}, CAST(n AS HUGEINT) AS n FROM ${GROUPS_TABLE})`)
   const big = (name: string): bigint => BigInt(row?.[name] ?? 0n)
   const bn = BigInt(n)
   // Σ(C_j + a_j) and Σ(C_j + a_j)(C_k + a_k), from n, Σa, Σa·a' and the centres, in BigInt.
@@ -195,10 +238,8 @@ function literal(value: number): string {
 }
 
 /** values.parquet: per feature (in MODEL_FEATURES order), each distinct value as DOUBLE and its count. */
-async function writeValues(db: DuckDb, source: string, file: string): Promise<Record<ModelFeature, number>> {
-  const parts = MODEL_FEATURES.map(
-    (f, j) => `SELECT ${j} AS ord, ${sqlString(f)} AS feature, CAST(${quoteIdent(f)} AS DOUBLE) AS value, count(*) AS n FROM ${source} GROUP BY ALL`,
-  )
+async function writeValues(db: DuckDb, file: string): Promise<Record<ModelFeature, number>> {
+  const parts = MODEL_FEATURES.map((f, j) => `SELECT ${j} AS ord, ${sqlString(f)} AS feature, ${quoteIdent(f)} AS value, sum(n) AS n FROM ${GROUPS_TABLE} GROUP BY ALL`)
   await db.run(
     `COPY (SELECT CAST(feature AS VARCHAR) AS feature, value, CAST(n AS BIGINT) AS n FROM (${parts.join(' UNION ALL ')}) ORDER BY ord, value)
      TO ${sqlString(file)} (FORMAT parquet)`,
@@ -209,7 +250,18 @@ async function writeValues(db: DuckDb, source: string, file: string): Promise<Re
   return distinct
 }
 
-/** sample.parquet: the partition's first SAMPLE_ROWS_PER_PARTITION rows in md5(partition | customer_id) order. */
+/**
+ * groups.parquet: the distinct vectors, sorted so that the file is the same bytes on every rerun
+ * (the group order of a parallel aggregate is not).
+ */
+async function writeGroups(db: DuckDb, file: string): Promise<void> {
+  const columns = [...MODEL_FEATURES.map(quoteIdent), 'cdi']
+  await db.run(
+    `COPY (SELECT ${columns.join(', ')}, CAST(n AS BIGINT) AS n FROM ${GROUPS_TABLE} ORDER BY ${columns.join(', ')}) TO ${sqlString(file)} (FORMAT parquet)`,
+  )
+}
+
+/** sample.parquet: of the partition's rows with md5(partition | customer_id) below SAMPLE_MD5_BELOW, the first SAMPLE_ROWS_PER_PARTITION in md5 order. */
 async function writeSample(db: DuckDb, source: string, partition: string, file: string): Promise<number> {
   const columns = MODEL_FEATURES.map((f) => `CAST(${quoteIdent(f)} AS DOUBLE) AS ${quoteIdent(f)}`).join(', ')
   const p = sqlString(partition)
@@ -217,6 +269,7 @@ async function writeSample(db: DuckDb, source: string, partition: string, file: 
     `COPY (
        SELECT CAST(${p} AS VARCHAR) AS partition, customer_id, md5(${p} || '|' || customer_id) AS md5, ${columns}
        FROM (SELECT * REPLACE (CAST(customer_id AS VARCHAR) AS customer_id) FROM ${source})
+       WHERE md5(${p} || '|' || customer_id) < ${sqlString(SAMPLE_MD5_BELOW)}
        ORDER BY md5, customer_id, ${MODEL_FEATURES.map(quoteIdent).join(', ')}
        LIMIT ${SAMPLE_ROWS_PER_PARTITION}
      ) TO ${sqlString(file)} (FORMAT parquet, ROW_GROUP_SIZE ${SAMPLE_ROW_GROUP_SIZE})`,

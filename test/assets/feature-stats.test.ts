@@ -6,13 +6,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   combineMoments,
   computeFeatureStats,
+  FEATURE_GROUPS_FILE,
   FEATURE_SAMPLE_FILE,
   FEATURE_STATS_FILE,
   FEATURE_VALUES_FILE,
   readFeatureStats,
+  SAMPLE_MD5_BELOW,
   scaled,
   type FeatureStatsDocument,
 } from '../../assets/lib/feature-stats.js'
+import { cdiSqlExpressions, roundHalfEvenSql } from '../../assets/lib/cdi.js'
 import { MODEL_FEATURES } from '../../assets/lib/segment-model-types.js'
 import { StrataError } from '../../framework/errors/index.js'
 import { openDuckDb, sqlString, sqlStringList, type DuckDb } from '../../resources/duckdb.js'
@@ -101,10 +104,11 @@ describe('computeFeatureStats', () => {
       await computeFeatureStats({ db: single, partition: DAYS[2]!, featuresFile: files[2]!, outputDir: again })
       const first = join(root, 'stats', `dt=${DAYS[2]}`)
       expect(readFileSync(join(again, FEATURE_STATS_FILE), 'utf8')).toBe(readFileSync(join(first, FEATURE_STATS_FILE), 'utf8'))
-      for (const file of [FEATURE_VALUES_FILE, FEATURE_SAMPLE_FILE]) {
+      for (const file of [FEATURE_VALUES_FILE, FEATURE_SAMPLE_FILE, FEATURE_GROUPS_FILE]) {
         const read = (dir: string): Promise<unknown[]> => db.all(`SELECT * FROM read_parquet(${sqlString(join(dir, file))}, hive_partitioning = false)`)
         expect(await read(again)).toEqual(await read(first))
       }
+      expect(readFileSync(join(again, FEATURE_GROUPS_FILE))).toEqual(readFileSync(join(first, FEATURE_GROUPS_FILE)))
     } finally {
       single.close()
     }
@@ -131,18 +135,43 @@ describe('computeFeatureStats', () => {
     expect(total!.n).toBe(3700n)
   })
 
-  it('keeps the rows in md5(partition | customer_id) order, all of them below the sample size', async () => {
+  it('keeps exactly the rows with md5(partition | customer_id) below the cutoff, in md5 order', async () => {
     const file = join(root, 'stats', `dt=${DAYS[0]}`, FEATURE_SAMPLE_FILE)
     expect((await db.describe(`SELECT * FROM read_parquet(${sqlString(file)}, hive_partitioning = false)`)).map((c) => c.name)).toEqual(['partition', 'customer_id', 'md5', ...MODEL_FEATURES])
     const rows = await db.all<{ partition: string; customer_id: string; md5: string; expected: string }>(
       `SELECT partition, customer_id, md5, md5(partition || '|' || customer_id) AS expected FROM read_parquet(${sqlString(file)})`,
     )
-    expect(rows).toHaveLength(3000)
+    const [want] = await db.all<{ n: bigint }>(
+      `SELECT count(*) AS n FROM read_parquet(${sqlString(files[0]!)}) WHERE md5(${sqlString(DAYS[0]!)} || '|' || customer_id) < ${sqlString(SAMPLE_MD5_BELOW)}`,
+    )
+    // About 1/8 of the 3000 rows: none missing, none extra.
+    expect(rows.length).toBe(Number(want!.n))
+    expect(rows.length).toBeGreaterThan(250)
+    expect(rows.every((r) => r.md5 < SAMPLE_MD5_BELOW)).toBe(true)
     rows.forEach((r, i) => {
       expect(r.partition).toBe(DAYS[0])
       expect(r.md5).toBe(r.expected)
       if (i > 0) expect(r.md5 > rows[i - 1]!.md5).toBe(true)
     })
+  })
+
+  it('writes the distinct (features, CDI) vectors with their row counts', async () => {
+    const file = join(root, 'stats', `dt=${DAYS[1]}`, FEATURE_GROUPS_FILE)
+    expect(await db.describe(`SELECT * FROM read_parquet(${sqlString(file)}, hive_partitioning = false)`)).toEqual([
+      ...MODEL_FEATURES.map((name) => ({ name, type: 'DOUBLE' })),
+      { name: 'cdi', type: 'INTEGER' },
+      { name: 'n', type: 'BIGINT' },
+    ])
+    const score = cdiSqlExpressions('f')
+    const columns = MODEL_FEATURES.map((f) => `CAST(f."${f}" AS DOUBLE)`).join(', ')
+    const direct = `SELECT ${columns}, CAST(${roundHalfEvenSql('s')} AS INTEGER), count(*) FROM (SELECT *, ${score.score} AS s FROM read_parquet(${sqlString(files[1]!)}) f) f GROUP BY ALL`
+    const stored = `SELECT * FROM read_parquet(${sqlString(file)}, hive_partitioning = false)`
+    for (const [a, b] of [[direct, stored], [stored, direct]] as const) {
+      const [diff] = await db.all<{ n: bigint }>(`SELECT count(*) AS n FROM ((${a}) EXCEPT ALL (${b}))`)
+      expect(diff!.n).toBe(0n)
+    }
+    const [total] = await db.all<{ n: bigint; groups: bigint }>(`SELECT sum(n) AS n, count(*) AS groups FROM (${stored})`)
+    expect(total!.n).toBe(3700n)
   })
 
   it('refuses null model features', async () => {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { copyFileSync, readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,7 +7,7 @@ import { cdiOf } from '../../assets/lib/cdi.js'
 import { nearestCentroid } from '../../assets/lib/mini-batch-kmeans.js'
 import { mergeEdges } from '../../assets/lib/psi.js'
 import { MODEL_FEATURES, SEGMENT_NAMES, type BaselineEdges, type SegmentModel } from '../../assets/lib/segment-model-types.js'
-import { computeFeatureStats } from '../../assets/lib/feature-stats.js'
+import { computeFeatureStats, FEATURE_GROUPS_FILE } from '../../assets/lib/feature-stats.js'
 import { md5Threshold, modelVersion, nameClusters, project, quantileCont, silhouetteScore, trainSegmentModel, type FeaturePartition, type FeatureStatsPartition } from '../../assets/lib/segment-model.js'
 import { StrataError } from '../../framework/errors/index.js'
 import { openDuckDb, sqlString, sqlStringList, type DuckDb } from '../../resources/duckdb.js'
@@ -384,6 +384,19 @@ describe('trainSegmentModel', () => {
     expect(error).toBeInstanceOf(StrataError)
     expect((error as StrataError).code).toBe('corrupt')
     expect((error as StrataError).message).toContain('hold 2000 rows, but their feature_stats count 200')
+  })
+
+  it('refuses feature_stats whose distinct vectors disagree with their statistics', async () => {
+    const dir = join(root, 'groups')
+    const copy = await writeFeatures(db, join(dir, 'features'))
+    const copied = await statsOf(db, copy)
+    const small = await statsOf(db, await writeFeatures(db, join(dir, 'small', 'features'), { customers: 40 }))
+    copyFileSync(join(small[0]!.dir, FEATURE_GROUPS_FILE), join(copied[0]!.dir, FEATURE_GROUPS_FILE))
+    const error = await trainSegmentModel({ db, features: copy, stats: copied, window: WINDOW, outputDir: join(dir, 'model') }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(StrataError)
+    expect((error as StrataError).code).toBe('corrupt')
+    expect((error as StrataError).message).toContain('groups of 2024-03-04 .. 2024-06-01 hold 1640 rows, but their statistics count 2000')
+    expect((error as StrataError).hint).toMatch(/materialize feature_stats/)
   })
 
   it('refuses a partition outside the window', async () => {
