@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { StrataError } from '../../framework/errors/index.js'
-import { quoteIdent, sqlString, type DuckDb } from '../../resources/duckdb.js'
+import { sqlString, type DuckDb } from '../../resources/duckdb.js'
 import { validateDriftReport } from './drift-report-schema.js'
 import { CDI_BIN_COUNT, mergeEdges, psiFromCounts } from './psi.js'
 import { MODEL_FEATURES, SEGMENT_NAMES, type BaselineEdges, type ModelFeature, type SegmentModel, type SegmentName } from './segment-model-types.js'
@@ -298,7 +298,7 @@ function readEdges(file: string): Record<ModelFeature, number[]> {
 /** The step's private long-form samples: side (0 today, 1 baseline), ord (MODEL_FEATURES index), value, n. */
 const SAMPLES_TABLE = 'drift_feature_samples'
 
-interface FeatureDriftFiles {
+export interface FeatureDriftFiles {
   readonly featuresFile: string
   readonly featureValuesFile: string
   readonly baselineFile: string
@@ -309,8 +309,14 @@ interface FeatureDriftFiles {
  * as distinct-value counts: today's from feature_stats(D) (the same grouping of features(D) the
  * report once did itself), the baseline's from the model; they are loaded once into a temp table
  * of this step's connection, then binned in one query and merged for KS in another.
+ * `streamingKs: false` forces the KS query's slower fallback (see ksGaps), for tests.
  */
-async function featureDrift(db: DuckDb, files: FeatureDriftFiles, edges: Record<ModelFeature, number[]>): Promise<Record<ModelFeature, FeatureDrift>> {
+export async function featureDrift(
+  db: DuckDb,
+  files: FeatureDriftFiles,
+  edges: Record<ModelFeature, number[]>,
+  options: { readonly streamingKs?: boolean } = {},
+): Promise<Record<ModelFeature, FeatureDrift>> {
   const { featuresFile, featureValuesFile, baselineFile } = files
   const ord = `CASE feature ${MODEL_FEATURES.map((f, j) => `WHEN ${sqlString(f)} THEN ${j}`).join(' ')} END`
   const side = (n: number, file: string) =>
@@ -336,7 +342,7 @@ async function featureDrift(db: DuckDb, files: FeatureDriftFiles, edges: Record<
     const empty = MODEL_FEATURES.find((_, j) => totals.baseline[j] === 0n)
     if (empty !== undefined) throw new StrataError('corrupt', `segment_model: ${baselineFile} has no baseline rows for ${empty}`, 'Rebuild the segment_model partition of this week.')
 
-    const gaps = await ksGaps(db, totals.today, totals.baseline)
+    const gaps = await ksGaps(db, totals.today, totals.baseline, options.streamingKs ?? true)
     const result = {} as Record<ModelFeature, FeatureDrift>
     MODEL_FEATURES.forEach((f, j) => {
       const c = counts[j]!
@@ -413,7 +419,7 @@ export function binExpression(column: string, edges: readonly number[]): string 
  * counts any row that arrives out of order and, should one ever, it is run again with the order
  * inside the window, which is slower but does not depend on that.
  */
-async function ksGaps(db: DuckDb, nt: readonly bigint[], nb: readonly bigint[]): Promise<bigint[]> {
+async function ksGaps(db: DuckDb, nt: readonly bigint[], nb: readonly bigint[], streamingFirst: boolean): Promise<bigint[]> {
   const perFeature = (values: readonly bigint[]) => `CASE ord ${values.map((v, j) => `WHEN ${j} THEN CAST(${v} AS BIGINT)`).join(' ')} END`
   const d = `CASE WHEN side = 0 THEN n * ${perFeature(nb)} ELSE -(n * ${perFeature(nt)}) END`
   const query = (streaming: boolean) =>
@@ -426,8 +432,9 @@ async function ksGaps(db: DuckDb, nt: readonly bigint[], nb: readonly bigint[]):
      )
      WHERE prev_ord IS NOT NULL AND (ord <> prev_ord OR value <> prev_value)
      GROUP BY prev_ord`
-  let rows = await db.all<{ ord: number; gap: bigint | null; unsorted: bigint }>(query(true))
-  if (rows.some((r) => r.unsorted > 0n)) rows = await db.all<{ ord: number; gap: bigint | null; unsorted: bigint }>(query(false))
+  type GapRow = { ord: number; gap: bigint | null; unsorted: bigint }
+  let rows = streamingFirst ? await db.all<GapRow>(query(true)) : undefined
+  if (rows === undefined || rows.some((r) => r.unsorted > 0n)) rows = await db.all<GapRow>(query(false))
   const gaps = MODEL_FEATURES.map(() => 0n)
   for (const r of rows) gaps[r.ord] = r.gap ?? 0n
   return gaps
