@@ -420,7 +420,9 @@ export function binExpression(column: string, edges: readonly number[]): string 
  * inside the window, which is slower but does not depend on that.
  */
 async function ksGaps(db: DuckDb, nt: readonly bigint[], nb: readonly bigint[], streamingFirst: boolean): Promise<bigint[]> {
-  const perFeature = (values: readonly bigint[]) => `CASE ord ${values.map((v, j) => `WHEN ${j} THEN CAST(${v} AS BIGINT)`).join(' ')} END`
+  // Every feature has the same totals unless an input is corrupt; one constant is then cheaper.
+  const perFeature = (values: readonly bigint[]) =>
+    values.every((v) => v === values[0]) ? `CAST(${values[0] ?? 0n} AS BIGINT)` : `CASE ord ${values.map((v, j) => `WHEN ${j} THEN CAST(${v} AS BIGINT)`).join(' ')} END`
   const d = `CASE WHEN side = 0 THEN n * ${perFeature(nb)} ELSE -(n * ${perFeature(nt)}) END`
   const query = (streaming: boolean) =>
     `SELECT prev_ord AS ord, CAST(max(abs(c - d)) AS HUGEINT) AS gap,

@@ -318,7 +318,8 @@ describe('buildDriftReport', () => {
       const step = [0.25, 1, 0.5, 2, 0.1, 0.75, 3][j] ?? 1
       today[f] = Array.from({ length: todayRows }, () => (j === 2 ? 1 : Math.floor(rand() * 30) * step - j))
       const counts = new Map<number, number>()
-      for (let i = 0; i < 700; i++) {
+      // Baseline totals differ by feature, so each feature's own N_b must be used.
+      for (let i = 0; i < 700 + 13 * j; i++) {
         const v = Math.floor(rand() * 36) * step - 2 * j
         counts.set(v, (counts.get(v) ?? 0) + 1 + (i % 3))
       }
