@@ -209,9 +209,8 @@ function rawSegmentCtes(model: SegmentModel, cdiFile: string, featuresFile: stri
  */
 async function checkInputs(db: DuckDb, cdiFile: string, featuresFile: string, previousSegmentsFile: string | undefined): Promise<boolean> {
   const nullFeature = MODEL_FEATURES.map((f) => `f.${quoteIdent(f)} IS NULL`).join(' OR ')
-  const [p] = await db.all<{ rows: bigint; unaligned: bigint; null_cdi: bigint; null_features: bigint }>(
-    `SELECT count(*) AS rows,
-            count(*) FILTER (WHERE id IS NULL OR id IS DISTINCT FROM f_id OR id <= prev_id) AS unaligned,
+  const [p] = await db.all<{ unaligned: bigint; null_cdi: bigint; null_features: bigint }>(
+    `SELECT count(*) FILTER (WHERE id IS NULL OR id IS DISTINCT FROM f_id OR id <= prev_id) AS unaligned,
             count(*) FILTER (WHERE cdi IS NULL) AS null_cdi,
             count(*) FILTER (WHERE null_feature) AS null_features
      FROM (
