@@ -1,11 +1,12 @@
 import { join } from 'node:path'
-import { defineAsset, type JsonObject } from '../framework/definitions/index.js'
+import { defineAsset, type InputPartition, type JsonObject } from '../framework/definitions/index.js'
 import { daily, previous, sameDay, weekOf } from '../framework/partitions/index.js'
 import { withConnection, type CdiResources } from './cdi-resources.js'
 import type { CdiConfig } from './cdi-config.js'
 import { fileOf, optional, single } from './input-files.js'
 import { FEATURES_FILE } from './lib/features.js'
-import { buildDriftReport, DRIFT_REPORT_FILE } from './lib/drift.js'
+import { FEATURE_VALUES_FILE } from './lib/feature-stats.js'
+import { buildDriftReport, DRIFT_REPORT_FILE, type SegmentsChurn } from './lib/drift.js'
 import { SEGMENTS_FILE } from './lib/segments.js'
 import { readModel } from './segments.js'
 
@@ -19,21 +20,27 @@ export function driftReportAsset(config: CdiConfig) {
       segments: sameDay(),
       yesterday: { asset: 'segments', mapping: previous() },
       features: sameDay(),
+      // features(D)'s distinct values per model feature, already grouped once for segment_model.
+      feature_stats: sameDay(),
       segment_model: weekOf(),
     },
-    codeVersion: 'drift-v1',
+    codeVersion: 'drift-v2',
     freshness: { dueBy: '03:00Z' },
     async materialize({ partition, inputs, outputDir, resources }) {
       const yesterday = optional(inputs, 'yesterday')
       const modelInput = single(inputs, 'segment_model')
+      const segments = single(inputs, 'segments')
+      const churn = yesterday ? recordedChurn(segments, yesterday) : undefined
       const report = await withConnection(resources, async (db) =>
         buildDriftReport({
           db,
           day: partition,
           firstLandingDay: resources.config.firstDay,
-          segmentsFile: fileOf(single(inputs, 'segments'), SEGMENTS_FILE),
+          segmentsFile: fileOf(segments, SEGMENTS_FILE),
           ...(yesterday ? { previousSegmentsFile: fileOf(yesterday, SEGMENTS_FILE) } : {}),
+          ...(churn ? { segmentsChurn: churn } : {}),
           featuresFile: fileOf(single(inputs, 'features'), FEATURES_FILE),
+          featureValuesFile: fileOf(single(inputs, 'feature_stats'), FEATURE_VALUES_FILE),
           modelDir: modelInput.dir,
           model: await readModel(modelInput),
           outputDir,
@@ -45,4 +52,18 @@ export function driftReportAsset(config: CdiConfig) {
     },
     show: ({ dir }) => ({ kind: 'document', path: join(dir, DRIFT_REPORT_FILE) }),
   })
+}
+
+/**
+ * The churn figures segments(D) recorded while it wrote (metadata `both_days`,
+ * `changed_vs_yesterday`), if they were computed against the very segments(D-1) this report reads:
+ * segments(D)'s lineage must name that partition with the same data version. Otherwise (an older
+ * segments(D), or a segments(D-1) rebuilt since) undefined, and the report joins the two days.
+ */
+export function recordedChurn(segments: InputPartition, yesterday: InputPartition): SegmentsChurn | undefined {
+  const read = segments.manifest.upstream.find((u) => u.asset === yesterday.asset && u.partition === yesterday.partition)
+  if (read === undefined || read.dataVersion !== yesterday.manifest.dataVersion) return undefined
+  const { both_days: both, changed_vs_yesterday: changed } = segments.manifest.metadata
+  const count = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
+  return count(both) && count(changed) && changed <= both ? { both, changed } : undefined
 }

@@ -28,7 +28,7 @@ export function segmentsAsset(config: CdiConfig) {
       segment_model: weekOf(),
       yesterday: { asset: 'segments', mapping: previous() },
     },
-    codeVersion: 'segments-v1',
+    codeVersion: 'segments-v2',
     checks: [uniqueKey('customer_id'), acceptedValues('segment', SEGMENT_NAMES)],
     freshness: { dueBy: '03:00Z' },
     async materialize({ inputs, outputDir, resources }) {

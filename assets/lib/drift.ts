@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { StrataError } from '../../framework/errors/index.js'
-import { quoteIdent, sqlString, type DuckDb } from '../../resources/duckdb.js'
+import { sqlString, type DuckDb } from '../../resources/duckdb.js'
 import { validateDriftReport } from './drift-report-schema.js'
 import { CDI_BIN_COUNT, mergeEdges, psiFromCounts } from './psi.js'
 import { MODEL_FEATURES, SEGMENT_NAMES, type BaselineEdges, type ModelFeature, type SegmentModel, type SegmentName } from './segment-model-types.js'
@@ -73,11 +73,26 @@ export interface BuildDriftReportOptions {
   readonly segmentsFile: string
   /** segments(D-1); omitted on the first partition, which makes the day-over-day figures null. */
   readonly previousSegmentsFile?: string
+  /**
+   * The churn figures of segments(D) against exactly `previousSegmentsFile`, as segments(D)
+   * recorded them while it wrote (see `SegmentsMetadata`); when given, the join of the two days is
+   * skipped. Only pass figures whose segments(D-1) is the same data as `previousSegmentsFile`.
+   */
+  readonly segmentsChurn?: SegmentsChurn
+  /** features(D): its row count is what every feature's value counts must add up to. */
   readonly featuresFile: string
+  /** feature_stats(D) values.parquet: (feature, value, n), today's distinct values per model feature. */
+  readonly featureValuesFile: string
   /** The segment_model partition folder: baseline.parquet and baseline_edges.json. */
   readonly modelDir: string
   readonly model: SegmentModel
   readonly outputDir: string
+}
+
+/** Customers present on both days and, of those, how many changed final segment. */
+export interface SegmentsChurn {
+  readonly both: number
+  readonly changed: number
 }
 
 export const DRIFT_REPORT_FILE = 'report.json'
@@ -90,7 +105,7 @@ export const DRIFT_METRICS_FILE = 'metrics.json'
  * `<outputDir>/metrics.json` (a JSON array of MetricDatum).
  */
 export async function buildDriftReport(options: BuildDriftReportOptions): Promise<DriftReport> {
-  const { db, day, firstLandingDay, segmentsFile, previousSegmentsFile, featuresFile, modelDir, model, outputDir } = options
+  const { db, day, firstLandingDay, segmentsFile, previousSegmentsFile, featuresFile, featureValuesFile, modelDir, model, outputDir } = options
   const daysIn = daysBetween(firstLandingDay, day)
   if (daysIn < 0) {
     throw new StrataError('partition', `drift_report ${day} is before the first landing day ${firstLandingDay}`, 'Check STRATA_START and the partition key.')
@@ -100,6 +115,7 @@ export async function buildDriftReport(options: BuildDriftReportOptions): Promis
   await requireParquetColumns(db, segmentsFile, ['customer_id', 'cdi', 'segment'], 'segments')
   if (previousSegmentsFile !== undefined) await requireParquetColumns(db, previousSegmentsFile, ['customer_id', 'cdi', 'segment'], 'segments(D-1)')
   await requireParquetColumns(db, featuresFile, MODEL_FEATURES, 'features')
+  await requireParquetColumns(db, featureValuesFile, ['feature', 'value', 'n'], 'feature_stats values')
   const baselineFile = path.join(modelDir, 'baseline.parquet')
   await requireParquetColumns(db, baselineFile, ['feature', 'value', 'n'], 'segment_model baseline')
   const edges = readEdges(path.join(modelDir, 'baseline_edges.json'))
@@ -116,14 +132,16 @@ export async function buildDriftReport(options: BuildDriftReportOptions): Promis
   } else {
     cdiPsi = psiFromCounts(today.bins, yesterday.bins)
     if (cdiPsi === null) notes.push(`cdi_psi is null: segments(D) has ${today.rows} rows and segments(D-1) has ${yesterday.rows}.`)
-    const c = await segmentChurn(db, segmentsFile, previousSegmentsFile ?? '')
+    // Recorded figures count `<>` on the join; the churn counts IS DISTINCT FROM, which differs
+    // only where yesterday's segment is null (today's never is: segmentSizes refuses it).
+    const c = options.segmentsChurn !== undefined && yesterday.nullSegments === 0 ? options.segmentsChurn : await segmentChurn(db, segmentsFile, previousSegmentsFile ?? '')
     bothDays = c.both
     churn = c.both === 0 ? null : c.changed / c.both
     if (churn === null) notes.push('segment_churn is null: no customer is present on both days.')
   }
   if (today.rows === 0) notes.push('segments(D) has no rows: cdi_mean, cdi_std and the feature figures are null.')
 
-  const features = await featureDrift(db, featuresFile, baselineFile, edges)
+  const features = await featureDrift(db, { featuresFile, featureValuesFile, baselineFile }, edges)
   const sizes = await segmentSizes(db, segmentsFile)
 
   const { status, reasons, capped } = driftStatus({ cdiPsi, segmentChurn: churn, featurePsi: Object.fromEntries(MODEL_FEATURES.map((f) => [f, features[f].psi])), warmup })
@@ -217,13 +235,15 @@ interface CdiSummary {
   readonly std: number | null
   /** Counts per fixed CDI bin. */
   readonly bins: number[]
+  /** Rows whose segment is null. */
+  readonly nullSegments: number
 }
 
 async function cdiSummary(db: DuckDb, file: string, what: string): Promise<CdiSummary> {
   const src = `read_parquet(${sqlString(file)})`
-  const [s] = await db.all<{ rows: bigint; bad: bigint; mean: number | null; std: number | null }>(
+  const [s] = await db.all<{ rows: bigint; bad: bigint; mean: number | null; std: number | null; null_segments: bigint }>(
     `SELECT count(*) AS rows, count(*) FILTER (WHERE cdi IS NULL OR cdi < 0 OR cdi > 100) AS bad,
-            avg(cdi) AS mean, stddev_pop(cdi) AS std
+            avg(cdi) AS mean, stddev_pop(cdi) AS std, count(*) FILTER (WHERE segment IS NULL) AS null_segments
      FROM ${src}`,
   )
   if (!s) throw new StrataError('compute', `${what}: no summary row for ${file}`)
@@ -232,7 +252,7 @@ async function cdiSummary(db: DuckDb, file: string, what: string): Promise<CdiSu
   const rows = await db.all<{ bin: number; n: bigint }>(`SELECT least(CAST(cdi AS INTEGER) // 10, ${CDI_BIN_COUNT - 1}) AS bin, count(*) AS n FROM ${src} GROUP BY bin`)
   const bins = new Array<number>(CDI_BIN_COUNT).fill(0)
   for (const r of rows) bins[r.bin] = Number(r.n)
-  return { rows: Number(s.rows), mean: s.rows > 0n ? s.mean : null, std: s.rows > 0n ? s.std : null, bins }
+  return { rows: Number(s.rows), mean: s.rows > 0n ? s.mean : null, std: s.rows > 0n ? s.std : null, bins, nullSegments: Number(s.null_segments) }
 }
 
 async function segmentChurn(db: DuckDb, todayFile: string, yesterdayFile: string): Promise<{ both: number; changed: number }> {
@@ -275,87 +295,155 @@ function readEdges(file: string): Record<ModelFeature, number[]> {
   return edges
 }
 
-/**
- * Today's model features in long form (feature, value as DOUBLE, n) next to the baseline's, so
- * that PSI counts and the KS merge run as one query each over both samples.
- */
-function longSamplesCtes(featuresFile: string, baselineFile: string): string {
-  const unpivot = MODEL_FEATURES.map(
-    (f) => `SELECT ${sqlString(f)} AS feature, CAST(${quoteIdent(f)} AS DOUBLE) AS value FROM read_parquet(${sqlString(featuresFile)})`,
-  ).join(' UNION ALL ')
-  return `
-    t AS (SELECT feature, value, count(*) AS n FROM (${unpivot}) GROUP BY feature, value),
-    b AS (
-      SELECT feature, CAST(value AS DOUBLE) AS value, sum(n) AS n
-      FROM read_parquet(${sqlString(baselineFile)})
-      WHERE feature IN (${MODEL_FEATURES.map(sqlString).join(', ')})
-      GROUP BY feature, CAST(value AS DOUBLE)
-    )`
+/** The step's private long-form samples: side (0 today, 1 baseline), ord (MODEL_FEATURES index), value, n. */
+const SAMPLES_TABLE = 'drift_feature_samples'
+
+export interface FeatureDriftFiles {
+  readonly featuresFile: string
+  readonly featureValuesFile: string
+  readonly baselineFile: string
 }
 
-async function featureDrift(db: DuckDb, featuresFile: string, baselineFile: string, edges: Record<ModelFeature, number[]>): Promise<Record<ModelFeature, FeatureDrift>> {
-  const ctes = longSamplesCtes(featuresFile, baselineFile)
-  const [bad] = await db.all<{ t_null: bigint; b_null: bigint }>(
-    `WITH ${ctes} SELECT (SELECT coalesce(sum(n), 0) FROM t WHERE value IS NULL) AS t_null,
-                        (SELECT coalesce(sum(n), 0) FROM b WHERE value IS NULL OR n IS NULL OR n < 0) AS b_null`,
-  )
-  if (bad && bad.t_null > 0n) throw new StrataError('input', `features: ${featuresFile} has null model feature values`, 'Rebuild features for this day.')
-  if (bad && bad.b_null > 0n) throw new StrataError('corrupt', `segment_model: ${baselineFile} has null values or counts`, 'Rebuild the segment_model partition of this week.')
-
-  // Left-closed bins: a value's bin is the number of edges at or below it.
-  const binCases = MODEL_FEATURES.map((f) => {
-    const e = edges[f]
-    const expr = e.length === 0 ? '0' : e.map((x) => `CAST(value >= ${doubleLiteral(x)} AS INTEGER)`).join(' + ')
-    return `WHEN ${sqlString(f)} THEN ${expr}`
-  }).join(' ')
-  const binRows = await db.all<{ side: 'today' | 'baseline'; feature: ModelFeature; bin: number; n: bigint }>(
-    `WITH ${ctes}
-     SELECT 'today' AS side, feature, CASE feature ${binCases} END AS bin, CAST(sum(n) AS BIGINT) AS n FROM t GROUP BY ALL
-     UNION ALL
-     SELECT 'baseline' AS side, feature, CASE feature ${binCases} END AS bin, CAST(sum(n) AS BIGINT) AS n FROM b GROUP BY ALL`,
-  )
-  const counts = Object.fromEntries(
-    MODEL_FEATURES.map((f) => [f, { today: new Array<number>(edges[f].length + 1).fill(0), baseline: new Array<number>(edges[f].length + 1).fill(0) }]),
-  ) as Record<ModelFeature, { today: number[]; baseline: number[] }>
-  for (const r of binRows) counts[r.feature][r.side][r.bin] = Number(r.n)
-
-  // KS from the merged ECDFs, compared after each distinct value; the gap is kept as the
-  // integer |cum_t·N_b − cum_b·N_t| so the one rounding is the final division.
-  const ksRows = await db.all<{ feature: ModelFeature; gap: bigint | null; nt: bigint; nb: bigint }>(
-    `WITH ${ctes},
-     tot AS (
-       SELECT f.feature,
-              coalesce((SELECT sum(n) FROM t WHERE t.feature = f.feature), 0) AS nt,
-              coalesce((SELECT sum(n) FROM b WHERE b.feature = f.feature), 0) AS nb
-       FROM (SELECT unnest([${MODEL_FEATURES.map(sqlString).join(', ')}]) AS feature) f
-     ),
-     merged AS (
-       SELECT coalesce(t.feature, b.feature) AS feature, coalesce(t.value, b.value) AS value,
-              coalesce(t.n, 0) AS tn, coalesce(b.n, 0) AS bn
-       FROM t FULL OUTER JOIN b ON t.feature = b.feature AND t.value = b.value
-     ),
-     cum AS (
-       SELECT feature,
-              sum(tn) OVER (PARTITION BY feature ORDER BY value ROWS UNBOUNDED PRECEDING) AS ct,
-              sum(bn) OVER (PARTITION BY feature ORDER BY value ROWS UNBOUNDED PRECEDING) AS cb
-       FROM merged
-     )
-     SELECT tot.feature, CAST(max(abs(CAST(cum.ct AS HUGEINT) * tot.nb - CAST(cum.cb AS HUGEINT) * tot.nt)) AS HUGEINT) AS gap,
-            CAST(tot.nt AS BIGINT) AS nt, CAST(tot.nb AS BIGINT) AS nb
-     FROM tot LEFT JOIN cum USING (feature)
-     GROUP BY tot.feature, tot.nt, tot.nb`,
-  )
-  const result = {} as Record<ModelFeature, FeatureDrift>
-  for (const f of MODEL_FEATURES) {
-    const ks = ksRows.find((r) => r.feature === f)
-    if (!ks || ks.nb === 0n) {
-      throw new StrataError('corrupt', `segment_model: ${baselineFile} has no baseline rows for ${f}`, 'Rebuild the segment_model partition of this week.')
+/**
+ * Per model feature, PSI on the baseline's edges and KS against the baseline. Both samples come
+ * as distinct-value counts: today's from feature_stats(D) (the same grouping of features(D) the
+ * report once did itself), the baseline's from the model; they are loaded once into a temp table
+ * of this step's connection, then binned in one query and merged for KS in another.
+ * `streamingKs: false` forces the KS query's slower fallback (see ksGaps), for tests.
+ */
+export async function featureDrift(
+  db: DuckDb,
+  files: FeatureDriftFiles,
+  edges: Record<ModelFeature, number[]>,
+  options: { readonly streamingKs?: boolean } = {},
+): Promise<Record<ModelFeature, FeatureDrift>> {
+  const { featuresFile, featureValuesFile, baselineFile } = files
+  const ord = `CASE feature ${MODEL_FEATURES.map((f, j) => `WHEN ${sqlString(f)} THEN ${j}`).join(' ')} END`
+  const side = (n: number, file: string) =>
+    `SELECT * FROM (SELECT ${n} AS side, ${ord} AS ord, CAST(value AS DOUBLE) AS value, CAST(n AS BIGINT) AS n FROM read_parquet(${sqlString(file)})) WHERE ord IS NOT NULL`
+  await db.run(`CREATE OR REPLACE TEMP TABLE ${SAMPLES_TABLE} AS ${side(0, featureValuesFile)} UNION ALL ${side(1, baselineFile)}`)
+  try {
+    const [features] = await db.all<{ rows: bigint }>(`SELECT count(*) AS rows FROM read_parquet(${sqlString(featuresFile)})`)
+    const featureRows = features?.rows ?? 0n
+    const counts = await binCounts(db, edges)
+    const totals = { today: counts.map((c) => sumOf(c.today)), baseline: counts.map((c) => sumOf(c.baseline)) }
+    if (counts.some((c) => c.badToday > 0n)) {
+      throw new StrataError('corrupt', `feature_stats: ${featureValuesFile} has null values or counts`, 'Rebuild feature_stats for this day with --force.')
     }
-    const c = counts[f]
-    result[f] = {
-      psi: psiFromCounts(c.today, c.baseline),
-      ks: ks.nt === 0n || ks.gap === null ? null : Number(ks.gap) / Number(ks.nt * ks.nb),
+    if (counts.some((c) => c.badBaseline > 0n)) throw new StrataError('corrupt', `segment_model: ${baselineFile} has null values or counts`, 'Rebuild the segment_model partition of this week.')
+    const short = MODEL_FEATURES.filter((_, j) => totals.today[j] !== featureRows)
+    if (short.length > 0) {
+      throw new StrataError(
+        'corrupt',
+        `feature_stats: the value counts of ${short.join(', ')} in ${featureValuesFile} do not add up to the ${featureRows} rows of ${featuresFile}`,
+        'Rebuild feature_stats for this day with --force.',
+      )
     }
+    const empty = MODEL_FEATURES.find((_, j) => totals.baseline[j] === 0n)
+    if (empty !== undefined) throw new StrataError('corrupt', `segment_model: ${baselineFile} has no baseline rows for ${empty}`, 'Rebuild the segment_model partition of this week.')
+
+    const gaps = await ksGaps(db, totals.today, totals.baseline, options.streamingKs ?? true)
+    const result = {} as Record<ModelFeature, FeatureDrift>
+    MODEL_FEATURES.forEach((f, j) => {
+      const c = counts[j]!
+      const nt = totals.today[j]!
+      const nb = totals.baseline[j]!
+      result[f] = {
+        psi: psiFromCounts(c.today.map(Number), c.baseline.map(Number)),
+        // The gap is the integer |cum_t·N_b − cum_b·N_t|: the one rounding is this division.
+        ks: nt === 0n ? null : Number(gaps[j] ?? 0n) / Number(nt * nb),
+      }
+    })
+    return result
+  } finally {
+    await db.run(`DROP TABLE IF EXISTS ${SAMPLES_TABLE}`)
   }
-  return result
+}
+
+interface FeatureBins {
+  readonly today: bigint[]
+  readonly baseline: bigint[]
+  /** Rows with a null value or a null or negative count, per side. */
+  readonly badToday: bigint
+  readonly badBaseline: bigint
+}
+
+/** Counts per PSI bin of each feature, per side, in MODEL_FEATURES order. */
+async function binCounts(db: DuckDb, edges: Record<ModelFeature, number[]>): Promise<FeatureBins[]> {
+  const binOf = MODEL_FEATURES.map((f, j) => `WHEN ${j} THEN ${binExpression('value', edges[f])}`).join(' ')
+  const rows = await db.all<{ side: number; ord: number; bin: number; n: bigint | null; bad: bigint }>(
+    `SELECT side, ord, CASE ord ${binOf} END AS bin, CAST(sum(n) AS BIGINT) AS n,
+            count(*) FILTER (WHERE value IS NULL OR n IS NULL OR n < 0) AS bad
+     FROM ${SAMPLES_TABLE} GROUP BY ALL`,
+  )
+  const bins = MODEL_FEATURES.map((f) => ({
+    today: new Array<bigint>(edges[f].length + 1).fill(0n),
+    baseline: new Array<bigint>(edges[f].length + 1).fill(0n),
+    badToday: 0n,
+    badBaseline: 0n,
+  }))
+  for (const r of rows) {
+    const b = bins[r.ord]!
+    if (r.side === 0) b.badToday += r.bad
+    else b.badBaseline += r.bad
+    const counts = r.side === 0 ? b.today : b.baseline
+    if (r.bad === 0n) counts[r.bin] = (counts[r.bin] ?? 0n) + (r.n ?? 0n)
+  }
+  return bins
+}
+
+/**
+ * SQL for the left-closed bin of `column` on ascending, distinct `edges`: the number of edges at
+ * or below the value, as a binary search of nested CASEs, which costs DuckDB a few comparisons per
+ * row instead of one per edge (the same bin as summing `value >= edge` for every edge, NaN
+ * included: it is above every edge either way).
+ */
+export function binExpression(column: string, edges: readonly number[]): string {
+  const search = (lo: number, hi: number): string => {
+    if (lo === hi) return String(lo)
+    const mid = (lo + hi + 1) >> 1
+    return `CASE WHEN ${column} < ${doubleLiteral(edges[mid - 1] ?? NaN)} THEN ${search(lo, mid - 1)} ELSE ${search(mid, hi)} END`
+  }
+  return search(0, edges.length)
+}
+
+/**
+ * Per feature, the KS gap max |cum_t·N_b − cum_b·N_t| over the distinct values of both samples,
+ * as an exact integer. One running sum of d = n·N_b (today) or −n·N_t (baseline) over the samples
+ * ordered by (feature, value) gives cum_t·N_b − cum_b·N_t; it is read where the value changes,
+ * i.e. after each distinct value with its ties on both sides. Each feature's d add up to
+ * N_t·N_b − N_b·N_t = 0, so the sum restarts at every feature without a PARTITION BY (which
+ * costs DuckDB many times more here).
+ *
+ * The running sum first streams over the sorted subquery, which DuckDB keeps in order; the query
+ * counts any row that arrives out of order and, should one ever, it is run again with the order
+ * inside the window, which is slower but does not depend on that.
+ */
+async function ksGaps(db: DuckDb, nt: readonly bigint[], nb: readonly bigint[], streamingFirst: boolean): Promise<bigint[]> {
+  // Every feature has the same totals unless an input is corrupt; one constant is then cheaper.
+  const perFeature = (values: readonly bigint[]) =>
+    values.every((v) => v === values[0]) ? `CAST(${values[0] ?? 0n} AS BIGINT)` : `CASE ord ${values.map((v, j) => `WHEN ${j} THEN CAST(${v} AS BIGINT)`).join(' ')} END`
+  const d = `CASE WHEN side = 0 THEN n * ${perFeature(nb)} ELSE -(n * ${perFeature(nt)}) END`
+  const query = (streaming: boolean) =>
+    `SELECT prev_ord AS ord, CAST(max(abs(c - d)) AS HUGEINT) AS gap,
+            count(*) FILTER (WHERE ord < prev_ord OR (ord = prev_ord AND value < prev_value)) AS unsorted
+     FROM (
+       SELECT ord, value, d, sum(d) OVER w AS c, lag(ord) OVER w AS prev_ord, lag(value) OVER w AS prev_value
+       FROM (SELECT ord, value, ${d} AS d FROM ${SAMPLES_TABLE}${streaming ? ' ORDER BY ord, value' : ''})
+       WINDOW w AS (${streaming ? '' : 'ORDER BY ord, value '}ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+     )
+     WHERE prev_ord IS NOT NULL AND (ord <> prev_ord OR value <> prev_value)
+     GROUP BY prev_ord`
+  type GapRow = { ord: number; gap: bigint | null; unsorted: bigint }
+  let rows = streamingFirst ? await db.all<GapRow>(query(true)) : undefined
+  if (rows === undefined || rows.some((r) => r.unsorted > 0n)) rows = await db.all<GapRow>(query(false))
+  const gaps = MODEL_FEATURES.map(() => 0n)
+  for (const r of rows) gaps[r.ord] = r.gap ?? 0n
+  return gaps
+}
+
+function sumOf(values: readonly bigint[]): bigint {
+  let total = 0n
+  for (const v of values) total += v
+  return total
 }

@@ -30,6 +30,12 @@ export type SegmentsMetadata = {
   readonly segment_sizes: Record<SegmentName, number>
   /** Customers present on both days whose final segment changed; null without a yesterday. */
   readonly changed_vs_yesterday: number | null
+  /**
+   * Customers present on both days (the denominator of drift_report's segment_churn, which reads
+   * it and changed_vs_yesterday from here instead of joining the two days again); null without a
+   * yesterday.
+   */
+  readonly both_days: number | null
   readonly model_version: string
   readonly hysteresis_delta: number
 }
@@ -53,38 +59,55 @@ export async function assignSegments(options: AssignSegmentsOptions): Promise<Se
   if (previousSegmentsFile !== undefined) {
     await requireParquetColumns(db, previousSegmentsFile, ['customer_id', 'cdi', 'segment'], 'segments(D-1)')
   }
-  await checkInputs(db, cdiFile, featuresFile, previousSegmentsFile)
+  const aligned = await checkInputs(db, cdiFile, featuresFile, previousSegmentsFile)
 
   mkdirSync(outputDir, { recursive: true })
   const outFile = path.join(outputDir, SEGMENTS_FILE)
-  const hysteresis =
-    previousSegmentsFile === undefined
-      ? { join: '', kept: 'FALSE' }
-      : {
-          join: `LEFT JOIN (SELECT customer_id, cdi AS y_cdi, segment AS y_segment FROM read_parquet(${sqlString(previousSegmentsFile)})) y USING (customer_id)`,
-          // A customer absent yesterday has y_segment NULL: coalesce keeps the raw segment.
-          kept: `COALESCE(y.y_segment <> r.raw_segment AND abs(CAST(r.cdi AS DOUBLE) - CAST(y.y_cdi AS DOUBLE)) < CAST($delta AS DOUBLE), FALSE)`,
-        }
+  const hasYesterday = previousSegmentsFile !== undefined
+  const hysteresis = !hasYesterday
+    ? { join: '', kept: 'FALSE', yesterday: 'CAST(NULL AS VARCHAR) AS y_segment, FALSE AS y_present' }
+    : {
+        join: `LEFT JOIN (SELECT customer_id, cdi AS y_cdi, segment AS y_segment, TRUE AS y_present FROM read_parquet(${sqlString(previousSegmentsFile)})) y USING (customer_id)`,
+        // A customer absent yesterday has y_segment NULL: coalesce keeps the raw segment.
+        kept: `COALESCE(y.y_segment <> r.raw_segment AND abs(CAST(r.cdi AS DOUBLE) - CAST(y.y_cdi AS DOUBLE)) < CAST($delta AS DOUBLE), FALSE)`,
+        yesterday: 'y.y_segment, COALESCE(y.y_present, FALSE) AS y_present',
+      }
+  // The rows go to a temp table first, so that the metadata (sizes, kept, and the churn figures
+  // that need yesterday's segment) comes from the same pass instead of re-reading and re-joining.
   await db.run(
-    `COPY (
-      WITH ${rawSegmentCtes(model, cdiFile, featuresFile)},
-      h AS (
-        SELECT r.customer_id, r.cdi, r.raw_segment, ${hysteresis.kept} AS kept_by_hysteresis${previousSegmentsFile === undefined ? '' : ', y.y_segment'}
-        FROM r ${hysteresis.join}
-      )
-      SELECT customer_id,
-             CAST(cdi AS INTEGER) AS cdi,
-             CAST(${previousSegmentsFile === undefined ? 'raw_segment' : 'CASE WHEN kept_by_hysteresis THEN y_segment ELSE raw_segment END'} AS VARCHAR) AS segment,
-             CAST(raw_segment AS VARCHAR) AS raw_segment,
-             CAST(kept_by_hysteresis AS BOOLEAN) AS kept_by_hysteresis,
-             CAST($version AS VARCHAR) AS model_version
-      FROM h
-      ORDER BY customer_id
-    ) TO ${sqlString(outFile)} (FORMAT parquet)`,
-    previousSegmentsFile === undefined ? { version: model.version } : { version: model.version, delta: hysteresisDelta },
+    `CREATE OR REPLACE TEMP TABLE ${ASSIGNED_TABLE} AS
+     WITH ${rawSegmentCtes(model, cdiFile, featuresFile, aligned)},
+     h AS (
+       SELECT r.customer_id, r.cdi, r.raw_segment, ${hysteresis.kept} AS kept_by_hysteresis, ${hysteresis.yesterday}
+       FROM r ${hysteresis.join}
+     )
+     SELECT customer_id,
+            CAST(cdi AS INTEGER) AS cdi,
+            CAST(${hasYesterday ? 'CASE WHEN kept_by_hysteresis THEN y_segment ELSE raw_segment END' : 'raw_segment'} AS VARCHAR) AS segment,
+            CAST(raw_segment AS VARCHAR) AS raw_segment,
+            CAST(kept_by_hysteresis AS BOOLEAN) AS kept_by_hysteresis,
+            y_segment, y_present
+     FROM h`,
+    hasYesterday ? { delta: hysteresisDelta } : undefined,
   )
-  return summarise(db, outFile, previousSegmentsFile, model.version, hysteresisDelta)
+  try {
+    const metadata = await summarise(db, hasYesterday, model.version, hysteresisDelta)
+    await db.run(
+      `COPY (
+        SELECT customer_id, cdi, segment, raw_segment, kept_by_hysteresis, CAST($version AS VARCHAR) AS model_version
+        FROM ${ASSIGNED_TABLE}
+        ORDER BY customer_id
+      ) TO ${sqlString(outFile)} (FORMAT parquet)`,
+      { version: model.version },
+    )
+    return metadata
+  } finally {
+    await db.run(`DROP TABLE IF EXISTS ${ASSIGNED_TABLE}`)
+  }
 }
+
+/** The step's private table of assigned rows, with yesterday's segment beside each. */
+const ASSIGNED_TABLE = 'segments_assigned'
 
 /** HYSTERESIS_DELTA must be a finite number ≥ 0 (SPEC §6); anything else is a configuration error. */
 export function validateHysteresisDelta(value: unknown): asserts value is number {
@@ -147,9 +170,10 @@ export function doubleLiteral(value: number): string {
 /**
  * CTEs ending in `r(customer_id, cdi, raw_segment)`. The arithmetic follows the model's
  * definition term by term, z = (x − mean) / scale, p = Σ z·component, d = Σ (p − centroid)², so
- * that distances are reproducible outside DuckDB.
+ * that distances are reproducible outside DuckDB. With `aligned` (checkInputs proved that row i of
+ * both files is the same customer), the files are paired by position instead of a hash join.
  */
-function rawSegmentCtes(model: SegmentModel, cdiFile: string, featuresFile: string): string {
+function rawSegmentCtes(model: SegmentModel, cdiFile: string, featuresFile: string, aligned: boolean): string {
   const z = MODEL_FEATURES.map(
     (f, i) => `((CAST(f.${quoteIdent(f)} AS DOUBLE) - ${doubleLiteral(model.means[i] ?? NaN)}) / ${doubleLiteral(model.scales[i] ?? NaN)}) AS z${i}`,
   )
@@ -166,15 +190,56 @@ function rawSegmentCtes(model: SegmentModel, cdiFile: string, featuresFile: stri
   return `
     zs AS (
       SELECT c.customer_id, c.cdi, ${z.join(', ')}
-      FROM read_parquet(${sqlString(cdiFile)}) c JOIN read_parquet(${sqlString(featuresFile)}) f USING (customer_id)
+      FROM read_parquet(${sqlString(cdiFile)}) c ${aligned ? 'POSITIONAL JOIN' : 'JOIN'} read_parquet(${sqlString(featuresFile)}) f${aligned ? '' : ' USING (customer_id)'}
     ),
     ps AS (SELECT customer_id, cdi, ${p.join(', ')} FROM zs),
     ds AS (SELECT customer_id, cdi, ${d.join(', ')} FROM ps),
     r AS (SELECT customer_id, cdi, ${nearest} AS raw_segment FROM ds)`
 }
 
-/** Refuses inputs that would otherwise drop or duplicate customers silently. */
-async function checkInputs(db: DuckDb, cdiFile: string, featuresFile: string, previousSegmentsFile: string | undefined): Promise<void> {
+/**
+ * Refuses inputs that would otherwise drop or duplicate customers silently. Returns whether
+ * cdi_scores and features are aligned: the same customers in the same row order (both are written
+ * ordered by customer_id), which lets the assignment pair them by position.
+ *
+ * The fast path proves it in one scan: ids equal row by row and strictly increasing in the order
+ * read, which also proves them unique (whatever order DuckDB happened to read them in). Anything
+ * else (another order, duplicates, null ids, different lengths) takes the general checks, which
+ * also produce the specific error.
+ */
+async function checkInputs(db: DuckDb, cdiFile: string, featuresFile: string, previousSegmentsFile: string | undefined): Promise<boolean> {
+  const nullFeature = MODEL_FEATURES.map((f) => `f.${quoteIdent(f)} IS NULL`).join(' OR ')
+  const [p] = await db.all<{ unaligned: bigint; null_cdi: bigint; null_features: bigint }>(
+    `SELECT count(*) FILTER (WHERE id IS NULL OR id IS DISTINCT FROM f_id OR id <= prev_id) AS unaligned,
+            count(*) FILTER (WHERE cdi IS NULL) AS null_cdi,
+            count(*) FILTER (WHERE null_feature) AS null_features
+     FROM (
+       SELECT c.customer_id AS id, f.customer_id AS f_id, c.cdi, (${nullFeature}) AS null_feature, lag(c.customer_id) OVER () AS prev_id
+       FROM read_parquet(${sqlString(cdiFile)}) c POSITIONAL JOIN read_parquet(${sqlString(featuresFile)}) f
+     )`,
+  )
+  const aligned = p !== undefined && p.unaligned === 0n
+  if (aligned) {
+    if (p.null_cdi > 0n) throw new StrataError('input', `cdi_scores: ${cdiFile} has ${p.null_cdi} row(s) with a null customer_id or cdi`, 'Rebuild cdi_scores for this day.')
+    if (p.null_features > 0n) throw new StrataError('input', `features: ${featuresFile} has ${p.null_features} row(s) with a null model feature`, 'Rebuild features for this day.')
+  } else {
+    await checkUnalignedInputs(db, cdiFile, featuresFile)
+  }
+  if (previousSegmentsFile !== undefined) {
+    const source = `read_parquet(${sqlString(previousSegmentsFile)})`
+    const [order] = await db.all<{ out_of_order: bigint }>(
+      `SELECT count(*) FILTER (WHERE customer_id IS NULL OR customer_id <= prev_id) AS out_of_order FROM (SELECT customer_id, lag(customer_id) OVER () AS prev_id FROM ${source})`,
+    )
+    if (order && order.out_of_order > 0n) {
+      const [y] = await db.all<{ rows: bigint; ids: bigint }>(`SELECT count(*) AS rows, count(DISTINCT customer_id) AS ids FROM ${source}`)
+      if (y && y.rows !== y.ids) throw new StrataError('input', `segments(D-1): ${previousSegmentsFile} has duplicate customer_id rows`, 'Rebuild segments for the previous day.')
+    }
+  }
+  return aligned
+}
+
+/** The checks of checkInputs for inputs not aligned row by row, by counting and joining. */
+async function checkUnalignedInputs(db: DuckDb, cdiFile: string, featuresFile: string): Promise<void> {
   const [f] = await db.all<{ rows: bigint; ids: bigint }>(`SELECT count(*) AS rows, count(DISTINCT customer_id) AS ids FROM read_parquet(${sqlString(featuresFile)})`)
   if (f && f.rows !== f.ids) throw new StrataError('input', `features: ${featuresFile} has duplicate customer_id rows`, 'Rebuild features for this day.')
   const nullFeature = MODEL_FEATURES.map((f) => `f.${quoteIdent(f)} IS NULL`).join(' OR ')
@@ -193,32 +258,35 @@ async function checkInputs(db: DuckDb, cdiFile: string, featuresFile: string, pr
     throw new StrataError('input', `features: ${featuresFile} lacks ${c.no_features} customer(s) of cdi_scores (${cdiFile})`, 'Rebuild features and cdi_scores for the same day.')
   }
   if (c.null_features > 0n) throw new StrataError('input', `features: ${featuresFile} has ${c.null_features} row(s) with a null model feature`, 'Rebuild features for this day.')
-  if (previousSegmentsFile !== undefined) {
-    const [y] = await db.all<{ rows: bigint; ids: bigint }>(`SELECT count(*) AS rows, count(DISTINCT customer_id) AS ids FROM read_parquet(${sqlString(previousSegmentsFile)})`)
-    if (y && y.rows !== y.ids) throw new StrataError('input', `segments(D-1): ${previousSegmentsFile} has duplicate customer_id rows`, 'Rebuild segments for the previous day.')
-  }
 }
 
-async function summarise(db: DuckDb, outFile: string, previousSegmentsFile: string | undefined, version: string, delta: number): Promise<SegmentsMetadata> {
-  const rows = await db.all<{ segment: string; n: bigint; kept: bigint }>(
-    `SELECT segment, count(*) AS n, count(*) FILTER (WHERE kept_by_hysteresis) AS kept FROM read_parquet(${sqlString(outFile)}) GROUP BY segment`,
+async function summarise(db: DuckDb, hasYesterday: boolean, version: string, delta: number): Promise<SegmentsMetadata> {
+  const rows = await db.all<{ segment: string; n: bigint; kept: bigint; both: bigint; changed: bigint }>(
+    `SELECT segment, count(*) AS n, count(*) FILTER (WHERE kept_by_hysteresis) AS kept,
+            count(*) FILTER (WHERE y_present) AS both, count(*) FILTER (WHERE y_present AND segment <> y_segment) AS changed
+     FROM ${ASSIGNED_TABLE} GROUP BY segment`,
   )
   const sizes = Object.fromEntries(SEGMENT_NAMES.map((n) => [n, 0])) as Record<SegmentName, number>
   let total = 0
   let kept = 0
+  let both = 0
+  let changed = 0
   for (const r of rows) {
     sizes[r.segment as SegmentName] = Number(r.n)
     total += Number(r.n)
     kept += Number(r.kept)
+    both += Number(r.both)
+    changed += Number(r.changed)
   }
-  let changed: number | null = null
-  if (previousSegmentsFile !== undefined) {
-    const [c] = await db.all<{ changed: bigint }>(
-      `SELECT count(*) AS changed FROM read_parquet(${sqlString(outFile)}) t JOIN read_parquet(${sqlString(previousSegmentsFile)}) y USING (customer_id) WHERE t.segment <> y.segment`,
-    )
-    changed = Number(c?.changed ?? 0n)
+  return {
+    rows: total,
+    kept_by_hysteresis: kept,
+    segment_sizes: sizes,
+    changed_vs_yesterday: hasYesterday ? changed : null,
+    both_days: hasYesterday ? both : null,
+    model_version: version,
+    hysteresis_delta: delta,
   }
-  return { rows: total, kept_by_hysteresis: kept, segment_sizes: sizes, changed_vs_yesterday: changed, model_version: version, hysteresis_delta: delta }
 }
 
 function isFiniteVector(values: readonly number[], length: number): boolean {

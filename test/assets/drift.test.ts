@@ -3,9 +3,12 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { StrataError } from '../../framework/errors/index.js'
-import { openDuckDb, type DuckDb } from '../../resources/duckdb.js'
+import { openDuckDb, quoteIdent, sqlString, type DuckDb } from '../../resources/duckdb.js'
 import { FEATURE_COLUMNS, parquetWriter, type Cell, type Column } from './parquet-rows.js'
-import { buildDriftReport, daysBetween, driftStatus, type DriftFigures, type DriftReport } from '../../assets/lib/drift.js'
+import { binExpression, buildDriftReport, daysBetween, driftStatus, featureDrift, type DriftFigures, type DriftReport } from '../../assets/lib/drift.js'
+import { recordedChurn } from '../../assets/drift-report.js'
+import type { InputPartition } from '../../framework/definitions/index.js'
+import type { Manifest } from '../../framework/storage/manifest.js'
 import { validateDriftReport } from '../../assets/lib/drift-report-schema.js'
 import { ksStatistic } from '../../assets/lib/ks.js'
 import { featureBin, mergeEdges, psiFromCounts } from '../../assets/lib/psi.js'
@@ -30,6 +33,19 @@ afterAll(() => {
 })
 
 const writeParquet = parquetWriter(() => db, () => dir)
+
+/**
+ * feature_stats' values.parquet of a features file (feature, value, n per distinct value of each
+ * model feature, in feature order then value), written beside it.
+ */
+async function writeValues(features: string): Promise<string> {
+  const file = features.replace(/\.parquet$/, '.values.parquet')
+  const parts = MODEL_FEATURES.map(
+    (f, j) => `SELECT ${j} AS ord, ${sqlString(f)} AS feature, CAST(${quoteIdent(f)} AS DOUBLE) AS value, count(*) AS n FROM read_parquet(${sqlString(features)}) GROUP BY ALL`,
+  )
+  await db.run(`COPY (SELECT feature, value, CAST(n AS BIGINT) AS n FROM (${parts.join(' UNION ALL ')}) ORDER BY ord, value) TO ${sqlString(file)} (FORMAT parquet)`)
+  return file
+}
 
 const MODEL: SegmentModel = {
   features: [...MODEL_FEATURES],
@@ -92,6 +108,7 @@ async function writeModelDir(name: string, drifted: boolean): Promise<string> {
 }
 
 let featuresFile: string
+let featureValuesFile: string
 let todayFile: string
 let yesterdayFile: string
 let driftedModelDir: string
@@ -102,6 +119,7 @@ beforeAll(async () => {
     FEATURE_COLUMNS,
     [0, 1, 2, 3].map((i) => [`c${i + 1}`, ...MODEL_FEATURES.map((f) => TODAY_FEATURES[f][i] ?? null)]),
   )
+  featureValuesFile = await writeValues(featuresFile)
   // today cdi 5, 15, 95, 100 → bins 0, 1, 9, 9 (100 is in [90,100])
   todayFile = await writeParquet(SEGMENT_COLUMNS, [
     ['c1', 5, 'digital_native', 'digital_native', false, 'v-test'],
@@ -144,7 +162,7 @@ describe('buildDriftReport', () => {
     const outputDir = path.join(dir, 'out-full')
     const report = await buildDriftReport({
       db, day: DAY_AFTER_WARMUP, firstLandingDay: FIRST_DAY, segmentsFile: todayFile, previousSegmentsFile: yesterdayFile,
-      featuresFile, modelDir: driftedModelDir, model: MODEL, outputDir,
+      featuresFile, featureValuesFile, modelDir: driftedModelDir, model: MODEL, outputDir,
     })
     expect(Object.keys(report)).toEqual(['partition', 'warmup', 'cdi_psi', 'segment_churn', 'cdi_mean', 'cdi_std', 'segment_sizes', 'features', 'status', 'notes', 'row_counts', 'metrics'])
     expect(report.partition).toBe(DAY_AFTER_WARMUP)
@@ -189,7 +207,7 @@ describe('buildDriftReport', () => {
     const b = await writeParquet(SEGMENT_COLUMNS, [['x', 95, 'hybrid', 'hybrid', false, 'v'], ['y', 5, 'hybrid', 'hybrid', false, 'v']])
     const report = await buildDriftReport({
       db, day: DAY_AFTER_WARMUP, firstLandingDay: FIRST_DAY, segmentsFile: a, previousSegmentsFile: b,
-      featuresFile, modelDir: stableModelDir, model: MODEL, outputDir: path.join(dir, 'out-100'),
+      featuresFile, featureValuesFile, modelDir: stableModelDir, model: MODEL, outputDir: path.join(dir, 'out-100'),
     })
     expect(report.cdi_psi).toBe(0)
   })
@@ -201,7 +219,7 @@ describe('buildDriftReport', () => {
     const b = await writeParquet(SEGMENT_COLUMNS, [['x', 5, 'hybrid', 'hybrid', false, 'v'], ['y', 5, 'hybrid', 'hybrid', false, 'v']])
     const report = await buildDriftReport({
       db, day: DAY_AFTER_WARMUP, firstLandingDay: FIRST_DAY, segmentsFile: a, previousSegmentsFile: b,
-      featuresFile, modelDir: stableModelDir, model: MODEL, outputDir: path.join(dir, 'out-floor'),
+      featuresFile, featureValuesFile, modelDir: stableModelDir, model: MODEL, outputDir: path.join(dir, 'out-floor'),
     })
     expect(report.cdi_psi).toBeCloseTo(0.5 * Math.LN2 + 0.499999 * Math.log(500000), 10)
     expect(report.status).toBe('alert')
@@ -210,7 +228,7 @@ describe('buildDriftReport', () => {
   it('caps the status at warn during warm-up and says so', async () => {
     const report = await buildDriftReport({
       db, day: DAY_IN_WARMUP, firstLandingDay: FIRST_DAY, segmentsFile: todayFile, previousSegmentsFile: yesterdayFile,
-      featuresFile, modelDir: driftedModelDir, model: MODEL, outputDir: path.join(dir, 'out-warmup'),
+      featuresFile, featureValuesFile, modelDir: driftedModelDir, model: MODEL, outputDir: path.join(dir, 'out-warmup'),
     })
     expect(report.warmup).toBe(true)
     expect(report.status).toBe('warn')
@@ -227,7 +245,7 @@ describe('buildDriftReport', () => {
   it('leaves the day-over-day figures null without a yesterday, and says why', async () => {
     const outputDir = path.join(dir, 'out-first')
     const report = await buildDriftReport({
-      db, day: DAY_AFTER_WARMUP, firstLandingDay: FIRST_DAY, segmentsFile: todayFile, featuresFile, modelDir: stableModelDir, model: MODEL, outputDir,
+      db, day: DAY_AFTER_WARMUP, firstLandingDay: FIRST_DAY, segmentsFile: todayFile, featuresFile, featureValuesFile, modelDir: stableModelDir, model: MODEL, outputDir,
     })
     expect(report.cdi_psi).toBeNull()
     expect(report.segment_churn).toBeNull()
@@ -242,7 +260,7 @@ describe('buildDriftReport', () => {
   it('warns on cdi_psi alone when the features are stable', async () => {
     const report = await buildDriftReport({
       db, day: DAY_AFTER_WARMUP, firstLandingDay: FIRST_DAY, segmentsFile: todayFile, previousSegmentsFile: yesterdayFile,
-      featuresFile, modelDir: stableModelDir, model: MODEL, outputDir: path.join(dir, 'out-warn'),
+      featuresFile, featureValuesFile, modelDir: stableModelDir, model: MODEL, outputDir: path.join(dir, 'out-warn'),
     })
     expect(report.cdi_psi).toBeCloseTo(CDI_PSI, 12)
     expect(report.status).toBe('warn')
@@ -266,7 +284,7 @@ describe('buildDriftReport', () => {
     writeFileSync(path.join(modelDir, 'baseline_edges.json'), JSON.stringify(Object.fromEntries(MODEL_FEATURES.map((f) => [f, edges]))))
     const rf = await writeParquet(FEATURE_COLUMNS.map(([n, t]) => [n, n === 'customer_id' ? t : 'DOUBLE'] as const), today.map((v, i) => [`r${i}`, ...MODEL_FEATURES.map(() => v)]))
     const report = await buildDriftReport({
-      db, day: DAY_AFTER_WARMUP, firstLandingDay: FIRST_DAY, segmentsFile: todayFile, featuresFile: rf, modelDir, model: MODEL, outputDir: path.join(dir, 'out-random'),
+      db, day: DAY_AFTER_WARMUP, firstLandingDay: FIRST_DAY, segmentsFile: todayFile, featuresFile: rf, featureValuesFile: await writeValues(rf), modelDir, model: MODEL, outputDir: path.join(dir, 'out-random'),
     })
     const merged = mergeEdges(edges)
     const binCounts = (values: [number, number][]) => {
@@ -287,14 +305,128 @@ describe('buildDriftReport', () => {
     }
   })
 
+  it('bins and merges each feature on its own, on both KS paths, as the pure references do', async () => {
+    // Each feature gets its own distributions over overlapping ranges, with ties within and across
+    // the two samples, so a running sum that leaked from one feature into the next would show.
+    let seed = 23
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648)
+    const todayRows = 300
+    const today: Record<string, number[]> = {}
+    const base: Record<string, Map<number, number>> = {}
+    const edges = {} as Record<ModelFeature, number[]>
+    MODEL_FEATURES.forEach((f, j) => {
+      const step = [0.25, 1, 0.5, 2, 0.1, 0.75, 3][j] ?? 1
+      today[f] = Array.from({ length: todayRows }, () => (j === 2 ? 1 : Math.floor(rand() * 30) * step - j))
+      const counts = new Map<number, number>()
+      // Baseline totals differ by feature, so each feature's own N_b must be used.
+      for (let i = 0; i < 700 + 13 * j; i++) {
+        const v = Math.floor(rand() * 36) * step - 2 * j
+        counts.set(v, (counts.get(v) ?? 0) + 1 + (i % 3))
+      }
+      base[f] = counts
+      edges[f] = mergeEdges([3 * step - j, 3 * step - j, 10 * step, 20 * step - 1].slice(0, j % 4 + 1))
+    })
+    const rf = await writeParquet(
+      FEATURE_COLUMNS.map(([n, t]) => [n, n === 'customer_id' ? t : 'DOUBLE'] as const),
+      Array.from({ length: todayRows }, (_, i) => [`r${i}`, ...MODEL_FEATURES.map((f) => today[f]?.[i] ?? null)]),
+    )
+    const baselineFile = await writeParquet(
+      [['feature', 'VARCHAR'], ['value', 'DOUBLE'], ['n', 'BIGINT']],
+      MODEL_FEATURES.flatMap((f) => [...(base[f] ?? [])].sort((a, b) => a[0] - b[0]).map(([v, n]) => [f, v, n])),
+    )
+    const files = { featuresFile: rf, featureValuesFile: await writeValues(rf), baselineFile }
+    const sorted = (m: Map<number, number>) => [...m].sort((a, b) => a[0] - b[0])
+    const expected = Object.fromEntries(
+      MODEL_FEATURES.map((f) => {
+        const t = new Map<number, number>()
+        for (const v of today[f] ?? []) t.set(v, (t.get(v) ?? 0) + 1)
+        const b = base[f] ?? new Map<number, number>()
+        const bins = (m: Map<number, number>) => {
+          const c = new Array<number>(edges[f].length + 1).fill(0)
+          for (const [v, n] of m) c[featureBin(v, edges[f])] = (c[featureBin(v, edges[f])] ?? 0) + n
+          return c
+        }
+        const asCounts = (m: Map<number, number>) => sorted(m).map(([value, count]) => ({ value, count }))
+        return [f, { psi: psiFromCounts(bins(t), bins(b)), ks: ksStatistic(asCounts(t), asCounts(b)) }]
+      }),
+    )
+    expect(expected.e_statement_flag?.ks).toBeGreaterThan(0)
+    for (const streamingKs of [true, false]) {
+      expect(await featureDrift(db, files, edges, { streamingKs }), `streamingKs ${streamingKs}`).toEqual(expected)
+    }
+  })
+
+  it('refuses feature_stats values that do not add up to the features rows', async () => {
+    const other = await writeParquet(FEATURE_COLUMNS, [['z', ...MODEL_FEATURES.map(() => 1)]])
+    await expect(
+      buildDriftReport({
+        db, day: DAY_AFTER_WARMUP, firstLandingDay: FIRST_DAY, segmentsFile: todayFile, featuresFile, featureValuesFile: await writeValues(other),
+        modelDir: stableModelDir, model: MODEL, outputDir: path.join(dir, 'out-short'),
+      }),
+    ).rejects.toMatchObject({ code: 'corrupt', message: expect.stringContaining('do not add up to the 4 rows') })
+  })
+
+  it('takes the churn figures segments recorded, unless yesterday has a null segment', async () => {
+    const options = {
+      db, day: DAY_AFTER_WARMUP, firstLandingDay: FIRST_DAY, segmentsFile: todayFile, previousSegmentsFile: yesterdayFile,
+      featuresFile, featureValuesFile, modelDir: stableModelDir, model: MODEL, outputDir: path.join(dir, 'out-recorded'),
+    }
+    // Figures unlike the files' own (4 both, 1 changed) show which were used.
+    const recorded = await buildDriftReport({ ...options, segmentsChurn: { both: 8, changed: 4 } })
+    expect(recorded.segment_churn).toBe(0.5)
+    expect(recorded.row_counts.both_days).toBe(8)
+    // A null segment yesterday counts as changed here (IS DISTINCT FROM) but not in segments' `<>`.
+    const withNull = await writeParquet(SEGMENT_COLUMNS, [
+      ['c1', 5, null, 'digital_native', false, 'v-test'],
+      ['c2', 5, 'hybrid', 'hybrid', false, 'v-test'],
+    ])
+    const joined = await buildDriftReport({ ...options, previousSegmentsFile: withNull, segmentsChurn: { both: 2, changed: 0 } })
+    expect(joined.segment_churn).toBe(0.5)
+    expect(joined.row_counts.both_days).toBe(2)
+  })
+
+  it('trusts recorded churn only for the segments(D-1) data segments(D) read', () => {
+    const manifest = (over: Partial<Manifest>): Manifest => ({
+      formatVersion: 1, asset: 'segments', partition: '2026-04-01', runId: 'r', startedAt: '', committedAt: '', codeVersion: 'segments-v2',
+      dataVersion: 'today', upstream: [], rowCount: 4, schema: [], files: [], checks: [], metadata: {}, ...over,
+    })
+    const input = (m: Manifest): InputPartition => ({ asset: m.asset, partition: m.partition, dir: '/x', parquetFiles: [], manifest: m })
+    const yesterday = input(manifest({ partition: '2026-03-31', dataVersion: 'y1' }))
+    const read = [{ asset: 'segments', partition: '2026-03-31', dataVersion: 'y1' }]
+    const metadata = { both_days: 4, changed_vs_yesterday: 1 }
+    expect(recordedChurn(input(manifest({ upstream: read, metadata })), yesterday)).toEqual({ both: 4, changed: 1 })
+    // segments(D-1) rebuilt since segments(D) read it
+    expect(recordedChurn(input(manifest({ upstream: [{ ...read[0]!, dataVersion: 'y0' }], metadata })), yesterday)).toBeUndefined()
+    // an older segments(D) without both_days
+    expect(recordedChurn(input(manifest({ upstream: read, metadata: { changed_vs_yesterday: 1 } })), yesterday)).toBeUndefined()
+    expect(recordedChurn(input(manifest({ upstream: read, metadata: { both_days: 1, changed_vs_yesterday: 2 } })), yesterday)).toBeUndefined()
+  })
+
   it('refuses missing baseline edges as a corrupt model', async () => {
     const modelDir = path.join(dir, 'model-broken')
     mkdirSync(modelDir, { recursive: true })
     await writeParquet([['feature', 'VARCHAR'], ['value', 'DOUBLE'], ['n', 'BIGINT']], [['app_logins_30d', 1, 1]], path.join(modelDir, 'baseline.parquet'))
     writeFileSync(path.join(modelDir, 'baseline_edges.json'), JSON.stringify({ app_logins_30d: [1] }))
     await expect(
-      buildDriftReport({ db, day: DAY_AFTER_WARMUP, firstLandingDay: FIRST_DAY, segmentsFile: todayFile, featuresFile, modelDir, model: MODEL, outputDir: path.join(dir, 'out-broken') }),
+      buildDriftReport({ db, day: DAY_AFTER_WARMUP, firstLandingDay: FIRST_DAY, segmentsFile: todayFile, featuresFile, featureValuesFile, modelDir, model: MODEL, outputDir: path.join(dir, 'out-broken') }),
     ).rejects.toMatchObject({ code: 'corrupt', message: expect.stringContaining('pct_trades_digital_90d') })
+  })
+})
+
+describe('binExpression', () => {
+  it('puts every value in the bin of the edge-by-edge comparison it replaces', async () => {
+    const values = [-1e300, -2, -1, -0.5, 0, -0, 0.1, 0.25, 0.3, 1, 2.5, 2.6, 3.999, 4, 4.5, 1e300]
+    for (const edges of [[], [0], [0, 4], [-1, 0, 0.25, 2.5, 4], [-2, -1, -0.5, 0, 0.1, 0.25, 1, 2.5, 4]]) {
+      const literal = (v: number) => `CAST('${String(v)}' AS DOUBLE)`
+      const edgeByEdge = edges.length === 0 ? '0' : edges.map((e) => `CAST(v >= ${literal(e)} AS INTEGER)`).join(' + ')
+      const rows = await db.all<{ v: number; searched: number; summed: number }>(
+        `SELECT v, ${binExpression('v', edges)} AS searched, ${edgeByEdge} AS summed
+         FROM (SELECT unnest([${[...values.map(literal), "CAST('NaN' AS DOUBLE)"].join(', ')}]) AS v)`,
+      )
+      expect(rows).toHaveLength(values.length + 1)
+      for (const r of rows) expect(r.searched, `${r.v} on [${edges.join(', ')}]`).toBe(r.summed)
+      for (const r of rows.filter((x) => Number.isFinite(x.v))) expect(r.searched).toBe(featureBin(r.v, edges))
+    }
   })
 })
 

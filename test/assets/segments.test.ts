@@ -123,6 +123,8 @@ describe('assignSegments', () => {
       kept_by_hysteresis: 3,
       segment_sizes: { digital_native: 1, digital_adopter: 1, hybrid: 3, traditional: 2 },
       changed_vs_yesterday: 2,
+      // present both days: all but c_new
+      both_days: 6,
       model_version: 'v-square',
       hysteresis_delta: 10,
     })
@@ -154,6 +156,7 @@ describe('assignSegments', () => {
       { customer_id: 'b', cdi: 90, segment: 'digital_native', raw_segment: 'digital_native', kept_by_hysteresis: false, model_version: 'v-square' },
     ])
     expect(meta.changed_vs_yesterday).toBeNull()
+    expect(meta.both_days).toBeNull()
     expect(meta.kept_by_hysteresis).toBe(0)
   })
 
@@ -229,6 +232,58 @@ describe('assignSegments', () => {
     expect(rows.map((r) => r.raw_segment)).toEqual(customers.map(reference))
     expect(new Set(rows.map((r) => r.raw_segment)).size).toBeGreaterThan(1)
     expect(meta.rows).toBe(300)
+  })
+
+  it('writes the same rows whether the inputs are aligned by position or only by customer_id', async () => {
+    // Aligned: cdi_scores and features in the same customer_id order (as the pipeline writes them)
+    // take the positional path; the same rows with features in another order take the join.
+    let seed = 5
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648)
+    const ids = Array.from({ length: 200 }, (_, i) => `c${String(i).padStart(3, '0')}`)
+    const features = ids.map((id) => featureRow(id, [rand() * 12 - 1, rand() * 12 - 1]))
+    const cdi = ids.map((id) => [id, Math.floor(rand() * 101)] as Cell[])
+    const yesterday = ids.filter((_, i) => i % 7 !== 0).map((id, i) => [id, Math.floor(rand() * 101), SEGMENT_NAMES[i % 4] ?? 'hybrid', 'hybrid'] as Cell[])
+    const cdiFile = await writeParquet(CDI_COLUMNS, cdi)
+    const previousSegmentsFile = await writeParquet(SEGMENT_COLUMNS, yesterday)
+    const run = async (featureRows: Cell[][], name: string) => {
+      const outputDir = path.join(dir, name)
+      const meta = await assignSegments({ db, cdiFile, featuresFile: await writeParquet(FEATURE_COLUMNS, featureRows), model: squareModel(), previousSegmentsFile, hysteresisDelta: 10, outputDir })
+      return { meta, rows: await readSegments(outputDir) }
+    }
+    const aligned = await run(features, 'out-aligned')
+    const joined = await run([...features].reverse(), 'out-joined')
+    expect(aligned.rows).toEqual(joined.rows)
+    expect(aligned.meta).toEqual(joined.meta)
+    expect(aligned.meta.both_days).toBe(yesterday.length)
+    expect(aligned.meta.kept_by_hysteresis).toBeGreaterThan(0)
+    expect(aligned.meta.changed_vs_yesterday).toBeGreaterThan(0)
+  })
+
+  it('refuses duplicate customers in sorted inputs too', async () => {
+    // Sorted with a repeat: not strictly increasing, so the general checks name the problem.
+    const cdiFile = await writeParquet(CDI_COLUMNS, [['a', 1], ['a', 1], ['b', 2]])
+    const featuresFile = await writeParquet(FEATURE_COLUMNS, [featureRow('a', AT.hybrid), featureRow('a', AT.hybrid), featureRow('b', AT.hybrid)])
+    await expect(assignSegments({ db, cdiFile, featuresFile, model: squareModel(), hysteresisDelta: 10, outputDir: path.join(dir, 'dup') })).rejects.toMatchObject({
+      code: 'input',
+      message: expect.stringContaining('duplicate customer_id'),
+    })
+    const cdiOk = await writeParquet(CDI_COLUMNS, [['a', 1], ['b', 2]])
+    const featuresOk = await writeParquet(FEATURE_COLUMNS, [featureRow('a', AT.hybrid), featureRow('b', AT.hybrid)])
+    const previousSegmentsFile = await writeParquet(SEGMENT_COLUMNS, [['a', 1, 'hybrid', 'hybrid'], ['b', 1, 'hybrid', 'hybrid'], ['b', 1, 'hybrid', 'hybrid']])
+    await expect(
+      assignSegments({ db, cdiFile: cdiOk, featuresFile: featuresOk, model: squareModel(), previousSegmentsFile, hysteresisDelta: 10, outputDir: path.join(dir, 'dup-y') }),
+    ).rejects.toMatchObject({ code: 'input', message: expect.stringContaining('segments(D-1)') })
+    // Aligned inputs with a null model feature or cdi are refused by the positional checks.
+    const nullFeature = await writeParquet(FEATURE_COLUMNS, [featureRow('a', AT.hybrid), ['b', null, 1, 1, 0, 2, 0.5, 1000]])
+    await expect(assignSegments({ db, cdiFile: cdiOk, featuresFile: nullFeature, model: squareModel(), hysteresisDelta: 10, outputDir: path.join(dir, 'null-f') })).rejects.toMatchObject({
+      code: 'input',
+      message: expect.stringContaining('1 row(s) with a null model feature'),
+    })
+    const nullCdi = await writeParquet(CDI_COLUMNS, [['a', 1], ['b', null]])
+    await expect(assignSegments({ db, cdiFile: nullCdi, featuresFile: featuresOk, model: squareModel(), hysteresisDelta: 10, outputDir: path.join(dir, 'null-c') })).rejects.toMatchObject({
+      code: 'input',
+      message: expect.stringContaining('1 row(s) with a null customer_id or cdi'),
+    })
   })
 
   it('validates HYSTERESIS_DELTA as a finite number ≥ 0', async () => {
