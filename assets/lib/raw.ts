@@ -571,8 +571,9 @@ function validDateSql(value: string): string {
 /**
  * The UTC TIMESTAMP of a value that follows the timestamp grammar, or NULL when it is not a real
  * calendar value; for any other text the result means nothing (but never raises). DuckDB reads
- * text with a zone (`Z`, `±HH:MM`, `±HHMM`) as an instant, with or without the ICU extension and
- * whatever the session's TimeZone, and truncates a fraction beyond microseconds (which can never
+ * text with a zone (`Z`, `±HH:MM`, `±HHMM`) as an instant: its core cast applies the offset, and
+ * ICU, when loaded, does the same whatever the session's TimeZone (checked with Asia/Kolkata). It
+ * truncates a fraction beyond microseconds (which can never
  * move a value across midnight); its epoch is that instant's UTC wall time. Only seconds must be
  * supplied when absent (the 17th character is not `:`), and year 0000 refused, which DuckDB would
  * read. Four times cheaper than a regex that extracts the parts and rebuilds the text (the test
