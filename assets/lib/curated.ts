@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { StrataError } from '../../framework/errors/index.js'
 import { quoteIdent, sqlString, type DuckDb } from '../../resources/duckdb.js'
-import { timestampPartsSql, utcTimestampSql, type RawMetadata } from './raw.js'
+import { utcFromTimestampSql, type RawMetadata } from './raw.js'
 import { TABLES, type ColumnSpec, type TableName, type TableSpec } from './tables.js'
 
 /**
@@ -56,19 +56,28 @@ export async function materializeCurated(options: MaterializeCuratedOptions): Pr
   await mkdir(outputDir, { recursive: true })
   const tables = {} as Record<TableName, CuratedTableMetadata>
   const totals = { rows_read: 0, curated: 0, quarantined: 0, duplicates: 0 }
-  for (const spec of TABLES) {
+  const rawFiles = TABLES.map((spec) => join(rawDir, `${spec.name}.parquet`))
+  let profiles: RawFileProfile[]
+  try {
+    profiles = await profileRawFiles(db, rawFiles)
+  } catch (error) {
+    throw new StrataError('compute', `reading raw ${rawMetadata.partition} from ${rawDir} failed: ${(error as Error).message}`, `Rebuild raw for ${rawMetadata.partition}, then curated.`, {
+      cause: error,
+    })
+  }
+  for (const [index, spec] of TABLES.entries()) {
     const raw = rawMetadata.tables[spec.name]
     if (raw === undefined) {
       throw new StrataError('corrupt', `raw metadata of ${rawMetadata.partition} has no entry for ${spec.name}`, `Rebuild raw for ${rawMetadata.partition}.`)
     }
-    const rawFile = join(rawDir, `${spec.name}.parquet`)
+    const rawFile = rawFiles[index] as string
     const outFile = join(outputDir, `${spec.name}.parquet`)
-    let valid: number
+    const { rows: valid, distinctIds } = profiles[index] as RawFileProfile
     let curated: number
     try {
-      valid = await countRows(db, rawFile)
-      await db.run(`COPY (${curatedSql(spec, rawFile, valid)}) TO ${sqlString(outFile)} (FORMAT parquet)`)
-      curated = await countRows(db, outFile)
+      const sql = distinctIds === valid ? typedSql(spec, `read_parquet(${sqlString(rawFile)})`) : curatedSql(spec, rawFile, valid)
+      const [copied] = await db.all<{ Count: bigint }>(`COPY (${sql}) TO ${sqlString(outFile)} (FORMAT parquet)`)
+      curated = Number(copied?.Count ?? 0)
     } catch (error) {
       throw new StrataError('compute', `curating ${spec.name} from ${rawFile} failed: ${(error as Error).message}`, `Rebuild raw for ${rawMetadata.partition}, then curated.`, {
         cause: error,
@@ -100,15 +109,31 @@ export async function materializeCurated(options: MaterializeCuratedOptions): Pr
   return { partition: rawMetadata.partition, ...totals, tables }
 }
 
-async function countRows(db: DuckDb, file: string): Promise<number> {
-  const [row] = await db.all<{ n: bigint }>(`SELECT count(*) AS n FROM read_parquet(${sqlString(file)})`)
-  return Number(row?.n ?? 0)
+interface RawFileProfile {
+  readonly rows: number
+  /** Distinct non-null ids: equal to `rows` when no row is a duplicate (and none lacks an id). */
+  readonly distinctIds: number
+}
+
+/** Rows and distinct ids of each raw file, in one statement. */
+async function profileRawFiles(db: DuckDb, files: readonly string[]): Promise<RawFileProfile[]> {
+  const parts = TABLES.map(
+    (spec, index) =>
+      `SELECT ${index} AS t, count(*) AS n, count(DISTINCT ${quoteIdent(spec.idColumn)}) AS ids FROM read_parquet(${sqlString(files[index] as string)})`,
+  )
+  const rows = await db.all<{ t: number; n: bigint; ids: bigint }>(`${parts.join(' UNION ALL ')} ORDER BY t`)
+  return rows.map((row) => ({ rows: Number(row.n), distinctIds: Number(row.ids) }))
 }
 
 /** Below this many raw rows, curatedSql deduplicates with a window rather than an anti join. */
 const WINDOW_DEDUP_BELOW = 50_000
 
-/** The typed, deduplicated rows of one table, in landing order; `rows` (the raw row count) picks the plan. */
+/**
+ * The typed, deduplicated rows of one table, in landing order; `rows` (the raw row count) picks the
+ * plan. materializeCurated runs it only when the raw file has a repeated (or missing) id: otherwise
+ * every row is the first of its id and `typedSql` over the file is the same rows without a join or a
+ * sort (a single Parquet file is read in the order it was written: raw wrote it in line order).
+ */
 export function curatedSql(spec: TableSpec, rawFile: string, rows = Number.POSITIVE_INFINITY): string {
   const raw = `read_parquet(${sqlString(rawFile)})`
   const id = quoteIdent(spec.idColumn)
@@ -120,14 +145,20 @@ export function curatedSql(spec: TableSpec, rawFile: string, rows = Number.POSIT
       ? `SELECT * FROM ${raw} QUALIFY row_number() OVER (PARTITION BY ${id} ORDER BY _line) = 1`
       : `SELECT * FROM ${raw} AS _r ANTI JOIN (SELECT ${id}, min(_line) AS _first FROM ${raw} GROUP BY ${id} HAVING count(*) > 1) AS _d ` +
     `ON _r.${id} = _d.${id} AND _r._line > _d._first`
+  return `${typedSql(spec, `(${firstOfId})`)} ORDER BY _line`
+}
+
+/**
+ * The typed columns of raw rows (valid by construction: raw wrote only rows that keep every rule),
+ * in the curated schema. A timestamp becomes its UTC value and `event_date`.
+ */
+function typedSql(spec: TableSpec, source: string): string {
   const timestamps = spec.columns.filter((c) => c.rule.kind === 'timestamp')
-  let source = `(${firstOfId})`
-  if (timestamps.length > 0) {
-    const parts = timestamps.map((c) => `${timestampPartsSql(quoteIdent(c.name))} AS ${quoteIdent(`_ts_${c.name}`)}`).join(', ')
-    const utc = timestamps.map((c) => `${utcTimestampSql(quoteIdent(`_ts_${c.name}`))} AS ${quoteIdent(`_utc_${c.name}`)}`).join(', ')
-    source = `(SELECT *, ${utc} FROM (SELECT *, ${parts} FROM ${source}))`
-  }
-  return `SELECT ${spec.columns.flatMap(typedColumns).join(', ')} FROM ${source} ORDER BY _line`
+  const from =
+    timestamps.length === 0
+      ? source
+      : `(SELECT *, ${timestamps.map((c) => `${utcFromTimestampSql(quoteIdent(c.name))} AS ${quoteIdent(`_utc_${c.name}`)}`).join(', ')} FROM ${source})`
+  return `SELECT ${spec.columns.flatMap(typedColumns).join(', ')} FROM ${from}`
 }
 
 function typedColumns(column: ColumnSpec): string[] {

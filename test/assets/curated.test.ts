@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { StrataError } from '../../framework/errors/index.js'
 import { openDuckDb, sqlString, type DuckDb } from '../../resources/duckdb.js'
 import { LocalLanding } from '../../resources/landing.js'
-import { materializeRaw, type RawMetadata } from '../../assets/lib/raw.js'
+import { materializeRaw, utcFromTimestampSql, type RawMetadata } from '../../assets/lib/raw.js'
 import { curatedSql, materializeCurated, type CuratedMetadata } from '../../assets/lib/curated.js'
 import { TABLES, type TableName } from '../../assets/lib/tables.js'
 
@@ -132,6 +132,44 @@ describe('materializeCurated', () => {
     expect(error).toBeInstanceOf(StrataError)
     expect((error as StrataError).code).toBe('corrupt')
     expect((error as StrataError).message).toContain('trades.parquet holds 2 rows but its metadata says 7')
+  })
+})
+
+describe('utcFromTimestampSql', () => {
+  // The reading it replaced: every part extracted by a regex, the wall time rebuilt with a
+  // six-digit fraction, the offset applied by hand. Kept here as the oracle.
+  const PARTS =
+    '^([0-9]{4}-[0-9]{2}-[0-9]{2})T([01][0-9]|2[0-3]):([0-5][0-9])(?::([0-5][0-9])(?:\\.([0-9]+))?)?(Z|([+-])([01][0-9]|2[0-3]):?([0-5][0-9]))$'
+  const oracle = (v: string): string => {
+    const p = `regexp_extract(${v}, ${sqlString(PARTS)}, ['date', 'hour', 'minute', 'second', 'fraction', 'zone', 'sign', 'oh', 'om'])`
+    const wall = `TRY_CAST(${p}.date || ' ' || ${p}.hour || ':' || ${p}.minute || ':' || CASE WHEN ${p}.second = '' THEN '00' ELSE ${p}.second END || '.' || left(${p}.fraction || '000000', 6) AS TIMESTAMP)`
+    const offset = `CASE WHEN ${p}.zone = 'Z' THEN 0 ELSE (CASE ${p}.sign WHEN '-' THEN -1 ELSE 1 END) * (TRY_CAST(${p}.oh AS INTEGER) * 60 + TRY_CAST(${p}.om AS INTEGER)) END`
+    return `CASE WHEN starts_with(${p}.date, '0000') THEN NULL ELSE ${wall} - to_minutes(${offset}) END`
+  }
+
+  it('reads every shape of the grammar to the same UTC value (or NULL) as the regex that extracts each part', async () => {
+    let seed = 42
+    const next = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      return seed % n
+    }
+    const two = (n: number): string => String(n).padStart(2, '0')
+    const values: string[] = ['0000-01-01T00:00Z', '0001-01-01T00:00+00:01', '9999-12-31T23:59:59.9999999-23:59', '2024-02-29T23:59:59.999999999999Z', '2025-02-29T00:00Z']
+    for (let i = 0; i < 5000; i++) {
+      const year = ['2026', '2025', '2024', '2000', '1999', '0001', '9999'][next(7)] as string
+      let v = `${year}-${two(1 + next(12))}-${two(1 + next(31))}T${two(next(24))}:${two(next(60))}`
+      if (next(5) > 0) v += `:${two(next(60))}${next(3) === 0 ? `.${String(next(1_000_000_000)).padStart(9, '0').slice(0, 1 + next(9))}${next(4) === 0 ? '987654321' : ''}` : ''}`
+      const zone = next(3)
+      v += zone === 0 ? 'Z' : `${next(2) === 0 ? '+' : '-'}${two(next(24))}${zone === 1 ? ':' : ''}${two(next(60))}`
+      values.push(v)
+    }
+    const list = `[${values.map(sqlString).join(', ')}]`
+    const [result] = await db.all<{ n: bigint; differ: bigint; nulls: bigint }>(
+      `SELECT count(*) AS n, count(*) FILTER (WHERE ${utcFromTimestampSql('v')} IS DISTINCT FROM ${oracle('v')}) AS differ, count(*) FILTER (WHERE ${oracle('v')} IS NULL) AS nulls FROM (SELECT unnest(${list}) AS v)`,
+    )
+    expect(Number(result?.n)).toBe(values.length)
+    expect(Number(result?.nulls)).toBeGreaterThan(10) // invalid calendar days and year 0000 are NULL in both
+    expect(Number(result?.differ)).toBe(0)
   })
 })
 

@@ -366,6 +366,48 @@ describe('materializeRaw: physical lines and originals', () => {
   })
 })
 
+describe('materializeRaw: the plain-text path and the exact rules behind the cheap proofs', () => {
+  it('counts and numbers lines the same with CRLF throughout, a BOM, no final line ending, or a final blank line', async () => {
+    const rows = ['C1,paper', 'C2,electronic', 'C3,fax', 'C4,paper']
+    const bodies = [
+      `\uFEFFcustomer_id,delivery_mode\r\n${rows.join('\r\n')}`,
+      `customer_id,delivery_mode\r\n${rows.join('\r\n')}\r\n`,
+      `customer_id,delivery_mode\n${rows.join('\n')}\n`,
+      `customer_id,delivery_mode\n${rows.join('\n')}\n\n`, // a blank line after the last record
+      `customer_id,delivery_mode\n${rows.slice(0, 2).join('\n')}\n\n${rows.slice(2).join('\n')}`, // a blank line inside
+      `customer_id,delivery_mode\r\n${rows.join('\n')}\r\n`, // mixed line endings
+    ]
+    for (const [i, body] of bodies.entries()) {
+      await rm(root, { recursive: true, force: true })
+      await land({ statements: body })
+      const meta = await run()
+      const shift = i === 4 ? 1 : 0
+      expect(meta.tables.statements, `body ${i}`).toMatchObject({ rows_read: 4, valid: 3, quarantined: 1 })
+      expect((await valid('statements')).map((r) => [r.customer_id, r._line]), `body ${i}`).toEqual([
+        ['C1', '2'],
+        ['C2', '3'],
+        ['C4', String(5 + shift)],
+      ])
+      expect(await quarantine('statements'), `body ${i}`).toEqual([
+        { table: 'statements', line: String(4 + shift), reason: 'delivery_mode: "fax" is not one of electronic, paper', original: 'C3,fax' },
+      ])
+    }
+  })
+
+  it('keeps a valid value the cheap proof does not cover, next to a bad row', async () => {
+    await land({
+      customers: 'customer_id,signup_date,country,has_robo_advice,alerts_enabled\nC1,2024-01-15,DE,tRuE,fALSE\nC2,2024-02-30,DE,true,0\nC3,0999-12-31,,1,True\n',
+    })
+    const meta = await run()
+    expect(meta.tables.customers).toMatchObject({ rows_read: 3, valid: 2, quarantined: 1 })
+    expect((await valid('customers')).map((r) => [r.customer_id, r.has_robo_advice, r._line])).toEqual([
+      ['C1', 'tRuE', '2'],
+      ['C3', '1', '4'],
+    ])
+    expect(await reasons('customers')).toEqual({ '3': 'signup_date: "2024-02-30" is not a real calendar date YYYY-MM-DD' })
+  })
+})
+
 describe('materializeRaw: files that fail the partition', () => {
   const folder = (): string => join(root, `ingest_date=${DAY}`)
 
