@@ -11,8 +11,9 @@ const threadsSeenBy = async (connection: DuckDb): Promise<number> => {
   return Number(row?.t)
 }
 
-it('gives one step every core, and splits the cores while steps overlap', async () => {
-  const share = new ThreadShare(db, 4)
+it('gives one step every core, splits the cores while steps overlap, and raises again only after a quiet while', async () => {
+  let clock = 0
+  const share = new ThreadShare(db, 4, 2_000, () => clock)
   expect(await share.withConnection(threadsSeenBy)).toBe(4)
 
   let release!: () => void
@@ -29,15 +30,21 @@ it('gives one step every core, and splits the cores while steps overlap', async 
   expect(second).toBe(2)
   release()
   expect(await first).toBe(2)
-  // The next step that starts alone gets every core again.
+  // A step starting alone right after the overlap keeps its share: another is likely to follow.
+  clock = 1_000
+  expect(await share.withConnection(threadsSeenBy)).toBe(2)
+  // Once nothing has overlapped for a while, a step starting alone gets every core again.
+  clock = 2_500
   expect(await share.withConnection(threadsSeenBy)).toBe(4)
 })
 
 it('never goes below one thread, and a failing step gives its share back', async () => {
-  const share = new ThreadShare(db, 2)
+  let clock = 0
+  const share = new ThreadShare(db, 2, 2_000, () => clock)
   const holders = Array.from({ length: 5 }, () => share.withConnection(async () => share.threads()))
   expect(Math.min(...(await Promise.all(holders)))).toBe(1)
   await expect(share.withConnection(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom')
   expect(share.threads()).toBe(2)
+  clock = 5_000
   expect(await share.withConnection(threadsSeenBy)).toBe(2)
 })
