@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { StrataError } from '../../framework/errors/index.js'
 import { parseDateKey, toEpochDay } from '../../framework/partitions/index.js'
 import { sqlString, sqlStringList, type DuckDb } from '../../resources/duckdb.js'
+import { PACKED_COUNT_FIELDS, PACKED_TOP_FIELD } from './customer-activity.js'
 
 /** One committed partition of the activity asset. */
 export interface ActivityPartition {
@@ -77,7 +78,53 @@ const WINDOW_TABLE = 'features_window_sums'
 /** Zero rows with the activity schema, for a day with no activity partition in range. */
 const NO_ACTIVITY = `(SELECT NULL::VARCHAR AS customer_id, NULL::DATE AS event_date, NULL::BIGINT AS trades_total,
   NULL::BIGINT AS trades_digital, NULL::DOUBLE AS notional_sum, NULL::BIGINT AS app_logins, NULL::BIGINT AS webinars,
-  NULL::BIGINT AS tickets_total, NULL::BIGINT AS tickets_resolved_digital LIMIT 0)`
+  NULL::BIGINT AS tickets_total, NULL::BIGINT AS tickets_resolved_digital, NULL::BIGINT AS packed_counts,
+  NULL::BIGINT AS counts_check LIMIT 0)`
+
+/** The window's rows of the activity source, with the 30-day login column beside the 90-day sums. */
+const IN_WINDOW = `event_date BETWEEN $day::DATE - $long_back::INTEGER AND $day::DATE`
+const APP_LOGINS_30D = `coalesce(sum(app_logins) FILTER (WHERE event_date >= $day::DATE - $short_back::INTEGER), 0)::BIGINT AS app_logins`
+
+/**
+ * Window sums from the packed counts (see `PACKED_COUNT_FIELDS`): one HUGEINT sum per customer
+ * instead of six, split back into fields below. `exact` is false for a customer whose fields
+ * carried (or who has a row too big to pack); the caller then recomputes column by column.
+ */
+function packedWindowSql(source: string): string {
+  const lowBits = PACKED_TOP_FIELD.shift
+  const field = (f: (typeof PACKED_COUNT_FIELDS)[number]): string =>
+    f === PACKED_TOP_FIELD ? `high AS ${f.name}` : `(low >> ${f.shift}) & ${2 ** f.bits - 1} AS ${f.name}`
+  const names = PACKED_COUNT_FIELDS.map((f) => f.name)
+  return `SELECT customer_id, ${PACKED_COUNT_FIELDS.map(field).join(', ')}, notional_sum, app_logins,
+                 ${names.map((n) => `(${n})`).join(' + ')} = checked AS exact
+            FROM (SELECT customer_id, (packed & ${2n ** BigInt(lowBits) - 1n})::BIGINT AS low, (packed >> ${lowBits})::BIGINT AS high,
+                         checked, notional_sum, app_logins
+                    FROM (SELECT customer_id,
+                                 coalesce(sum(packed_counts), 0) AS packed,
+                                 sum(counts_check) AS checked,
+                                 fsum(notional_sum)::DOUBLE AS notional_sum,
+                                 ${APP_LOGINS_30D}
+                            FROM ${source}
+                           WHERE ${IN_WINDOW}
+                           GROUP BY customer_id))`
+}
+
+/** The same window sums, one column at a time: the general path when the packed fields do not suffice. */
+function columnWindowSql(source: string): string {
+  return `SELECT customer_id,
+                 count(*) AS activity_rows,
+                 sum(webinars)::BIGINT AS webinars,
+                 sum(tickets_total)::BIGINT AS tickets_total,
+                 sum(tickets_resolved_digital)::BIGINT AS tickets_resolved_digital,
+                 sum(trades_digital)::BIGINT AS trades_digital,
+                 sum(trades_total)::BIGINT AS trades_total,
+                 fsum(notional_sum)::DOUBLE AS notional_sum,
+                 ${APP_LOGINS_30D},
+                 true AS exact
+            FROM ${source}
+           WHERE ${IN_WINDOW}
+           GROUP BY customer_id`
+}
 
 /**
  * The features of SPEC §3 as of `day` (D), one row per customer of the customers snapshot of D,
@@ -105,22 +152,9 @@ export async function materializeFeatures(options: FeaturesOptions): Promise<Fea
   const conn = await db.connect()
   try {
     try {
-      await conn.run(
-        `CREATE OR REPLACE TEMP TABLE ${WINDOW_TABLE} AS
-         SELECT customer_id,
-                count(*) AS activity_rows,
-                sum(trades_total)::BIGINT AS trades_total,
-                sum(trades_digital)::BIGINT AS trades_digital,
-                fsum(notional_sum)::DOUBLE AS notional_sum,
-                coalesce(sum(app_logins) FILTER (WHERE event_date >= $day::DATE - $short_back::INTEGER), 0)::BIGINT AS app_logins,
-                sum(webinars)::BIGINT AS webinars,
-                sum(tickets_total)::BIGINT AS tickets_total,
-                sum(tickets_resolved_digital)::BIGINT AS tickets_resolved_digital
-           FROM ${activitySource}
-          WHERE event_date BETWEEN $day::DATE - $long_back::INTEGER AND $day::DATE
-          GROUP BY customer_id`,
-        windowParams,
-      )
+      await conn.run(`CREATE OR REPLACE TEMP TABLE ${WINDOW_TABLE} AS ${packedWindowSql(activitySource)}`, windowParams)
+      const [packed] = await conn.all<{ inexact: bigint }>(`SELECT count(*) FILTER (WHERE NOT exact) AS inexact FROM ${WINDOW_TABLE}`)
+      if ((packed?.inexact ?? 0n) > 0n) await conn.run(`CREATE OR REPLACE TEMP TABLE ${WINDOW_TABLE} AS ${columnWindowSql(activitySource)}`, windowParams)
     } catch (error) {
       throw readError(`activity partitions ${describeRange(read)}`, day, error, 'Rebuild the missing or unreadable customer_activity partitions first.')
     }
