@@ -159,8 +159,9 @@ export async function materializeFeatures(options: FeaturesOptions): Promise<Fea
       throw readError(`activity partitions ${describeRange(read)}`, day, error, 'Rebuild the missing or unreadable customer_activity partitions first.')
     }
 
+    let rowsWritten: bigint
     try {
-      await conn.run(
+      const [copied] = await conn.all<{ Count: bigint }>(
         `COPY (
            SELECT c.customer_id::VARCHAR AS customer_id,
                   coalesce(w.trades_total, 0)::BIGINT AS trades_total_90d,
@@ -184,39 +185,41 @@ export async function materializeFeatures(options: FeaturesOptions): Promise<Fea
          ) TO ${sqlString(output)} (FORMAT parquet)`,
         { day },
       )
+      rowsWritten = copied?.Count ?? 0n
     } catch (error) {
       throw readError(`snapshots ${customersFile}, ${statementsFile}`, day, error, `Rebuild curated for ${day} so its customers and statements snapshots are readable.`)
     }
 
-    const [written] = await conn.all<{ rows: bigint; ids: bigint; with_trades: bigint }>(
-      `SELECT count(*) AS rows, count(DISTINCT customer_id) AS ids, count(*) FILTER (WHERE trades_total_90d > 0) AS with_trades
-         FROM read_parquet(${sqlString(output)})`,
+    // Counted from the window sums and the snapshot rather than by reading the output back: the
+    // output's ids are the snapshot's, its rows are what COPY reports, and (with unique ids) its
+    // customers with trades are the snapshot customers among the window sums with trades.
+    const [stats] = await conn.all<{ ids: bigint; with_trades: bigint; unknown_customers: bigint; unknown_rows: bigint }>(
+      `SELECT (SELECT count(DISTINCT customer_id) FROM ${customers}) AS ids,
+              count(*) FILTER (WHERE known AND trades_total > 0) AS with_trades,
+              count(*) FILTER (WHERE NOT known) AS unknown_customers,
+              coalesce(sum(activity_rows) FILTER (WHERE NOT known), 0)::BIGINT AS unknown_rows
+         FROM (SELECT w.trades_total, w.activity_rows, EXISTS (SELECT 1 FROM ${customers} c WHERE c.customer_id = w.customer_id) AS known
+                 FROM ${WINDOW_TABLE} w)`,
     )
-    if (!written) throw new StrataError('compute', `features ${day}: could not read back ${output}`)
-    if (written.rows !== written.ids) {
+    if (!stats) throw new StrataError('compute', `features ${day}: could not count the window sums of ${output}`)
+    if (rowsWritten !== stats.ids) {
       // A duplicate id in either snapshot would multiply the customer's row through the join.
       throw new StrataError(
         'input',
-        `features ${day}: ${written.rows - written.ids} duplicate customer_id rows from the snapshots ${customersFile} / ${statementsFile}`,
+        `features ${day}: ${rowsWritten - stats.ids} duplicate customer_id rows from the snapshots ${customersFile} / ${statementsFile}`,
         `A snapshot holds one row per customer_id; rebuild curated for ${day}, which keeps the first row of each id.`,
       )
     }
 
-    const [unknown] = await conn.all<{ customers: bigint; rows: bigint }>(
-      `SELECT count(*) AS customers, coalesce(sum(w.activity_rows), 0)::BIGINT AS rows
-         FROM ${WINDOW_TABLE} w
-        WHERE NOT EXISTS (SELECT 1 FROM ${customers} c WHERE c.customer_id = w.customer_id)`,
-    )
-
     return {
-      customers: Number(written.rows),
-      customers_with_trades_90d: Number(written.with_trades),
+      customers: Number(rowsWritten),
+      customers_with_trades_90d: Number(stats.with_trades),
       activity_partitions_read: read.length,
       first_partition_read: read[0]?.partition ?? null,
       last_partition_read: read.at(-1)?.partition ?? null,
       activity_partitions_ignored: ignored,
-      unknown_customer_activity_rows: Number(unknown?.rows ?? 0n),
-      unknown_customers: Number(unknown?.customers ?? 0n),
+      unknown_customer_activity_rows: Number(stats.unknown_rows),
+      unknown_customers: Number(stats.unknown_customers),
     }
   } finally {
     await conn.run(`DROP TABLE IF EXISTS ${WINDOW_TABLE}`).catch(() => undefined)
