@@ -38,7 +38,42 @@ export const ACTIVITY_COLUMNS = [
   { name: 'webinars', type: 'BIGINT' },
   { name: 'tickets_total', type: 'BIGINT' },
   { name: 'tickets_resolved_digital', type: 'BIGINT' },
+  { name: 'packed_counts', type: 'BIGINT' },
+  { name: 'counts_check', type: 'BIGINT' },
 ] as const
+
+/**
+ * Bit fields of `packed_counts`: the row's counts side by side in one BIGINT, plus a 1 that
+ * counts the row itself. Summing one packed column per customer is much cheaper than summing
+ * six columns (features' window sums over ~1M rows a day), and a sum of packed values is the
+ * packed sum of each field as long as no field carries into the next. `counts_check` (the plain
+ * sum of the same fields) proves that: a carry only ever lowers the total of the unpacked
+ * fields, so "unpacked total = sum of counts_check" holds exactly when no field carried.
+ *
+ * The top field may grow past bit 63 (sums of BIGINT are HUGEINT). A row whose counts do not
+ * fit their fields gets a NULL `packed_counts`, which the check also catches (its 1 is missing).
+ */
+export const PACKED_COUNT_FIELDS = [
+  { name: 'activity_rows', shift: 0, bits: 12 },
+  { name: 'webinars', shift: 12, bits: 10 },
+  { name: 'tickets_total', shift: 22, bits: 10 },
+  { name: 'tickets_resolved_digital', shift: 32, bits: 10 },
+  { name: 'trades_digital', shift: 42, bits: 10 },
+  { name: 'trades_total', shift: 52, bits: 11 },
+] as const
+
+/** The packed field that sits on top, whose sum is unbounded. */
+export const PACKED_TOP_FIELD = PACKED_COUNT_FIELDS[PACKED_COUNT_FIELDS.length - 1]!
+
+/** `packed_counts` of an activity row whose columns are in scope (NULL when a count does not fit its field). */
+function packedCountsSql(): string {
+  const value = (name: string): string => (name === 'activity_rows' ? '1' : name)
+  const fits = PACKED_COUNT_FIELDS.filter((f) => f.name !== 'activity_rows')
+    .map((f) => `${f.name} < ${2 ** f.bits}`)
+    .join(' AND ')
+  const sum = PACKED_COUNT_FIELDS.map((f) => `${value(f.name)} * ${2 ** f.shift}::BIGINT`).join(' + ')
+  return `CASE WHEN ${fits} THEN (${sum})::BIGINT END`
+}
 
 /** Trade and login channels that count as digital (SPEC §3). */
 export const DIGITAL_CHANNELS = ['app', 'web'] as const
@@ -95,19 +130,27 @@ export async function materializeCustomerActivity(options: CustomerActivityOptio
                coalesce(resolved_via IN ${sqlIn(DIGITAL_RESOLUTIONS)}, false), NULL
           FROM ${read(curated.tickets)}
       )
-      SELECT customer_id,
-             event_date,
-             count(*) FILTER (WHERE kind = ${TRADE})::BIGINT AS trades_total,
-             count(*) FILTER (WHERE kind = ${TRADE} AND digital)::BIGINT AS trades_digital,
-             -- fsum (Kahan-Babuska): the sum must not depend on DuckDB's thread scheduling,
-             -- so reruns give the same bytes and downstream means stay reproducible.
-             coalesce(fsum(notional), 0)::DOUBLE AS notional_sum,
-             count(*) FILTER (WHERE kind = ${LOGIN})::BIGINT AS app_logins,
-             count(*) FILTER (WHERE kind = ${WEBINAR})::BIGINT AS webinars,
-             count(*) FILTER (WHERE kind = ${TICKET})::BIGINT AS tickets_total,
-             count(*) FILTER (WHERE kind = ${TICKET} AND digital)::BIGINT AS tickets_resolved_digital
-        FROM tagged
-       GROUP BY customer_id, event_date
+      , daily AS (
+        SELECT customer_id,
+               event_date,
+               count(*) FILTER (WHERE kind = ${TRADE})::BIGINT AS trades_total,
+               count(*) FILTER (WHERE kind = ${TRADE} AND digital)::BIGINT AS trades_digital,
+               -- fsum (Kahan-Babuska): the sum must not depend on DuckDB's thread scheduling,
+               -- so reruns give the same bytes and downstream means stay reproducible.
+               coalesce(fsum(notional), 0)::DOUBLE AS notional_sum,
+               count(*) FILTER (WHERE kind = ${LOGIN})::BIGINT AS app_logins,
+               count(*) FILTER (WHERE kind = ${WEBINAR})::BIGINT AS webinars,
+               count(*) FILTER (WHERE kind = ${TICKET})::BIGINT AS tickets_total,
+               count(*) FILTER (WHERE kind = ${TICKET} AND digital)::BIGINT AS tickets_resolved_digital
+          FROM tagged
+         GROUP BY customer_id, event_date
+      )
+      SELECT *,
+             ${packedCountsSql()} AS packed_counts,
+             (1 + trades_total + trades_digital + webinars + tickets_total + tickets_resolved_digital)::BIGINT AS counts_check
+        FROM daily
+       -- features feeds each customer's notional_sum to fsum in this order (file by file), so the
+       -- order is part of what makes features reproducible.
        ORDER BY event_date, customer_id
     ) TO ${sqlString(output)} (FORMAT parquet)`
 

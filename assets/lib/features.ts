@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { StrataError } from '../../framework/errors/index.js'
 import { parseDateKey, toEpochDay } from '../../framework/partitions/index.js'
 import { sqlString, sqlStringList, type DuckDb } from '../../resources/duckdb.js'
+import { PACKED_COUNT_FIELDS, PACKED_TOP_FIELD } from './customer-activity.js'
 
 /** One committed partition of the activity asset. */
 export interface ActivityPartition {
@@ -77,7 +78,53 @@ const WINDOW_TABLE = 'features_window_sums'
 /** Zero rows with the activity schema, for a day with no activity partition in range. */
 const NO_ACTIVITY = `(SELECT NULL::VARCHAR AS customer_id, NULL::DATE AS event_date, NULL::BIGINT AS trades_total,
   NULL::BIGINT AS trades_digital, NULL::DOUBLE AS notional_sum, NULL::BIGINT AS app_logins, NULL::BIGINT AS webinars,
-  NULL::BIGINT AS tickets_total, NULL::BIGINT AS tickets_resolved_digital LIMIT 0)`
+  NULL::BIGINT AS tickets_total, NULL::BIGINT AS tickets_resolved_digital, NULL::BIGINT AS packed_counts,
+  NULL::BIGINT AS counts_check LIMIT 0)`
+
+/** The window's rows of the activity source, with the 30-day login column beside the 90-day sums. */
+const IN_WINDOW = `event_date BETWEEN $day::DATE - $long_back::INTEGER AND $day::DATE`
+const APP_LOGINS_30D = `coalesce(sum(app_logins) FILTER (WHERE event_date >= $day::DATE - $short_back::INTEGER), 0)::BIGINT AS app_logins`
+
+/**
+ * Window sums from the packed counts (see `PACKED_COUNT_FIELDS`): one HUGEINT sum per customer
+ * instead of six, split back into fields below. `exact` is false for a customer whose fields
+ * carried (or who has a row too big to pack); the caller then recomputes column by column.
+ */
+function packedWindowSql(source: string): string {
+  const lowBits = PACKED_TOP_FIELD.shift
+  const field = (f: (typeof PACKED_COUNT_FIELDS)[number]): string =>
+    f === PACKED_TOP_FIELD ? `high AS ${f.name}` : `(low >> ${f.shift}) & ${2 ** f.bits - 1} AS ${f.name}`
+  const names = PACKED_COUNT_FIELDS.map((f) => f.name)
+  return `SELECT customer_id, ${PACKED_COUNT_FIELDS.map(field).join(', ')}, notional_sum, app_logins,
+                 ${names.map((n) => `(${n})`).join(' + ')} = checked AS exact
+            FROM (SELECT customer_id, (packed & ${2n ** BigInt(lowBits) - 1n})::BIGINT AS low, (packed >> ${lowBits})::BIGINT AS high,
+                         checked, notional_sum, app_logins
+                    FROM (SELECT customer_id,
+                                 coalesce(sum(packed_counts), 0) AS packed,
+                                 sum(counts_check) AS checked,
+                                 fsum(notional_sum)::DOUBLE AS notional_sum,
+                                 ${APP_LOGINS_30D}
+                            FROM ${source}
+                           WHERE ${IN_WINDOW}
+                           GROUP BY customer_id))`
+}
+
+/** The same window sums, one column at a time: the general path when the packed fields do not suffice. */
+function columnWindowSql(source: string): string {
+  return `SELECT customer_id,
+                 count(*) AS activity_rows,
+                 sum(webinars)::BIGINT AS webinars,
+                 sum(tickets_total)::BIGINT AS tickets_total,
+                 sum(tickets_resolved_digital)::BIGINT AS tickets_resolved_digital,
+                 sum(trades_digital)::BIGINT AS trades_digital,
+                 sum(trades_total)::BIGINT AS trades_total,
+                 fsum(notional_sum)::DOUBLE AS notional_sum,
+                 ${APP_LOGINS_30D},
+                 true AS exact
+            FROM ${source}
+           WHERE ${IN_WINDOW}
+           GROUP BY customer_id`
+}
 
 /**
  * The features of SPEC §3 as of `day` (D), one row per customer of the customers snapshot of D,
@@ -105,28 +152,16 @@ export async function materializeFeatures(options: FeaturesOptions): Promise<Fea
   const conn = await db.connect()
   try {
     try {
-      await conn.run(
-        `CREATE OR REPLACE TEMP TABLE ${WINDOW_TABLE} AS
-         SELECT customer_id,
-                count(*) AS activity_rows,
-                sum(trades_total)::BIGINT AS trades_total,
-                sum(trades_digital)::BIGINT AS trades_digital,
-                fsum(notional_sum)::DOUBLE AS notional_sum,
-                coalesce(sum(app_logins) FILTER (WHERE event_date >= $day::DATE - $short_back::INTEGER), 0)::BIGINT AS app_logins,
-                sum(webinars)::BIGINT AS webinars,
-                sum(tickets_total)::BIGINT AS tickets_total,
-                sum(tickets_resolved_digital)::BIGINT AS tickets_resolved_digital
-           FROM ${activitySource}
-          WHERE event_date BETWEEN $day::DATE - $long_back::INTEGER AND $day::DATE
-          GROUP BY customer_id`,
-        windowParams,
-      )
+      await conn.run(`CREATE OR REPLACE TEMP TABLE ${WINDOW_TABLE} AS ${packedWindowSql(activitySource)}`, windowParams)
+      const [packed] = await conn.all<{ inexact: bigint }>(`SELECT count(*) FILTER (WHERE NOT exact) AS inexact FROM ${WINDOW_TABLE}`)
+      if ((packed?.inexact ?? 0n) > 0n) await conn.run(`CREATE OR REPLACE TEMP TABLE ${WINDOW_TABLE} AS ${columnWindowSql(activitySource)}`, windowParams)
     } catch (error) {
       throw readError(`activity partitions ${describeRange(read)}`, day, error, 'Rebuild the missing or unreadable customer_activity partitions first.')
     }
 
+    let rowsWritten: bigint
     try {
-      await conn.run(
+      const [copied] = await conn.all<{ Count: bigint }>(
         `COPY (
            SELECT c.customer_id::VARCHAR AS customer_id,
                   coalesce(w.trades_total, 0)::BIGINT AS trades_total_90d,
@@ -150,39 +185,41 @@ export async function materializeFeatures(options: FeaturesOptions): Promise<Fea
          ) TO ${sqlString(output)} (FORMAT parquet)`,
         { day },
       )
+      rowsWritten = copied?.Count ?? 0n
     } catch (error) {
       throw readError(`snapshots ${customersFile}, ${statementsFile}`, day, error, `Rebuild curated for ${day} so its customers and statements snapshots are readable.`)
     }
 
-    const [written] = await conn.all<{ rows: bigint; ids: bigint; with_trades: bigint }>(
-      `SELECT count(*) AS rows, count(DISTINCT customer_id) AS ids, count(*) FILTER (WHERE trades_total_90d > 0) AS with_trades
-         FROM read_parquet(${sqlString(output)})`,
+    // Counted from the window sums and the snapshot rather than by reading the output back: the
+    // output's ids are the snapshot's, its rows are what COPY reports, and (with unique ids) its
+    // customers with trades are the snapshot customers among the window sums with trades.
+    const [stats] = await conn.all<{ ids: bigint; with_trades: bigint; unknown_customers: bigint; unknown_rows: bigint }>(
+      `SELECT (SELECT count(DISTINCT customer_id) FROM ${customers}) AS ids,
+              count(*) FILTER (WHERE known AND trades_total > 0) AS with_trades,
+              count(*) FILTER (WHERE NOT known) AS unknown_customers,
+              coalesce(sum(activity_rows) FILTER (WHERE NOT known), 0)::BIGINT AS unknown_rows
+         FROM (SELECT w.trades_total, w.activity_rows, EXISTS (SELECT 1 FROM ${customers} c WHERE c.customer_id = w.customer_id) AS known
+                 FROM ${WINDOW_TABLE} w)`,
     )
-    if (!written) throw new StrataError('compute', `features ${day}: could not read back ${output}`)
-    if (written.rows !== written.ids) {
+    if (!stats) throw new StrataError('compute', `features ${day}: could not count the window sums of ${output}`)
+    if (rowsWritten !== stats.ids) {
       // A duplicate id in either snapshot would multiply the customer's row through the join.
       throw new StrataError(
         'input',
-        `features ${day}: ${written.rows - written.ids} duplicate customer_id rows from the snapshots ${customersFile} / ${statementsFile}`,
+        `features ${day}: ${rowsWritten - stats.ids} duplicate customer_id rows from the snapshots ${customersFile} / ${statementsFile}`,
         `A snapshot holds one row per customer_id; rebuild curated for ${day}, which keeps the first row of each id.`,
       )
     }
 
-    const [unknown] = await conn.all<{ customers: bigint; rows: bigint }>(
-      `SELECT count(*) AS customers, coalesce(sum(w.activity_rows), 0)::BIGINT AS rows
-         FROM ${WINDOW_TABLE} w
-        WHERE NOT EXISTS (SELECT 1 FROM ${customers} c WHERE c.customer_id = w.customer_id)`,
-    )
-
     return {
-      customers: Number(written.rows),
-      customers_with_trades_90d: Number(written.with_trades),
+      customers: Number(rowsWritten),
+      customers_with_trades_90d: Number(stats.with_trades),
       activity_partitions_read: read.length,
       first_partition_read: read[0]?.partition ?? null,
       last_partition_read: read.at(-1)?.partition ?? null,
       activity_partitions_ignored: ignored,
-      unknown_customer_activity_rows: Number(unknown?.rows ?? 0n),
-      unknown_customers: Number(unknown?.customers ?? 0n),
+      unknown_customer_activity_rows: Number(stats.unknown_rows),
+      unknown_customers: Number(stats.unknown_customers),
     }
   } finally {
     await conn.run(`DROP TABLE IF EXISTS ${WINDOW_TABLE}`).catch(() => undefined)

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ACTIVITY_COLUMNS, materializeCustomerActivity } from '../../assets/lib/customer-activity.js'
+import { ACTIVITY_COLUMNS, materializeCustomerActivity, PACKED_COUNT_FIELDS } from '../../assets/lib/customer-activity.js'
 import { StrataError } from '../../framework/errors/index.js'
 import { openDuckDb, sqlString, type DuckDb } from '../../resources/duckdb.js'
 import { writeCuratedDay, writeCuratedTable } from './curated-fixture.js'
@@ -19,6 +19,14 @@ interface ActivityRow {
   webinars: string
   tickets_total: string
   tickets_resolved_digital: string
+  packed_counts: string | null
+  counts_check: string
+}
+
+/** The columns a row's packed_counts should hold, by PACKED_COUNT_FIELDS (activity_rows = 1). */
+function unpack(packed: string): Record<string, string> {
+  const value = BigInt(packed)
+  return Object.fromEntries(PACKED_COUNT_FIELDS.map((f) => [f.name, String((value >> BigInt(f.shift)) & ((1n << BigInt(f.bits)) - 1n))]))
 }
 
 describe('materializeCustomerActivity', () => {
@@ -77,10 +85,37 @@ describe('materializeCustomerActivity', () => {
     const result = await materializeCustomerActivity({ db, curated, day: DAY, outputDir })
 
     expect(result).toEqual({ rows: 3 })
-    expect(await read(join(outputDir, 'activity.parquet'))).toEqual([
+    const rows = await read(join(outputDir, 'activity.parquet'))
+    expect(rows.map(({ packed_counts: _p, counts_check: _c, ...plain }) => plain)).toEqual([
       { customer_id: '00123', event_date: '2024-06-25', trades_total: '1', trades_digital: '1', notional_sum: 10, app_logins: '0', webinars: '0', tickets_total: '0', tickets_resolved_digital: '0' },
       { customer_id: '00123', event_date: DAY, trades_total: '5', trades_digital: '2', notional_sum: 353.75, app_logins: '0', webinars: '0', tickets_total: '0', tickets_resolved_digital: '0' },
       { customer_id: 'C1', event_date: DAY, trades_total: '0', trades_digital: '0', notional_sum: 0, app_logins: '2', webinars: '1', tickets_total: '7', tickets_resolved_digital: '3' },
+    ])
+    // One hand-computed value: 1 row + 2 digital trades << 42 + 5 trades << 52.
+    expect(rows[1]?.packed_counts).toBe(String(1n + (2n << 42n) + (5n << 52n)))
+    for (const row of rows) {
+      expect(unpack(row.packed_counts ?? '0')).toEqual({
+        activity_rows: '1',
+        webinars: row.webinars,
+        tickets_total: row.tickets_total,
+        tickets_resolved_digital: row.tickets_resolved_digital,
+        trades_digital: row.trades_digital,
+        trades_total: row.trades_total,
+      })
+      const plain = [row.trades_total, row.trades_digital, row.webinars, row.tickets_total, row.tickets_resolved_digital].reduce((sum, n) => sum + BigInt(n), 1n)
+      expect(row.counts_check).toBe(String(plain))
+    }
+  })
+
+  it('leaves packed_counts NULL when a count does not fit its field, and still checks the plain counts', async () => {
+    const tickets = Array.from({ length: 1100 }, () => ({ customer_id: 'C1', event_date: DAY, resolved_via: 'app' }))
+    const curated = await writeCuratedDay(db, join(root, 'wide'), DAY, { tickets, trades: [{ customer_id: 'C2', event_date: DAY, channel: 'app', notional: 1 }] })
+    const outputDir = join(root, 'wide-out')
+    await materializeCustomerActivity({ db, curated, day: DAY, outputDir })
+    const rows = await read(join(outputDir, 'activity.parquet'))
+    expect(rows.map((r) => [r.customer_id, r.tickets_total, r.packed_counts === null, r.counts_check])).toEqual([
+      ['C1', '1100', true, '2201'],
+      ['C2', '0', false, '3'],
     ])
   })
 

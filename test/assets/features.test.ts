@@ -216,7 +216,7 @@ describe('materializeFeatures', () => {
     await db.run(
       `COPY (SELECT 'C3' AS customer_id, $d::DATE AS event_date, 5::BIGINT AS trades_total, 5::BIGINT AS trades_digital,
               50.0::DOUBLE AS notional_sum, 5::BIGINT AS app_logins, 5::BIGINT AS webinars, 5::BIGINT AS tickets_total,
-              5::BIGINT AS tickets_resolved_digital) TO ${sqlString(file)} (FORMAT parquet)`,
+              5::BIGINT AS tickets_resolved_digital, NULL::BIGINT AS packed_counts, 26::BIGINT AS counts_check) TO ${sqlString(file)} (FORMAT parquet)`,
       { d: day(1) },
     )
     const outputDir = join(root, 'features-future-row')
@@ -230,6 +230,21 @@ describe('materializeFeatures', () => {
     })
     expect((await readFeatures(db, outputDir)).find((r) => r.customer_id === 'C3')).toEqual(zeros('C3', daysBetween('2020-02-29', D)))
     expect(result.activity_partitions_read).toBe(1)
+  })
+
+  it('sums counts that overflow the packed fields exactly, column by column', async () => {
+    // 1100 tickets in one day do not fit a row's field; 700 + 700 digital trades on two days fit
+    // each row but carry in the window's sum. Both must come out exact.
+    const tickets = Array.from({ length: 1100 }, () => ({ customer_id: 'C3', event_date: day(-2), resolved_via: 'chat' }))
+    const trades = (d: string) => Array.from({ length: 700 }, () => ({ customer_id: 'C1', event_date: d, channel: 'app', notional: 0.1 }))
+    const big = [await ingest(db, join(root, 'big'), day(-2), { tickets, trades: trades(day(-2)) }), await ingest(db, join(root, 'big'), day(-1), { trades: trades(day(-1)) })]
+    const outputDir = join(root, 'features-big')
+    const result = await materializeFeatures({ db, day: D, activity: [...activity.filter((a) => a.partition < day(-2)), ...big.map((b) => b.activity), activity[4]!], customersFile: snapshot.customers, statementsFile: snapshot.statements, outputDir })
+    const out = await readFeatures(db, outputDir)
+    expect(out.find((r) => r.customer_id === 'C3')).toMatchObject({ tickets_total_90d: '1100', tickets_resolved_digital_90d: '1100', pct_tickets_resolved_digital_90d: 1 })
+    // C1 as in the main dataset (3 trades, 2 digital), plus 1400 digital trades.
+    expect(out.find((r) => r.customer_id === 'C1')).toMatchObject({ trades_total_90d: '1403', trades_digital_90d: '1402', app_logins_30d: '2', webinars_90d: '1' })
+    expect(result).toMatchObject({ customers: 3, customers_with_trades_90d: 2, unknown_customer_activity_rows: 2, unknown_customers: 1 })
   })
 
   it('gives every customer zeros when no activity partition is in range', async () => {
