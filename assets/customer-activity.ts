@@ -16,7 +16,7 @@ export function customerActivityAsset(config: CdiConfig) {
     description: 'Per customer and event date, the additive counts of the rows ingested on D (trades, logins, webinars, tickets).',
     partitions: daily({ start: config.firstDay }),
     deps: { curated: sameDay() },
-    codeVersion: 'activity-v2',
+    codeVersion: 'activity-v3',
     async materialize({ partition, inputs, outputDir, resources }) {
       const curated = single(inputs, 'curated')
       const files = {

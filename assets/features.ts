@@ -17,7 +17,7 @@ export function featuresAsset(config: CdiConfig) {
       activity: { asset: 'customer_activity', mapping: lookback(90) },
       curated: sameDay(),
     },
-    codeVersion: 'features-v2',
+    codeVersion: 'features-v3',
     checks: [uniqueKey('customer_id')],
     freshness: { dueBy: '03:00Z' },
     async materialize({ partition, inputs, outputDir, resources }) {

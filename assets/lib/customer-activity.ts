@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { StrataError } from '../../framework/errors/index.js'
 import { parseDateKey } from '../../framework/partitions/index.js'
 import { sqlString, type DuckDb } from '../../resources/duckdb.js'
+import { gridSumSql } from './grid-sum.js'
 
 /** The curated Parquet files of one ingest day that the activity aggregates read. */
 export interface CuratedActivityInputs {
@@ -135,9 +136,8 @@ export async function materializeCustomerActivity(options: CustomerActivityOptio
                event_date,
                count(*) FILTER (WHERE kind = ${TRADE})::BIGINT AS trades_total,
                count(*) FILTER (WHERE kind = ${TRADE} AND digital)::BIGINT AS trades_digital,
-               -- fsum (Kahan-Babuska): the sum must not depend on DuckDB's thread scheduling,
-               -- so reruns give the same bytes and downstream means stay reproducible.
-               coalesce(fsum(notional), 0)::DOUBLE AS notional_sum,
+               -- Order-free (grid-sum.ts), so reruns give the same bytes whatever DuckDB's threads do.
+               coalesce(${gridSumSql('notional')}, 0)::DOUBLE AS notional_sum,
                count(*) FILTER (WHERE kind = ${LOGIN})::BIGINT AS app_logins,
                count(*) FILTER (WHERE kind = ${WEBINAR})::BIGINT AS webinars,
                count(*) FILTER (WHERE kind = ${TICKET})::BIGINT AS tickets_total,
@@ -149,8 +149,6 @@ export async function materializeCustomerActivity(options: CustomerActivityOptio
              ${packedCountsSql()} AS packed_counts,
              (1 + trades_total + trades_digital + webinars + tickets_total + tickets_resolved_digital)::BIGINT AS counts_check
         FROM daily
-       -- features feeds each customer's notional_sum to fsum in this order (file by file), so the
-       -- order is part of what makes features reproducible.
        ORDER BY event_date, customer_id
     ) TO ${sqlString(output)} (FORMAT parquet)`
 

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { StrataError } from '../../framework/errors/index.js'
 import { parseDateKey, toEpochDay } from '../../framework/partitions/index.js'
 import { sqlString, sqlStringList, type DuckDb } from '../../resources/duckdb.js'
+import { gridSumSql } from './grid-sum.js'
 import { PACKED_COUNT_FIELDS, PACKED_TOP_FIELD } from './customer-activity.js'
 
 /** One committed partition of the activity asset. */
@@ -102,7 +103,7 @@ function packedWindowSql(source: string): string {
                     FROM (SELECT customer_id,
                                  coalesce(sum(packed_counts), 0) AS packed,
                                  sum(counts_check) AS checked,
-                                 fsum(notional_sum)::DOUBLE AS notional_sum,
+                                 ${gridSumSql('notional_sum')}::DOUBLE AS notional_sum,
                                  ${APP_LOGINS_30D}
                             FROM ${source}
                            WHERE ${IN_WINDOW}
@@ -118,7 +119,7 @@ function columnWindowSql(source: string): string {
                  sum(tickets_resolved_digital)::BIGINT AS tickets_resolved_digital,
                  sum(trades_digital)::BIGINT AS trades_digital,
                  sum(trades_total)::BIGINT AS trades_total,
-                 fsum(notional_sum)::DOUBLE AS notional_sum,
+                 ${gridSumSql('notional_sum')}::DOUBLE AS notional_sum,
                  ${APP_LOGINS_30D},
                  true AS exact
             FROM ${source}

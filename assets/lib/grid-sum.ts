@@ -1,0 +1,17 @@
+/**
+ * Sums of doubles that do not depend on row order or DuckDB's thread scheduling. `sum` and even
+ * `fsum` (Kahan-Babuska) over doubles combine per-thread partial sums in whatever order the
+ * threads finish, so the last bits of a sum vary between runs. Each value is instead rounded to
+ * a fixed grid of 2^-40 (about 1e-12) and the integers are summed exactly in HUGEINT: the same
+ * multiset of values always gives the same bits. Values too large for the grid (|x| ≥ 2^60,
+ * where 2^100 per value keeps even 2^26 of them inside HUGEINT) fall back to fsum for their
+ * group.
+ */
+const GRID = '1099511627776.0' // 2^40
+const LIMIT = '1152921504606846976.0' // 2^60
+
+/** An aggregate SQL expression: the order-free sum of the DOUBLE expression `x` (NULLs ignored, NULL for no rows). */
+export function gridSumSql(x: string): string {
+  const onGrid = `CASE WHEN abs(${x}) < ${LIMIT} THEN CAST(round(${x} * ${GRID}) AS HUGEINT) END`
+  return `(CASE WHEN count(${onGrid}) = count(${x}) THEN CAST(sum(${onGrid}) AS DOUBLE) / ${GRID} ELSE fsum(${x}) END)`
+}
