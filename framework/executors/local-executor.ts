@@ -1,4 +1,5 @@
 import PQueue from 'p-queue'
+import { criticalPathLevels } from './critical-path.js'
 import type { PlannedStep, RunPlan } from '../planner/index.js'
 import { describeReason } from '../planner/index.js'
 import { countSteps, RunStore, type RunRecord, type StepRecord } from '../runs/index.js'
@@ -62,6 +63,7 @@ export function localExecutor(launch: StepLauncher = runStep, kind: 'local' | 'f
         }
       }
       const byId = new Map(runSteps.map((step) => [step.id, step]))
+      const levels = criticalPathLevels(runSteps)
       const queue = new PQueue({ concurrency: Math.max(1, options.concurrency) })
       const stepEnv: StepEnvironment = { ...env, signal: controller.signal }
       let done = 0
@@ -113,7 +115,7 @@ export function localExecutor(launch: StepLauncher = runStep, kind: 'local' | 'f
             // queued task: the final save reports the failure.
             await save().catch((error: unknown) => env.log.warn(`could not save the progress of run ${env.runId}: ${error instanceof Error ? error.message : String(error)}`))
           }
-        })
+        }, { priority: levels.get(step.id) ?? 0 })
       }
       for (const step of runSteps) if (step.dependsOn.length === 0) launchStep(step)
       await queue.onIdle()
