@@ -18,13 +18,13 @@ beforeEach(async () => {
 })
 afterEach(async () => rm(root, { recursive: true, force: true }))
 
-async function run(definitions: Definitions, request: PlanRequest, signal?: AbortSignal) {
+async function run(definitions: Definitions, request: PlanRequest, signal?: AbortSignal, concurrency = 2) {
   const state = await loadStoredState(storage, definitions.graph.keys)
   const runPlan = plan(definitions.graph, request, state)
   const record = await localExecutor().execute(
     runPlan,
     { graph: definitions.graph, storage, resources: {}, runId: newRunId(new Date()), log: silentLogger, duckdb: () => Promise.reject(new Error('not needed')) },
-    { command: 'test', concurrency: 2, ...(signal ? { signal } : {}) },
+    { command: 'test', concurrency, ...(signal ? { signal } : {}) },
   )
   return { runPlan, record }
 }
@@ -47,6 +47,17 @@ describe('local executor', () => {
     // the run history has both runs, newest first
     const runs = await new RunStore(storage).list({ limit: 5 })
     expect(runs.map((r) => r.runId)).toEqual([second.record.runId, record.runId])
+  })
+
+  it('starts the longest chain first: the day-after-day labels do not wait until every source has run', async () => {
+    const calls: string[] = []
+    await run(toyDefinitions({ calls }), month, undefined, 1)
+    const firstLabel = calls.findIndex((c) => c.startsWith('label@'))
+    const lastSource = calls.findLastIndex((c) => c.startsWith('source@'))
+    expect(firstLabel).toBeGreaterThan(-1)
+    // First come, first served ran all 30 sources before any label; by chain length, labels start within the first week.
+    expect(firstLabel).toBeLessThan(lastSource)
+    expect(calls.indexOf('label@2026-01-05')).toBeLessThan(calls.indexOf('source@2026-01-10'))
   })
 
   it('a code version change rebuilds exactly that asset and its downstream', async () => {
