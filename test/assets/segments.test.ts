@@ -130,6 +130,28 @@ describe('assignSegments', () => {
     })
   })
 
+  it('treats a null or unknown segment yesterday as the string comparison would, and refuses keeping an unknown one', async () => {
+    const today: [string, SegmentName, number][] = [
+      ['n_null', 'hybrid', 50], //        y segment NULL: never kept, present both days, not counted as changed
+      ['n_other_far', 'hybrid', 80], //   y 'gibberish' 50: |Δ| = 30 → raw, changed (hybrid ≠ gibberish)
+    ]
+    const cdiFile = await writeParquet(CDI_COLUMNS, today.map(([id, , cdi]) => [id, cdi]))
+    const featuresFile = await writeParquet(FEATURE_COLUMNS, today.map(([id, seg]) => featureRow(id, AT[seg])))
+    const previousSegmentsFile = await writeParquet(SEGMENT_COLUMNS, [
+      ['n_null', 50, null, 'hybrid'],
+      ['n_other_far', 50, 'gibberish', 'hybrid'],
+    ])
+    const meta = await assignSegments({ db, cdiFile, featuresFile, model: squareModel(), previousSegmentsFile, hysteresisDelta: 10, outputDir: path.join(dir, 'out-null-y') })
+    expect(meta).toMatchObject({ rows: 2, kept_by_hysteresis: 0, both_days: 2, changed_vs_yesterday: 1, segment_sizes: { hybrid: 2 } })
+    const rows = await readSegments(path.join(dir, 'out-null-y'))
+    expect(rows.map((r) => [r.customer_id, r.segment, r.kept_by_hysteresis])).toEqual([['n_null', 'hybrid', false], ['n_other_far', 'hybrid', false]])
+
+    // Within delta of an unknown segment: keeping it would write a segment that is not a name.
+    const nearFile = await writeParquet(SEGMENT_COLUMNS, [['n_null', 45, 'gibberish', 'hybrid']])
+    const kept = assignSegments({ db, cdiFile, featuresFile, model: squareModel(), previousSegmentsFile: nearFile, hysteresisDelta: 10, outputDir: path.join(dir, 'out-other-y') })
+    await expect(kept).rejects.toThrow(/segments\(D-1\): .* has a segment that is not one of .* for 1 customer\(s\) kept by hysteresis/)
+  })
+
   it('writes the SPEC §8 columns with their types', async () => {
     const cdiFile = await writeParquet(CDI_COLUMNS, [['a', 1]])
     const featuresFile = await writeParquet(FEATURE_COLUMNS, [featureRow('a', AT.hybrid)])
