@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { StrataError } from '../../framework/errors/index.js'
 import { quoteIdent, sqlString, type DuckDb } from '../../resources/duckdb.js'
+import { doubleLiteral } from './segments.js'
 
 /** The features a CDI is computed from (SPEC §4), as numbers. */
 export interface CdiFeatures {
@@ -92,10 +93,11 @@ export function cdiOf(f: CdiFeatures): Cdi {
 
 /**
  * A DOUBLE literal. A bare `0.4` is DECIMAL in DuckDB and would turn the arithmetic into decimal
- * arithmetic; a cast from the string parses to the nearest double, the same one JavaScript uses.
+ * arithmetic; `doubleLiteral` writes it with an exponent, which DuckDB reads as the nearest double,
+ * the same one JavaScript uses (and, unlike a cast from a string, folds into a constant once).
  */
 function dbl(literal: string): string {
-  return `CAST('${literal}' AS DOUBLE)`
+  return doubleLiteral(Number(literal))
 }
 
 /**

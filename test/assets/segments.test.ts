@@ -6,7 +6,7 @@ import { StrataError } from '../../framework/errors/index.js'
 import { openDuckDb, sqlString, type DuckDb } from '../../resources/duckdb.js'
 import { FEATURE_COLUMNS, parquetWriter, type Cell, type Column } from './parquet-rows.js'
 import { MODEL_FEATURES, SEGMENT_NAMES, type SegmentModel, type SegmentName } from '../../assets/lib/segment-model-types.js'
-import { assignSegments, validateHysteresisDelta } from '../../assets/lib/segments.js'
+import { assignSegments, doubleLiteral, validateHysteresisDelta } from '../../assets/lib/segments.js'
 
 const CDI_COLUMNS: Column[] = [['customer_id', 'VARCHAR'], ['cdi', 'INTEGER']]
 const SEGMENT_COLUMNS: Column[] = [['customer_id', 'VARCHAR'], ['cdi', 'INTEGER'], ['segment', 'VARCHAR'], ['raw_segment', 'VARCHAR']]
@@ -128,6 +128,28 @@ describe('assignSegments', () => {
       model_version: 'v-square',
       hysteresis_delta: 10,
     })
+  })
+
+  it('treats a null or unknown segment yesterday as the string comparison would, and refuses keeping an unknown one', async () => {
+    const today: [string, SegmentName, number][] = [
+      ['n_null', 'hybrid', 50], //        y segment NULL: never kept, present both days, not counted as changed
+      ['n_other_far', 'hybrid', 80], //   y 'gibberish' 50: |Δ| = 30 → raw, changed (hybrid ≠ gibberish)
+    ]
+    const cdiFile = await writeParquet(CDI_COLUMNS, today.map(([id, , cdi]) => [id, cdi]))
+    const featuresFile = await writeParquet(FEATURE_COLUMNS, today.map(([id, seg]) => featureRow(id, AT[seg])))
+    const previousSegmentsFile = await writeParquet(SEGMENT_COLUMNS, [
+      ['n_null', 50, null, 'hybrid'],
+      ['n_other_far', 50, 'gibberish', 'hybrid'],
+    ])
+    const meta = await assignSegments({ db, cdiFile, featuresFile, model: squareModel(), previousSegmentsFile, hysteresisDelta: 10, outputDir: path.join(dir, 'out-null-y') })
+    expect(meta).toMatchObject({ rows: 2, kept_by_hysteresis: 0, both_days: 2, changed_vs_yesterday: 1, segment_sizes: { hybrid: 2 } })
+    const rows = await readSegments(path.join(dir, 'out-null-y'))
+    expect(rows.map((r) => [r.customer_id, r.segment, r.kept_by_hysteresis])).toEqual([['n_null', 'hybrid', false], ['n_other_far', 'hybrid', false]])
+
+    // Within delta of an unknown segment: keeping it would write a segment that is not a name.
+    const nearFile = await writeParquet(SEGMENT_COLUMNS, [['n_null', 45, 'gibberish', 'hybrid']])
+    const kept = assignSegments({ db, cdiFile, featuresFile, model: squareModel(), previousSegmentsFile: nearFile, hysteresisDelta: 10, outputDir: path.join(dir, 'out-other-y') })
+    await expect(kept).rejects.toThrow(/segments\(D-1\): .* has a segment that is not one of .* for 1 customer\(s\) kept by hysteresis/)
   })
 
   it('writes the SPEC §8 columns with their types', async () => {
@@ -319,5 +341,27 @@ describe('assignSegments', () => {
     await expect(
       assignSegments({ db, cdiFile, featuresFile, model: squareModel({ centroids: [[1, 2, 3]] }), hysteresisDelta: 10, outputDir: path.join(dir, 'y') }),
     ).rejects.toMatchObject({ code: 'input', message: expect.stringContaining('centroids') })
+  })
+})
+
+describe('doubleLiteral', () => {
+  it('reads back in DuckDB as a DOUBLE equal bit for bit to the number, sign of zero included', async () => {
+    const values = [0.1, -0.1, 0.30000000000000004, 1 / 3, -2.5, 100, 0, -0, 5e-324, -2.2250738585072014e-308, 1.7976931348623157e308, 123456789.12345679, -8.192056948046866e-1]
+    const rows = await db.all<{ i: number; type: string; same: boolean; value: number }>(
+      values
+        .map(
+          (v, i) =>
+            `SELECT ${i} AS i, typeof(${doubleLiteral(v)}) AS type, ${doubleLiteral(v)} = CAST('${Object.is(v, -0) ? '-0' : String(v)}' AS DOUBLE) AS same, ${doubleLiteral(v)} AS value`,
+        )
+        .join(' UNION ALL '),
+    )
+    expect(rows).toHaveLength(values.length)
+    for (const r of rows) {
+      expect(r, String(values[r.i])).toMatchObject({ type: 'DOUBLE', same: true })
+      expect(Object.is(r.value, values[r.i])).toBe(true)
+    }
+    const [sign] = await db.all<{ negative: boolean }>(`SELECT 1 / ${doubleLiteral(-0)} < 0 AS negative`)
+    expect(sign?.negative).toBe(true)
+    expect(() => doubleLiteral(Number.NaN)).toThrow(StrataError)
   })
 })
