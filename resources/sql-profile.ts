@@ -9,7 +9,8 @@ interface Entry {
 /**
  * Wall time per SQL statement shape, for finding what a run spends its time on
  * (`STRATA_PROFILE_SQL=<file>`). Statements are grouped by their text with string literals
- * replaced by `'?'`, so the same query over different files counts as one; nothing bound as a
+ * and exponent number literals replaced by `'?'` / `?`, so the same query over different files or
+ * models counts as one; nothing bound as a
  * parameter is ever recorded.
  */
 export class SqlProfile {
@@ -20,7 +21,8 @@ export class SqlProfile {
     try {
       return await work()
     } finally {
-      const key = sql.replace(/'(?:[^']|'')*'/g, "'?'").replace(/\s+/g, ' ').trim().slice(0, 160)
+      // Model constants are written as exponent literals (1.5e+0): they vary per model, not per shape.
+      const key = sql.replace(/'(?:[^']|'')*'/g, "'?'").replace(/\b\d+(?:\.\d+)?e[+-]?\d+\b/gi, '?').replace(/\s+/g, ' ').trim().slice(0, 160)
       const entry = this.entries.get(key) ?? { count: 0, ms: 0 }
       entry.count++
       entry.ms += performance.now() - started
