@@ -52,10 +52,6 @@ export const FEATURE_COLUMNS = [
   { name: 'tenure_days', type: 'INTEGER' },
 ] as const
 
-// The window sums, loaded once for the output and the unknown-customer counts; private to the
-// step's own connection.
-const WINDOW_TABLE = 'features_window_sums'
-
 /**
  * The features of SPEC §3 as of `day` (D), one row per customer of the customers snapshot of D,
  * ordered by customer_id, written to `<outputDir>/features.parquet`.
@@ -79,13 +75,6 @@ export async function materializeFeatures(options: FeaturesOptions): Promise<Fea
 
   const conn = await db.connect()
   try {
-    try {
-      // Loaded once: the output and the unknown-customer counts both read it.
-      await conn.run(`CREATE OR REPLACE TEMP TABLE ${WINDOW_TABLE} AS SELECT * FROM ${window}`)
-    } catch (error) {
-      throw readError(`the activity window ${options.windowFile}`, day, error, `Rebuild activity_window for ${day} first.`)
-    }
-
     let rowsWritten: bigint
     try {
       const [copied] = await conn.all<{ Count: bigint }>(
@@ -106,7 +95,7 @@ export async function materializeFeatures(options: FeaturesOptions): Promise<Fea
                     AS pct_tickets_resolved_digital_90d,
                   ($day::DATE - c.signup_date::DATE)::INTEGER AS tenure_days
              FROM ${customers} c
-             LEFT JOIN ${WINDOW_TABLE} w ON w.customer_id = c.customer_id
+             LEFT JOIN ${window} w ON w.customer_id = c.customer_id
              LEFT JOIN ${statements} s ON s.customer_id = c.customer_id
             ORDER BY c.customer_id
          ) TO ${sqlString(output)} (FORMAT parquet)`,
@@ -114,7 +103,12 @@ export async function materializeFeatures(options: FeaturesOptions): Promise<Fea
       )
       rowsWritten = copied?.Count ?? 0n
     } catch (error) {
-      throw readError(`snapshots ${customersFile}, ${statementsFile}`, day, error, `Rebuild curated for ${day} so its customers and statements snapshots are readable.`)
+      throw readError(
+        `the activity window ${options.windowFile} or the snapshots ${customersFile}, ${statementsFile}`,
+        day,
+        error,
+        `Rebuild activity_window and curated for ${day} so the window and the customers and statements snapshots are readable.`,
+      )
     }
 
     // Counted from the window sums and the snapshot rather than by reading the output back: the
@@ -126,7 +120,7 @@ export async function materializeFeatures(options: FeaturesOptions): Promise<Fea
               count(*) FILTER (WHERE NOT known) AS unknown_customers,
               coalesce(sum(activity_rows) FILTER (WHERE NOT known), 0)::BIGINT AS unknown_rows
          FROM (SELECT w.trades_total, w.activity_rows, EXISTS (SELECT 1 FROM ${customers} c WHERE c.customer_id = w.customer_id) AS known
-                 FROM ${WINDOW_TABLE} w)`,
+                 FROM ${window} w)`,
     )
     if (!stats) throw new StrataError('compute', `features ${day}: could not count the window sums of ${output}`)
     if (rowsWritten !== stats.ids) {
@@ -145,7 +139,6 @@ export async function materializeFeatures(options: FeaturesOptions): Promise<Fea
       unknown_customers: Number(stats.unknown_customers),
     }
   } finally {
-    await conn.run(`DROP TABLE IF EXISTS ${WINDOW_TABLE}`).catch(() => undefined)
     conn.close()
   }
 }
