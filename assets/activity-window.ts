@@ -1,6 +1,5 @@
 import { defineAsset, type JsonObject } from '../framework/definitions/index.js'
 import { daily, lookback, previous } from '../framework/partitions/index.js'
-import { uniqueKey } from '../framework/checks/index.js'
 import { withConnection, type CdiResources } from './cdi-resources.js'
 import type { CdiConfig } from './cdi-config.js'
 import { fileOf, optional } from './input-files.js'
@@ -23,7 +22,8 @@ export function activityWindowAsset(config: CdiConfig) {
       yesterday: { asset: 'activity_window', mapping: previous() },
     },
     codeVersion: 'activity-window-v1',
-    checks: [uniqueKey('customer_id')],
+    // No uniqueKey check: ids are unique by construction (GROUP BY / FULL OUTER JOIN on
+    // customer_id), and features(D), the only reader, checks its own output's ids.
     async materialize({ partition, inputs, outputDir, resources }) {
       const yesterday = optional(inputs, 'yesterday')
       const activity = (inputs.activity ?? []).map((input) => ({ partition: input.partition, file: fileOf(input, ACTIVITY_FILE) }))
