@@ -12,6 +12,7 @@ import type { CdiResources } from './cdi-resources.js'
 import { rawAsset } from './raw.js'
 import { curatedAsset } from './curated.js'
 import { customerActivityAsset } from './customer-activity.js'
+import { activityWindowAsset } from './activity-window.js'
 import { featuresAsset } from './features.js'
 import { featureStatsAsset } from './feature-stats.js'
 import { cdiScoresAsset } from './cdi-scores.js'
@@ -29,7 +30,7 @@ export function openLanding(settings: Settings): Landing {
 
 /** Every CDI asset, in SPEC §2 order. */
 export function cdiAssets(config: CdiConfig) {
-  return [rawAsset(config), curatedAsset(config), customerActivityAsset(config), featuresAsset(config), featureStatsAsset(config), cdiScoresAsset(config), segmentModelAsset(config), segmentsAsset(config), driftReportAsset(config)]
+  return [rawAsset(config), curatedAsset(config), customerActivityAsset(config), activityWindowAsset(config), featuresAsset(config), featureStatsAsset(config), cdiScoresAsset(config), segmentModelAsset(config), segmentsAsset(config), driftReportAsset(config)]
 }
 
 /**

@@ -1,10 +1,10 @@
 import { defineAsset, type JsonObject } from '../framework/definitions/index.js'
-import { daily, lookback, sameDay } from '../framework/partitions/index.js'
+import { daily, sameDay } from '../framework/partitions/index.js'
 import { uniqueKey } from '../framework/checks/index.js'
 import { withConnection, type CdiResources } from './cdi-resources.js'
 import type { CdiConfig } from './cdi-config.js'
 import { fileOf, single } from './input-files.js'
-import { ACTIVITY_FILE } from './lib/customer-activity.js'
+import { WINDOW_FILE } from './lib/activity-window.js'
 import { FEATURES_FILE, materializeFeatures } from './lib/features.js'
 
 /** features(D): one row per customer of the snapshot of D, windows of 30 and 90 days (SPEC §3). */
@@ -14,17 +14,17 @@ export function featuresAsset(config: CdiConfig) {
     description: 'One row per customer in the snapshot of D with the SPEC §3 features (30/90-day windows by event date).',
     partitions: daily({ start: config.firstDay }),
     deps: {
-      activity: { asset: 'customer_activity', mapping: lookback(90) },
+      window: { asset: 'activity_window', mapping: sameDay() },
       curated: sameDay(),
     },
-    codeVersion: 'features-v3',
+    codeVersion: 'features-v4',
     checks: [uniqueKey('customer_id')],
     freshness: { dueBy: '03:00Z' },
     async materialize({ partition, inputs, outputDir, resources }) {
       const curated = single(inputs, 'curated')
-      const activity = (inputs.activity ?? []).map((input) => ({ partition: input.partition, file: fileOf(input, ACTIVITY_FILE) }))
+      const windowFile = fileOf(single(inputs, 'window'), WINDOW_FILE)
       const metadata = await withConnection(resources, (db) =>
-        materializeFeatures({ db, day: partition, activity, customersFile: fileOf(curated, 'customers.parquet'), statementsFile: fileOf(curated, 'statements.parquet'), outputDir }),
+        materializeFeatures({ db, day: partition, windowFile, customersFile: fileOf(curated, 'customers.parquet'), statementsFile: fileOf(curated, 'statements.parquet'), outputDir }),
       )
       return { metadata: metadata as unknown as JsonObject }
     },

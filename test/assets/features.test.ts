@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { materializeCustomerActivity } from '../../assets/lib/customer-activity.js'
-import { FEATURE_COLUMNS, materializeFeatures, type ActivityPartition, type FeaturesMetadata } from '../../assets/lib/features.js'
+import { FEATURE_COLUMNS, materializeFeatures, type FeaturesMetadata } from '../../assets/lib/features.js'
+import { materializeActivityWindow, WINDOW_FILE, type ActivityPartition, type ActivityWindowMetadata } from '../../assets/lib/activity-window.js'
 import { StrataError } from '../../framework/errors/index.js'
 import { addDays, daysBetween } from '../../framework/partitions/index.js'
 import { openDuckDb, sqlString, sqlStringList, type DuckDb } from '../../resources/duckdb.js'
@@ -60,6 +61,22 @@ async function ingest(db: DuckDb, root: string, ingestDay: string, tables: Parti
   const outputDir = join(root, 'customer_activity', `dt=${ingestDay}`)
   await materializeCustomerActivity({ db, curated, day: ingestDay, outputDir })
   return { curated, activity: { partition: ingestDay, file: join(outputDir, 'activity.parquet') } }
+}
+
+/** activity_window(D) from scratch over the passed activity, then features(D) from it; both metadata merged. */
+async function buildFeatures(options: {
+  db: DuckDb
+  day: string
+  activity: readonly ActivityPartition[]
+  customersFile: string
+  statementsFile: string
+  outputDir: string
+}): Promise<FeaturesMetadata & Omit<ActivityWindowMetadata, 'customers'>> {
+  const { db, day, activity, customersFile, statementsFile, outputDir } = options
+  const windowDir = join(outputDir, 'window')
+  const { customers: _, ...window } = await materializeActivityWindow({ db, day, activity, outputDir: windowDir })
+  const features = await materializeFeatures({ db, day, windowFile: join(windowDir, WINDOW_FILE), customersFile, statementsFile, outputDir })
+  return { ...window, ...features }
 }
 
 describe('materializeFeatures', () => {
@@ -137,7 +154,7 @@ describe('materializeFeatures', () => {
     snapshot = days[4]!.curated
     activity = days.map((d) => d.activity)
     const outputDir = join(root, 'features', `dt=${D}`)
-    meta = await materializeFeatures({ db, day: D, activity, customersFile: snapshot.customers, statementsFile: snapshot.statements, outputDir })
+    meta = await buildFeatures({ db, day: D, activity, customersFile: snapshot.customers, statementsFile: snapshot.statements, outputDir })
     rows = await readFeatures(db, outputDir)
   })
   afterAll(async () => {
@@ -194,6 +211,8 @@ describe('materializeFeatures', () => {
       // GHOST: trades on D and a login on D-3, two customer-days.
       unknown_customer_activity_rows: 2,
       unknown_customers: 1,
+      computed: 'full',
+      full_reason: 'no window of the day before',
     })
   })
 
@@ -203,7 +222,7 @@ describe('materializeFeatures', () => {
       statements: [{ customer_id: '00123', delivery_mode: 'electronic' }],
     })
     const outputDir = join(root, 'features-older')
-    await materializeFeatures({ db, day: D, activity, customersFile: older.customers, statementsFile: older.statements, outputDir })
+    await buildFeatures({ db, day: D, activity, customersFile: older.customers, statementsFile: older.statements, outputDir })
     const [row] = await readFeatures(db, outputDir)
     expect(row).toMatchObject({ customer_id: '00123', e_statement_flag: 1, robo_advice_flag: 1, tenure_days: daysBetween('2023-01-01', D) })
     // And the snapshot of D said paper, no robo advice.
@@ -220,7 +239,7 @@ describe('materializeFeatures', () => {
       { d: day(1) },
     )
     const outputDir = join(root, 'features-future-row')
-    const result = await materializeFeatures({
+    const result = await buildFeatures({
       db,
       day: D,
       activity: [{ partition: D, file }],
@@ -239,7 +258,7 @@ describe('materializeFeatures', () => {
     const trades = (d: string) => Array.from({ length: 700 }, () => ({ customer_id: 'C1', event_date: d, channel: 'app', notional: 0.1 }))
     const big = [await ingest(db, join(root, 'big'), day(-2), { tickets, trades: trades(day(-2)) }), await ingest(db, join(root, 'big'), day(-1), { trades: trades(day(-1)) })]
     const outputDir = join(root, 'features-big')
-    const result = await materializeFeatures({ db, day: D, activity: [...activity.filter((a) => a.partition < day(-2)), ...big.map((b) => b.activity), activity[4]!], customersFile: snapshot.customers, statementsFile: snapshot.statements, outputDir })
+    const result = await buildFeatures({ db, day: D, activity: [...activity.filter((a) => a.partition < day(-2)), ...big.map((b) => b.activity), activity[4]!], customersFile: snapshot.customers, statementsFile: snapshot.statements, outputDir })
     const out = await readFeatures(db, outputDir)
     expect(out.find((r) => r.customer_id === 'C3')).toMatchObject({ tickets_total_90d: '1100', tickets_resolved_digital_90d: '1100', pct_tickets_resolved_digital_90d: 1 })
     // C1 as in the main dataset (3 trades, 2 digital), plus 1400 digital trades.
@@ -249,7 +268,7 @@ describe('materializeFeatures', () => {
 
   it('gives every customer zeros when no activity partition is in range', async () => {
     const outputDir = join(root, 'features-none')
-    const result = await materializeFeatures({
+    const result = await buildFeatures({
       db,
       day: D,
       activity: activity.filter((a) => a.partition === day(1) || a.partition === day(-90)),
@@ -268,14 +287,14 @@ describe('materializeFeatures', () => {
 
   it('refuses two different files for one activity partition', async () => {
     const twice = [...activity, { partition: D, file: join(root, 'other.parquet') }]
-    const error = await materializeFeatures({ db, day: D, activity: twice, customersFile: snapshot.customers, statementsFile: snapshot.statements, outputDir: join(root, 'x') }).catch((e: unknown) => e)
+    const error = await buildFeatures({ db, day: D, activity: twice, customersFile: snapshot.customers, statementsFile: snapshot.statements, outputDir: join(root, 'x') }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(StrataError)
     expect(error).toMatchObject({ code: 'input', hint: 'Pass one file per activity partition.' })
   })
 
   it('names the unreadable input and what to do', async () => {
     const missing = [{ partition: D, file: join(root, 'missing.parquet') }]
-    const error = await materializeFeatures({ db, day: D, activity: missing, customersFile: snapshot.customers, statementsFile: snapshot.statements, outputDir: join(root, 'y') }).catch((e: unknown) => e)
+    const error = await buildFeatures({ db, day: D, activity: missing, customersFile: snapshot.customers, statementsFile: snapshot.statements, outputDir: join(root, 'y') }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(StrataError)
     expect(error).toMatchObject({ code: 'input' })
     expect((error as StrataError).message).toContain('missing.parquet')
@@ -287,7 +306,7 @@ describe('materializeFeatures', () => {
       customers,
       statements: [...statements, { customer_id: 'C1', delivery_mode: 'paper' }],
     })
-    const error = await materializeFeatures({ db, day: D, activity, customersFile: dup.customers, statementsFile: dup.statements, outputDir: join(root, 'z') }).catch((e: unknown) => e)
+    const error = await buildFeatures({ db, day: D, activity, customersFile: dup.customers, statementsFile: dup.statements, outputDir: join(root, 'z') }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(StrataError)
     expect(error).toMatchObject({ code: 'input' })
     expect((error as StrataError).message).toContain('duplicate customer_id')
@@ -295,8 +314,8 @@ describe('materializeFeatures', () => {
 
   it('rejects partition keys that are not dates', async () => {
     const options = { db, activity, customersFile: snapshot.customers, statementsFile: snapshot.statements, outputDir: join(root, 'w') }
-    await expect(materializeFeatures({ ...options, day: '2024-13-01' })).rejects.toMatchObject({ code: 'partition' })
-    await expect(materializeFeatures({ ...options, day: D, activity: [{ partition: '30.06.2024', file: 'f' }] })).rejects.toMatchObject({ code: 'partition' })
+    await expect(buildFeatures({ ...options, day: '2024-13-01' })).rejects.toMatchObject({ code: 'partition' })
+    await expect(buildFeatures({ ...options, day: D, activity: [{ partition: '30.06.2024', file: 'f' }] })).rejects.toMatchObject({ code: 'partition' })
   })
 })
 
@@ -410,7 +429,7 @@ describe('features from daily aggregates = features from raw curated rows', () =
   it.each([addDays(START, 50), addDays(START, 89), addDays(START, 99)])('as of %s', async (D) => {
     const outputDir = join(root, 'features', `dt=${D}`)
     // Every partition is passed, including days before D-89 and after D: the range is the asset's to enforce.
-    const meta = await materializeFeatures({ db, day: D, activity, customersFile: curated.get(D)!.customers, statementsFile: curated.get(D)!.statements, outputDir })
+    const meta = await buildFeatures({ db, day: D, activity, customersFile: curated.get(D)!.customers, statementsFile: curated.get(D)!.statements, outputDir })
     const actual = await readFeatures(db, outputDir)
     const expected = await naive(D)
 
