@@ -759,14 +759,17 @@ function recordOkSql(table: LoadedTable): string {
 // Writing
 
 /**
- * COPY options of the table files raw and curated write. A column with more distinct values than
- * the limit is written PLAIN rather than dictionary-encoded; DuckDB's default limit is far higher,
- * so a unique id column (customers' and statements' customer_id: ~100k values a day) was hashed
- * into a dictionary for thousands of values before being given up, a sixth of the COPY's CPU.
- * Columns with few values (dates, flags, enums, countries) stay dictionary-encoded; at 100k
- * customers the files are byte-for-byte the same as with the default. Values never depend on it.
+ * COPY options of a table file raw or curated writes, for a file of `rows` rows. On a large file a
+ * column with more than 4096 distinct values is written PLAIN rather than dictionary-encoded:
+ * DuckDB's default gives up on a unique id column (customers' and statements' customer_id, ~100k
+ * values a day) only after hashing far more of it into a dictionary, a sixth of the COPY's CPU; at
+ * 100k customers those files are byte-for-byte the same as with the default. A small file keeps the
+ * default: an explicit limit also drops DuckDB's check that a dictionary pays off, so every column
+ * of a day's trades would be dictionary-encoded (larger files). Values never depend on it.
  */
-export const TABLE_PARQUET = 'FORMAT parquet, DICTIONARY_SIZE_LIMIT 4096'
+export function tableParquet(rows: number): string {
+  return rows >= 50_000 ? 'FORMAT parquet, DICTIONARY_SIZE_LIMIT 4096' : 'FORMAT parquet'
+}
 
 /** Temp table collecting every table's quarantined records, for the one quarantine file. */
 const QUARANTINE_TABLE = '_raw_quarantine'
@@ -791,7 +794,7 @@ async function writeTable(db: DuckDb, table: LoadedTable, order: number, day: st
   const columns = spec.columns.map((c) => (c.nullable ? `NULLIF(${quoteIdent(c.name)}, '') AS ${quoteIdent(c.name)}` : quoteIdent(c.name))).join(', ')
   const copy = async (where: string): Promise<number> => {
     const [copied] = await db.all<{ Count: bigint }>(
-      `COPY (SELECT ${columns}, _line FROM ${source} WHERE ${where}${table.ordered ? '' : ' ORDER BY _line'}) TO ${sqlString(path)} (${TABLE_PARQUET})`,
+      `COPY (SELECT ${columns}, _line FROM ${source} WHERE ${where}${table.ordered ? '' : ' ORDER BY _line'}) TO ${sqlString(path)} (${tableParquet(table.rows)})`,
       params,
     )
     return Number(copied?.Count ?? 0)
