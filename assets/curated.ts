@@ -17,7 +17,7 @@ export function curatedAsset(config: CdiConfig) {
     description: 'The six tables of D typed and deduplicated (first valid row per id), one Parquet file per table.',
     partitions: daily({ start: config.firstDay }),
     deps: { raw: sameDay() },
-    codeVersion: 'curated-v2',
+    codeVersion: 'curated-v3',
     freshness: { dueBy: '03:00Z', warnAfter: '02:30Z' },
     async materialize({ inputs, outputDir, resources }) {
       const raw = single(inputs, 'raw')

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { StrataError } from '../../framework/errors/index.js'
 import { quoteIdent, sqlString, type DuckDb } from '../../resources/duckdb.js'
-import { utcFromTimestampSql, type RawMetadata } from './raw.js'
+import { tableParquet, utcFromTimestampSql, type RawMetadata } from './raw.js'
 import { TABLES, type ColumnSpec, type TableName, type TableSpec } from './tables.js'
 
 /**
@@ -76,7 +76,7 @@ export async function materializeCurated(options: MaterializeCuratedOptions): Pr
     let curated: number
     try {
       const sql = distinctIds === valid ? typedSql(spec, `read_parquet(${sqlString(rawFile)})`) : curatedSql(spec, rawFile, valid)
-      const [copied] = await db.all<{ Count: bigint }>(`COPY (${sql}) TO ${sqlString(outFile)} (FORMAT parquet)`)
+      const [copied] = await db.all<{ Count: bigint }>(`COPY (${sql}) TO ${sqlString(outFile)} (${tableParquet(valid)})`)
       curated = Number(copied?.Count ?? 0)
     } catch (error) {
       throw new StrataError('compute', `curating ${spec.name} from ${rawFile} failed: ${(error as Error).message}`, `Rebuild raw for ${rawMetadata.partition}, then curated.`, {
