@@ -36,7 +36,7 @@ export async function runCli(argv: readonly string[], io: CliIo, app: StrataApp)
       // Before parsing (definitions load first to register their commands) the flags come from argv.
       const opts = { ...globalFlags(argv), ...program.opts<{ landing?: string; storage?: string; config?: string }>() }
       if (!config) throw new StrataError('usage', 'no command given', 'Run strata --help for the commands.')
-      return (cachedSettings ??= config.resolveSettings(opts, io.env, io.cwd, availableParallelism()))
+      return (cachedSettings ??= config.resolveSettings(opts, io.env, io.cwd, config.defaultConcurrency(availableParallelism())))
     },
     definitions() {
       return (cachedDefinitions ??= app.load(kit.settings()))

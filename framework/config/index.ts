@@ -1,1 +1,1 @@
-export { resolveSettings, type Settings, type SettingsFlags } from './settings.js'
+export { defaultConcurrency, resolveSettings, type Settings, type SettingsFlags } from './settings.js'

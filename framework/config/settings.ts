@@ -80,6 +80,16 @@ const configSchema = {
 
 const validateConfig = new Ajv({ allErrors: true }).compile(configSchema)
 
+/**
+ * Steps run at once unless configured: one more than the cores. A step spends part of its time
+ * waiting on the disk (input reads, the fsyncs of its commit) or on JavaScript, and the extra
+ * step keeps the cores busy meanwhile: on 2 cores a 90-day backfill at 100,000 customers took
+ * 67 s at 2 and 56–61 s at 3 (4 was slower again).
+ */
+export function defaultConcurrency(cores: number): number {
+  return Math.max(1, cores) + 1
+}
+
 /** Resolve settings; a bad config file or flag is StrataError('config') naming it. */
 export function resolveSettings(flags: SettingsFlags, env: Readonly<Record<string, string | undefined>>, cwd: string, defaultConcurrency: number): Settings {
   const configPath = flags.config ?? env.STRATA_CONFIG ?? (existsSync(resolve(cwd, 'strata.config.json')) ? 'strata.config.json' : undefined)
