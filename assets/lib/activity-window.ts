@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { StrataError } from '../../framework/errors/index.js'
 import { addDays, parseDateKey, toEpochDay } from '../../framework/partitions/index.js'
 import { sqlString, sqlStringList, type DuckDb } from '../../resources/duckdb.js'
-import { gridSumSql } from './grid-sum.js'
+import { GRID, gridSumSql, onGridSql } from './grid-sum.js'
 import { PACKED_COUNT_FIELDS, PACKED_TOP_FIELD } from './customer-activity.js'
 
 /** One committed partition of the activity asset. */
@@ -76,10 +76,6 @@ export const LONG_WINDOW_DAYS = 90
 /** The short window: 30d = [D-29, D]. */
 export const SHORT_WINDOW_DAYS = 30
 
-// Must stay the grid and limit of grid-sum.ts: the integers stored here are that file's.
-const GRID = '1099511627776.0' // 2^40
-const LIMIT = '1152921504606846976.0' // 2^60
-const onGridSql = (x: string): string => `CASE WHEN abs(${x}) < ${LIMIT} THEN CAST(round(${x} * ${GRID}) AS HUGEINT) END`
 const gridToDouble = (grid: string): string => `CAST(${grid} AS DOUBLE) / ${GRID}`
 const LOW_BITS = '9223372036854775807' // 2^63 - 1
 const HIGH_UNIT = '9223372036854775808' // 2^63

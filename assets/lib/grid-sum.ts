@@ -7,11 +7,18 @@
  * where 2^100 per value keeps even 2^26 of them inside HUGEINT) fall back to fsum for their
  * group.
  */
-const GRID = '1099511627776.0' // 2^40
-const LIMIT = '1152921504606846976.0' // 2^60
+/** The grid step's inverse, 2^40, as SQL. */
+export const GRID = '1099511627776.0'
+/** Values at or above this (2^60) fall back to fsum, as SQL. */
+export const LIMIT = '1152921504606846976.0'
 
 /** An aggregate SQL expression: the order-free sum of the DOUBLE expression `x` (NULLs ignored, NULL for no rows). */
 export function gridSumSql(x: string): string {
-  const onGrid = `CASE WHEN abs(${x}) < ${LIMIT} THEN CAST(round(${x} * ${GRID}) AS HUGEINT) END`
+  const onGrid = onGridSql(x)
   return `(CASE WHEN count(${onGrid}) = count(${x}) THEN CAST(sum(${onGrid}) AS DOUBLE) / ${GRID} ELSE fsum(${x}) END)`
+}
+
+/** The grid integer of the DOUBLE expression `x` as HUGEINT, or NULL when it is too large for the grid. */
+export function onGridSql(x: string): string {
+  return `CASE WHEN abs(${x}) < ${LIMIT} THEN CAST(round(${x} * ${GRID}) AS HUGEINT) END`
 }

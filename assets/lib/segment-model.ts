@@ -256,14 +256,17 @@ function principalComponents(covariance: Matrix): { components: Matrix; explaine
  */
 async function checkFeatureRows(conn: DuckDb, partitions: readonly FeaturePartition[], n: number, window: { from: string; to: string }): Promise<void> {
   const [row] = await conn.all<{ n: bigint }>(`SELECT count(*) AS n FROM read_parquet(${sqlStringList(partitions.map((p) => p.file))})`)
-  const rows = row?.n ?? 0n
-  if (rows !== BigInt(n)) {
-    throw new StrataError(
-      'corrupt',
-      `segment_model: the features files of ${window.from} .. ${window.to} hold ${rows} rows, but their feature_stats count ${n}`,
-      `Rebuild feature_stats for the window (strata materialize feature_stats --from ${window.from} --to ${window.to} --force).`,
-    )
-  }
+  expectRows(row?.n ?? 0n, n, 'the features files', 'their feature_stats count', window)
+}
+
+/** Refuses a window whose files disagree with the row count of its feature_stats. */
+function expectRows(rows: bigint, n: number, what: string, counted: string, window: { from: string; to: string }): void {
+  if (rows === BigInt(n)) return
+  throw new StrataError(
+    'corrupt',
+    `segment_model: ${what} of ${window.from} .. ${window.to} hold ${rows} rows, but ${counted} ${n}`,
+    `Rebuild feature_stats for the window (strata materialize feature_stats --from ${window.from} --to ${window.to} --force).`,
+  )
 }
 
 /**
@@ -381,14 +384,7 @@ async function createWindowGroups(conn: DuckDb, stats: readonly FeatureStatsPart
   const files = sqlStringList(stats.map((s) => path.join(s.dir, FEATURE_GROUPS_FILE)))
   await conn.run(`CREATE OR REPLACE TEMP TABLE ${WINDOW_GROUPS} AS SELECT ${columns}, CAST(sum(n) AS BIGINT) AS n FROM read_parquet(${files}) GROUP BY ALL`)
   const [row] = await conn.all<{ n: bigint | null }>(`SELECT CAST(sum(n) AS BIGINT) AS n FROM ${WINDOW_GROUPS}`)
-  const rows = row?.n ?? 0n
-  if (rows !== BigInt(n)) {
-    throw new StrataError(
-      'corrupt',
-      `segment_model: the feature_stats groups of ${window.from} .. ${window.to} hold ${rows} rows, but their statistics count ${n}`,
-      `Rebuild feature_stats for the window (strata materialize feature_stats --from ${window.from} --to ${window.to} --force).`,
-    )
-  }
+  expectRows(row?.n ?? 0n, n, 'the feature_stats groups', 'their statistics count', window)
 }
 
 /**
