@@ -214,11 +214,11 @@ function cli(set: DataSet, storage: string, strataArgs: readonly string[]): { ms
   return child(['cli', 'cdi', '--landing', join(set.dir, 'landing'), '--storage', storage, ...strataArgs], { STRATA_START: set.start, STRATA_LOG_LEVEL: 'quiet' })
 }
 
-/** Landing data from set.start to TUESDAY, generated once. */
+/** Landing data from set.start to TUESDAY, generated once per start day (e.g. BENCH_1M_HISTORY_DAYS). */
 function ensureLanding(set: DataSet): void {
   const done = join(set.dir, 'landing.done')
-  if (existsSync(done)) return
   const days = 1 + Math.round((Date.parse(TUESDAY) - Date.parse(set.start)) / 86_400_000)
+  if (existsSync(done) && (JSON.parse(readFileSync(done, 'utf8')) as { days?: number }).days === days) return
   log(`generating landing data: ${set.customers} customers × ${days} days (${set.start} … ${TUESDAY}) — once, cached in ${set.dir}`)
   rmSync(join(set.dir, 'landing'), { recursive: true, force: true })
   mkdirSync(set.dir, { recursive: true })
