@@ -6,7 +6,7 @@
  * benchmark updates its rows and keeps the others'.
  *
  * Names: help, engine, engine10k, plan, day100k, backfill100k, day1m (default: all but day1m and
- * engine10k in --quick mode). Environment: BENCH_1M_HISTORY_DAYS (default 14) — how many days
+ * engine10k in --quick mode). Environment: BENCH_1M_HISTORY_DAYS (default 90) — how many days
  * of history the 1M-customer store gets before the measured day (see BENCHMARKS.md).
  */
 import { spawnSync } from 'node:child_process'
@@ -435,7 +435,7 @@ async function main(): Promise<void> {
     else if (name === 'day100k') keep(await dayRows(dataSet('c100k', 100_000, START), 'day100k', undefined, quick ? 1 : 3))
     else if (name === 'backfill100k') keep(await benchBackfill())
     else if (name === 'day1m') {
-      const history = Number(process.env.BENCH_1M_HISTORY_DAYS ?? 14)
+      const history = Number(process.env.BENCH_1M_HISTORY_DAYS ?? 90)
       keep(await dayRows(dataSet('c1m', 1_000_000, addDays(MONDAY, -history)), 'day1m', 20_000, quick ? 1 : 2))
     }
   }
