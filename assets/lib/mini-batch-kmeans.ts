@@ -1,4 +1,5 @@
 import { StrataError } from '../../framework/errors/index.js'
+import { mulberry32 } from './mulberry32.js'
 
 /** Options of `miniBatchKMeans`; every default is what the segment model uses (SPEC §5). */
 export interface MiniBatchKMeansOptions {
@@ -28,21 +29,6 @@ export interface KMeansResult {
   readonly iterations: number
   /** True when the early stop fired before the iteration budget ran out. */
   readonly converged: boolean
-}
-
-/**
- * mulberry32: a tiny 32-bit seeded PRNG, uniform in [0, 1). Good enough for sampling, and the
- * same sequence on every platform because it uses only 32-bit integer operations.
- */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 /** Squared Euclidean distance between row `i` of `data` and row `c` of `centroids`, summed in column order. */

@@ -9,6 +9,7 @@ import { StrataError } from '../../framework/errors/index.js'
 import { addDays, daysBetween } from '../../framework/partitions/index.js'
 import { openDuckDb, sqlString, sqlStringList, type DuckDb } from '../../resources/duckdb.js'
 import { writeCuratedDay, type CuratedFiles, type CuratedTables, type CustomerRow, type StatementRow } from './curated-fixture.js'
+import { mulberry32 } from '../../assets/lib/mulberry32.js'
 
 const D = '2024-06-30'
 const day = (offset: number): string => addDays(D, offset)
@@ -321,18 +322,6 @@ describe('materializeFeatures', () => {
 
 // ---------------------------------------------------------------------------------------------
 
-/** mulberry32: a tiny seeded PRNG, so a failing dataset can be regenerated. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
-
 describe('features from daily aggregates = features from raw curated rows', () => {
   const SEED = 20240630
   const START = '2024-01-01'
@@ -345,7 +334,7 @@ describe('features from daily aggregates = features from raw curated rows', () =
   beforeAll(async () => {
     db = await openDuckDb()
     root = await mkdtemp(join(tmpdir(), 'strata-features-prop-'))
-    const random = prng(SEED)
+    const random = mulberry32(SEED)
     const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)]!
     const known = Array.from({ length: 500 }, (_, i) => (i % 3 === 0 ? String(i).padStart(6, '0') : `C${i}`))
     // Every 11th customer is silent and every 7th never trades, so zeros and "no trades" occur.

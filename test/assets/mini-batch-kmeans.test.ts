@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { kMeansPlusPlus, miniBatchKMeans, mulberry32, nearestCentroid } from '../../assets/lib/mini-batch-kmeans.js'
+import { kMeansPlusPlus, miniBatchKMeans, nearestCentroid } from '../../assets/lib/mini-batch-kmeans.js'
+import { mulberry32 } from '../../assets/lib/mulberry32.js'
 import { StrataError } from '../../framework/errors/index.js'
 
 const CENTRES = [

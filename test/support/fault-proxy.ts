@@ -1,5 +1,6 @@
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
+import { mulberry32 } from '../../assets/lib/mulberry32.js'
 
 /** What the proxy can do to one request. */
 export type FaultKind = 'pass' | 'error500' | 'error503' | 'slow' | 'resetBefore' | 'resetAfter' | 'truncate'
@@ -39,18 +40,6 @@ export interface FaultProxy {
   stop(): Promise<void>
 }
 
-/** mulberry32: a tiny seeded PRNG, so a failing run can be replayed with its seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 const KINDS: readonly Exclude<FaultKind, 'pass'>[] = ['error500', 'error503', 'slow', 'resetBefore', 'resetAfter', 'truncate']
 
 function s3ErrorBody(code: string, message: string): string {
@@ -64,7 +53,7 @@ function s3ErrorBody(code: string, message: string): string {
  * proxy's, which is what the client signed), so SigV4 still verifies at the server.
  */
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
-  const random = seededRandom(options.seed)
+  const random = mulberry32(options.seed)
   const target = new URL(options.target)
   const slowMs = options.slowMs ?? 400
   const stats = { requests: 0, faults: { pass: 0, error500: 0, error503: 0, slow: 0, resetBefore: 0, resetAfter: 0, truncate: 0 } as Record<FaultKind, number> }

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LocalStorage, type Manifest } from '../../../framework/storage/index.js'
+import { mulberry32 } from '../../../assets/lib/mulberry32.js'
 
 /** The helpers the child process uses, so writer and checker agree on every byte. */
 interface CrashFixture {
@@ -21,18 +22,6 @@ const FIXTURE = fileURLToPath(new URL('../../fixtures/crash-commit.mjs', import.
 const DIST_INDEX = fileURLToPath(new URL('../../../dist/framework/storage/index.js', import.meta.url))
 const TRIALS = 24
 const SEED = 20260301
-
-/** mulberry32: a tiny seeded PRNG, so the kill moments are the same on every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -103,7 +92,7 @@ describe('LocalStorage survives SIGKILL at any moment of a commit', () => {
   }
 
   it(`keeps one complete version readable across ${TRIALS} kills, and commits again afterwards`, async () => {
-    const random = seededRandom(SEED)
+    const random = mulberry32(SEED)
     await fixture.commitVersion(storage, 0)
     let lastDurable = 0
     let nextVersion = 1
