@@ -13,6 +13,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
@@ -446,42 +447,43 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
-    assertKey(prefix, 'prefix')
-    const fullPrefix = this.keyOf(prefix, true)
-    let token: string | undefined
-    do {
-      let page
-      try {
-        page = await this.client.send(
-          new ListObjectsV2Command({ Bucket: this.root.bucket, Prefix: fullPrefix, MaxKeys: this.pageSize, ...(token === undefined ? {} : { ContinuationToken: token }) }),
-        )
-      } catch (error) {
-        throw this.error('list', this.urlOf(prefix, true), error)
-      }
+    for await (const page of this.pages(prefix)) {
       for (const object of page.Contents ?? []) {
         if (object.Key === undefined || !object.Key.startsWith(this.rootPrefix())) continue
         yield { key: object.Key.slice(this.rootPrefix().length), size: object.Size ?? 0, lastModified: object.LastModified ?? new Date(0), etag: object.ETag ?? '' }
       }
-      token = page.IsTruncated === true ? page.NextContinuationToken : undefined
-    } while (token !== undefined)
+    }
   }
 
   async *listPrefixes(prefix: string): AsyncIterable<string> {
+    for await (const page of this.pages(prefix, '/')) {
+      for (const common of page.CommonPrefixes ?? []) {
+        if (common.Prefix !== undefined && common.Prefix.startsWith(this.rootPrefix())) yield common.Prefix.slice(this.rootPrefix().length)
+      }
+    }
+  }
+
+  /** The ListObjectsV2 pages under a prefix, following continuation tokens. */
+  private async *pages(prefix: string, delimiter?: string): AsyncIterable<ListObjectsV2CommandOutput> {
     assertKey(prefix, 'prefix')
     const fullPrefix = this.keyOf(prefix, true)
     let token: string | undefined
     do {
-      let page
+      let page: ListObjectsV2CommandOutput
       try {
         page = await this.client.send(
-          new ListObjectsV2Command({ Bucket: this.root.bucket, Prefix: fullPrefix, Delimiter: '/', MaxKeys: this.pageSize, ...(token === undefined ? {} : { ContinuationToken: token }) }),
+          new ListObjectsV2Command({
+            Bucket: this.root.bucket,
+            Prefix: fullPrefix,
+            MaxKeys: this.pageSize,
+            ...(delimiter === undefined ? {} : { Delimiter: delimiter }),
+            ...(token === undefined ? {} : { ContinuationToken: token }),
+          }),
         )
       } catch (error) {
         throw this.error('list', this.urlOf(prefix, true), error)
       }
-      for (const common of page.CommonPrefixes ?? []) {
-        if (common.Prefix !== undefined && common.Prefix.startsWith(this.rootPrefix())) yield common.Prefix.slice(this.rootPrefix().length)
-      }
+      yield page
       token = page.IsTruncated === true ? page.NextContinuationToken : undefined
     } while (token !== undefined)
   }
