@@ -29,8 +29,8 @@ export function openLanding(settings: Settings): Landing {
 }
 
 /** Every CDI asset, in SPEC §2 order. */
-export function cdiAssets(config: CdiConfig) {
-  return [rawAsset(config), curatedAsset(config), customerActivityAsset(config), activityWindowAsset(config), featuresAsset(config), featureStatsAsset(config), cdiScoresAsset(config), segmentModelAsset(config), segmentsAsset(config), driftReportAsset(config)]
+export function cdiAssets(config: CdiConfig, landing: Landing) {
+  return [rawAsset(config, landing), curatedAsset(config), customerActivityAsset(config), activityWindowAsset(config), featuresAsset(config), featureStatsAsset(config), cdiScoresAsset(config), segmentModelAsset(config), segmentsAsset(config), driftReportAsset(config)]
 }
 
 /**
@@ -41,7 +41,7 @@ export async function loadDefinitions(settings: Settings): Promise<Definitions> 
   const landing = openLanding(settings)
   const config = await resolveCdiConfig(settings, () => landing.listDays())
   const definitions = defineDefinitions<CdiResources>({
-    assets: cdiAssets(config),
+    assets: cdiAssets(config, landing),
     schedules: [dailySchedule()],
     commands: [generateSampleCommand, demoCommand],
     sourceFreshness: { name: 'landing', dueBy: '01:00Z', warnAfter: '00:30Z', listDays: () => landing.listDays() },

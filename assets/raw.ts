@@ -9,6 +9,7 @@ import type { CdiConfig } from './cdi-config.js'
 import { materializeRaw, quarantineViolations, type RawMetadata } from './lib/raw.js'
 import { TABLE_NAMES, tableSpec } from './lib/tables.js'
 import type { JsonObject } from '../framework/definitions/json.js'
+import type { Landing } from '../resources/landing.js'
 
 /** Blocking: a table whose quarantined / rows read exceeds the threshold fails the partition (SPEC §1). */
 function quarantineRate(threshold: number): AssetCheck {
@@ -27,13 +28,15 @@ function quarantineRate(threshold: number): AssetCheck {
 }
 
 /** raw(D): the six landing tables as landed, schema-checked, with the quarantine (SPEC §1, §2). */
-export function rawAsset(config: CdiConfig) {
+export function rawAsset(config: CdiConfig, landing: Landing) {
   return defineAsset<CdiResources>({
     key: 'raw',
     description: 'The six landing tables of ingest_date=D as landed (text), schema-checked; bad rows in the quarantine.',
     partitions: daily({ start: config.firstDay }),
     codeVersion: 'raw-v3',
     checks: [quarantineRate(config.quarantineThreshold)],
+    // The landing day's files are recorded with each commit; a re-delivered file makes raw(D) stale.
+    source: landing,
     freshness: { dueBy: '03:00Z', warnAfter: '02:30Z' },
     async materialize({ partition, outputDir, resources }) {
       const metadata = await withConnection(resources, (db) => materializeRaw({ db, landing: resources.landing, day: partition, outputDir }))

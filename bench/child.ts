@@ -45,7 +45,7 @@ async function engine(assets: number, days: number, root: string): Promise<void>
   const storage = new LocalStorage(root)
   const to = addDays(TOY_START, days - 1)
   const t0 = performance.now()
-  const state = await loadStoredState(storage, definitions.graph.keys)
+  const state = await loadStoredState(storage, definitions.graph)
   const t1 = performance.now()
   const runPlan = plan(definitions.graph, { selection: '*', from: TOY_START, to }, state)
   const t2 = performance.now()

@@ -2,6 +2,8 @@ import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { StrataError } from '../framework/errors/index.js'
 import { isDateKey } from '../framework/partitions/index.js'
+import { hashFile } from '../framework/storage/index.js'
+import type { ObservedSource, SourceFile } from '../framework/sources/index.js'
 import { TABLE_NAMES, type TableName } from '../assets/lib/tables.js'
 
 /** One landed file, readable on local disk (a remote landing downloads it first). */
@@ -16,7 +18,7 @@ export interface LandingFile {
  * Where the daily landing folders live (SPEC §1): `<location>/ingest_date=YYYY-MM-DD/<table>.csv[.gz]`.
  * `raw` sees only this surface, so local folders and S3 are interchangeable.
  */
-export interface Landing {
+export interface Landing extends ObservedSource {
   /** The root, as users write it (a folder or an `s3://` URL); used in messages. */
   readonly location: string
   /** The ingest days present, sorted ascending; folders that are not `ingest_date=<real date>` are ignored. */
@@ -26,10 +28,52 @@ export interface Landing {
 }
 
 const DAY_FOLDER = /^ingest_date=(\d{4}-\d{2}-\d{2})$/
+const TABLE_FILES: ReadonlySet<string> = new Set(TABLE_NAMES.flatMap((table) => [`${table}.csv`, `${table}.csv.gz`]))
+
+/** True for the names raw reads (`<table>.csv` or `<table>.csv.gz`): the files a landing day's version is made of. */
+export function isLandingFileName(name: string): boolean {
+  return TABLE_FILES.has(name)
+}
+
+/** Check a source request before any path or key is built from it. */
+export function assertLandingFile(day: string, name: string): void {
+  if (!isDateKey(day)) throw new StrataError('partition', `ingest day "${day.slice(0, 40)}" is not a real calendar date`, 'Use a UTC date written YYYY-MM-DD, e.g. 2026-03-01.')
+  if (!isLandingFileName(name)) throw new StrataError('input', `"${name.slice(0, 80)}" is not a landing file`, `Landing files are <table>.csv or <table>.csv.gz for ${TABLE_NAMES.join(', ')}.`)
+}
 
 /** A landing on local disk. */
 export class LocalLanding implements Landing {
+  readonly name = 'landing'
+
   constructor(readonly location: string) {}
+
+  /** One readdir per day folder and a stat per table file; a missing folder is a day with no files. */
+  async list(days: readonly string[]): Promise<ReadonlyMap<string, readonly SourceFile[]>> {
+    const listed = new Map<string, readonly SourceFile[]>()
+    await Promise.all(
+      days.map(async (day) => {
+        if (!isDateKey(day)) throw new StrataError('partition', `ingest day "${day.slice(0, 40)}" is not a real calendar date`, 'Use a UTC date written YYYY-MM-DD.')
+        const folder = join(this.location, `ingest_date=${day}`)
+        const names = await readdir(folder).catch((error: NodeJS.ErrnoException) => {
+          if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return []
+          throw new StrataError('config', `landing folder ${folder} cannot be read: ${error.message}`, 'Check the permissions of the landing folder.', { cause: error })
+        })
+        const files = await Promise.all(
+          names.filter(isLandingFileName).map(async (name) => {
+            const info = await stat(join(folder, name)).catch(() => undefined)
+            return info?.isFile() ? { name, bytes: info.size, modified: info.mtime.toISOString() } : undefined
+          }),
+        )
+        listed.set(day, files.filter((file): file is SourceFile => file !== undefined))
+      }),
+    )
+    return listed
+  }
+
+  async hash(day: string, name: string): Promise<string> {
+    assertLandingFile(day, name)
+    return hashFile(join(this.location, `ingest_date=${day}`, name))
+  }
 
   async listDays(): Promise<string[]> {
     let entries

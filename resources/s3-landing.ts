@@ -3,11 +3,16 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { StrataError } from '../framework/errors/index.js'
 import { isDateKey } from '../framework/partitions/index.js'
+import { hashFile } from '../framework/storage/index.js'
+import type { SourceFile } from '../framework/sources/index.js'
 import type { TableName } from '../assets/lib/tables.js'
-import { assertLandingRequest, type Landing, type LandingFile } from './landing.js'
+import { assertLandingFile, assertLandingRequest, isLandingFileName, type Landing, type LandingFile } from './landing.js'
 import type { ObjectInfo, ObjectStore } from './s3.js'
 
 const DAY_PREFIX = /^ingest_date=(\d{4}-\d{2}-\d{2})\/$/
+const DAY_FILE = /^ingest_date=(\d{4}-\d{2}-\d{2})\/([^/]+)$/
+/** Up to this many days are listed one prefix each; more, and one listing of the whole landing is fewer requests. */
+const PER_DAY_LISTING_LIMIT = 8
 
 /**
  * A landing in S3: `s3://bucket/prefix/ingest_date=YYYY-MM-DD/<table>.csv[.gz]`. Files are
@@ -15,6 +20,7 @@ const DAY_PREFIX = /^ingest_date=(\d{4}-\d{2}-\d{2})\/$/
  * while the object's ETag and size are unchanged, so DuckDB reads them from disk.
  */
 export class S3Landing implements Landing {
+  readonly name = 'landing'
   readonly location: string
 
   constructor(
@@ -31,6 +37,31 @@ export class S3Landing implements Landing {
       if (day !== undefined && isDateKey(day)) days.push(day)
     }
     return days.sort()
+  }
+
+  /** ListObjectsV2 only: per day prefix for a few days, else the whole landing in pages of 1,000. */
+  async list(days: readonly string[]): Promise<ReadonlyMap<string, readonly SourceFile[]>> {
+    for (const day of days) if (!isDateKey(day)) throw new StrataError('partition', `ingest day "${day.slice(0, 40)}" is not a real calendar date`, 'Use a UTC date written YYYY-MM-DD.')
+    const listed = new Map<string, SourceFile[]>(days.map((day) => [day, []]))
+    const collect = async (prefix: string) => {
+      for await (const object of this.store.list(prefix)) {
+        const match = DAY_FILE.exec(object.key)
+        const files = match ? listed.get(match[1] as string) : undefined
+        if (files && isLandingFileName(match?.[2] as string)) files.push({ name: match?.[2] as string, bytes: object.size, modified: object.lastModified.toISOString(), etag: object.etag })
+      }
+    }
+    if (days.length <= PER_DAY_LISTING_LIMIT) await Promise.all(days.map((day) => collect(`ingest_date=${day}/`)))
+    else await collect('ingest_date=')
+    return listed
+  }
+
+  /** The hash of the cached copy (downloaded once per ETag and size, then reused by raw). */
+  async hash(day: string, name: string): Promise<string> {
+    assertLandingFile(day, name)
+    const key = `ingest_date=${day}/${name}`
+    const object = await this.store.head(key)
+    if (!object) throw new StrataError('input', `landing file ${this.store.location}/${key} disappeared while it was read`, 'Retry once the landing upload has finished.')
+    return hashFile(await this.cached(`ingest_date=${day}`, name, object))
   }
 
   async file(day: string, table: TableName): Promise<LandingFile | undefined> {
@@ -90,8 +121,11 @@ export function openS3Landing(location: string, options: { env: Readonly<Record<
       return new S3Landing(store, cacheDirFor(store.location, options.env))
     }))
   return {
+    name: 'landing',
     location: location.replace(/\/+$/, ''),
     listDays: async () => (await landing()).listDays(),
     file: async (day, table) => (await landing()).file(day, table),
+    list: async (days) => (await landing()).list(days),
+    hash: async (day, name) => (await landing()).hash(day, name),
   }
 }

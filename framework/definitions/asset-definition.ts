@@ -4,6 +4,7 @@ import type { PartitionKey, PartitionsDefinition } from '../partitions/partition
 import type { PartitionMapping } from '../partitions/mappings/partition-mapping.js'
 import type { Manifest } from '../storage/manifest.js'
 import type { Logger } from './logger.js'
+import type { ObservedSource } from '../sources/observed-source.js'
 
 /** A dependency on another asset (or on the asset itself, through `previous()`). */
 export interface AssetDependency {
@@ -75,6 +76,12 @@ export interface AssetSpec<Resources = unknown> {
   readonly deps?: Readonly<Record<string, PartitionMapping | AssetDependency>>
   readonly codeVersion: string
   readonly checks?: readonly AssetCheck[]
+  /**
+   * An observed source the asset reads, partition for partition (raw reads the landing's
+   * `ingest_date=D` folder). Each commit records the files it read; planning lists the source and
+   * a changed, added or removed file makes the partition stale.
+   */
+  readonly source?: ObservedSource
   readonly freshness?: FreshnessPolicy
   /** What `strata show` prints; by default the partition's one Parquet file, or its one JSON document. */
   readonly show?: (request: ShowRequest) => ShowSource

@@ -16,6 +16,8 @@ export interface ExecuteOptions {
   readonly onProgress?: (progress: RunProgress) => void
   /** How often the run record is saved while the run goes on (ms). */
   readonly saveEveryMs?: number
+  /** How often the run's heartbeat is written (ms, default 10 s). */
+  readonly heartbeatMs?: number
 }
 
 /**

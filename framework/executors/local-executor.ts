@@ -2,7 +2,8 @@ import PQueue from 'p-queue'
 import { criticalPathLevels } from './critical-path.js'
 import type { PlannedStep, RunPlan } from '../planner/index.js'
 import { describeReason } from '../planner/index.js'
-import { countSteps, RunStore, type RunRecord, type StepRecord } from '../runs/index.js'
+import { countSteps, HEARTBEAT_MS, RunStore, type RunRecord, type StepRecord } from '../runs/index.js'
+import { currentProcess } from '../process/index.js'
 import type { ExecuteOptions, Executor } from './executor.js'
 import { runStep, type StepEnvironment } from './step-runner.js'
 
@@ -40,6 +41,7 @@ export function localExecutor(launch: StepLauncher = runStep, kind: 'local' | 'f
         partitions: { ...plan.range },
         status: 'running',
         startedAt: new Date().toISOString(),
+        process: currentProcess(),
         executor: kind,
         steps: [...records.values()],
         counts: countSteps([...records.values()]),
@@ -47,9 +49,18 @@ export function localExecutor(launch: StepLauncher = runStep, kind: 'local' | 'f
       const save = async () => {
         record.steps = [...records.values()]
         record.counts = countSteps(record.steps)
+        record.heartbeatAt = new Date().toISOString()
         await runs.save(record)
       }
       await save()
+      // The heartbeat tells readers the run lives even while one long step runs (run-liveness.ts).
+      let beating: Promise<void> | undefined
+      const heartbeat = setInterval(() => {
+        beating ??= save()
+          .catch((error: unknown) => env.log.warn(`could not save the heartbeat of run ${env.runId}: ${error instanceof Error ? error.message : String(error)}`))
+          .finally(() => (beating = undefined))
+      }, options.heartbeatMs ?? HEARTBEAT_MS)
+      heartbeat.unref()
 
       const runSteps = plan.steps.filter((step) => step.action === 'run')
       const waitingOn = new Map<string, number>()
@@ -93,9 +104,10 @@ export function localExecutor(launch: StepLauncher = runStep, kind: 'local' | 'f
             status: 'failed',
             error: { code: 'compute', message: error instanceof Error ? error.message : String(error) },
           }))
-          records.set(step.id, { ...result, reason: records.get(step.id)?.reason ?? result.reason })
+          records.set(step.id, { ...result, reason: result.builtBy !== undefined ? result.reason : (records.get(step.id)?.reason ?? result.reason) })
           done++
-          if (result.status === 'success') {
+          // A partition an overlapping run built meanwhile is as good as one this run committed.
+          if (result.status === 'success' || result.builtBy !== undefined) {
             for (const next of dependents.get(step.id) ?? []) {
               const left = (waitingOn.get(next) ?? 0) - 1
               waitingOn.set(next, left)
@@ -119,6 +131,8 @@ export function localExecutor(launch: StepLauncher = runStep, kind: 'local' | 'f
       }
       for (const step of runSteps) if (step.dependsOn.length === 0) launchStep(step)
       await queue.onIdle()
+      clearInterval(heartbeat)
+      await beating
       options.signal?.removeEventListener('abort', onAbort)
 
       for (const [id, step] of records) {

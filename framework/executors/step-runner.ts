@@ -11,6 +11,7 @@ import type { ColumnSchema, LineageEntry, Manifest } from '../storage/manifest.j
 import type { Storage } from '../storage/storage.js'
 import { lockPartition, type PartitionLock } from '../storage/partition-lock.js'
 import { redactSecrets } from '../cli/redact.js'
+import { describeSourceChange, fingerprintSource, type SourceVersion } from '../sources/index.js'
 import type { StepRecord } from '../runs/index.js'
 import { lazyDuckDb, readParquet, sqlStringList, type DuckDb } from '../../resources/duckdb.js'
 
@@ -46,9 +47,23 @@ export async function runStep(step: PlannedStep, env: StepEnvironment): Promise<
   let staged: Awaited<ReturnType<Storage['stage']>> | undefined
   // One process at a time stages and commits a partition (see storage/partition-lock.ts).
   let lock: PartitionLock | undefined
+  const warnings: string[] = []
   try {
     lock = await lockPartition(env.storage, step.asset, step.pathSegment, env.runId)
+    const holder = lock?.tookOverFrom
+    if (holder) {
+      const warning = `${step.id}: took over the lock of run ${holder.runId} (pid ${holder.pid} on this host, no longer running)`
+      env.log.warn(warning)
+      warnings.push(warning)
+    }
     const { inputs, lineage } = await resolveInputs(step, env)
+    // Fingerprinted before the read: a file replaced while it is read shows as changed next time.
+    const source = definition.source ? await fingerprintSource(definition.source, step.partition) : undefined
+    const builtBy = await builtMeanwhile(step, env, lineage, source)
+    if (builtBy !== undefined) {
+      const endedAt = now()
+      return { ...base, status: 'skipped', reason: `built by run ${builtBy}`, builtBy, endedAt: endedAt.toISOString(), durationMs: endedAt.getTime() - startedAt.getTime(), ...(warnings.length > 0 ? { warnings } : {}) }
+    }
     staged = await env.storage.stage(step.asset, step.partition, step.pathSegment, env.runId)
     let result
     try {
@@ -80,6 +95,7 @@ export async function runStep(step: PlannedStep, env: StepEnvironment): Promise<
       codeVersion: definition.codeVersion,
       dataVersion: '',
       upstream: lineage,
+      ...(source ? { source } : {}),
       rowCount: result.rowCount ?? measured.rowCount,
       schema: measured.schema,
       files: [],
@@ -89,7 +105,6 @@ export async function runStep(step: PlannedStep, env: StepEnvironment): Promise<
     await lock?.assertHeld()
     const committed = await env.storage.commit(staged, manifest)
     staged = undefined
-    const warnings: string[] = []
     if (env.afterCommit) {
       try {
         await env.afterCommit(committed, step)
@@ -134,6 +149,23 @@ export async function runStep(step: PlannedStep, env: StepEnvironment): Promise<
   } finally {
     await lock?.release()
   }
+}
+
+/**
+ * The run that committed the partition since it was planned, when what it committed is what this
+ * step would build: the same code version, no failed blocking check, built from the same upstream
+ * versions and source files. Overlapping runs so build each partition once: the one that waited
+ * for the lock finds the other's commit here and skips the step.
+ */
+async function builtMeanwhile(step: PlannedStep, env: StepEnvironment, lineage: readonly LineageEntry[], source: SourceVersion | undefined): Promise<string | undefined> {
+  const current = await env.storage.readManifest(step.asset, step.pathSegment)
+  if (!current || current.runId === env.runId || current.dataVersion === step.plannedVersion) return undefined
+  if (current.codeVersion !== env.graph.asset(step.asset).codeVersion || current.checks.some(blocks)) return undefined
+  const key = (entry: LineageEntry) => `${entry.asset}@${entry.partition}=${entry.dataVersion}`
+  const built = new Set(current.upstream.map(key))
+  if (built.size !== lineage.length || !lineage.every((entry) => built.has(key(entry)))) return undefined
+  if (source && (!current.source || describeSourceChange(current.source, source) !== undefined)) return undefined
+  return current.runId
 }
 
 async function resolveInputs(step: PlannedStep, env: StepEnvironment): Promise<{ inputs: Record<string, InputPartition[]>; lineage: LineageEntry[] }> {

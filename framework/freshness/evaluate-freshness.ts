@@ -90,7 +90,7 @@ const MS_PER_DAY = 86_400_000
  * blocking check failed is not usable downstream, so it counts as late.
  *
  * @example
- * const report = evaluateFreshness({ graph, state: await loadStoredState(storage, graph.keys), at: new Date() })
+ * const report = evaluateFreshness({ graph, state: await loadStoredState(storage, graph), at: new Date() })
  * if (!report.ok) process.exitCode = 1
  */
 export function evaluateFreshness(input: FreshnessInput): FreshnessReport {

@@ -4,6 +4,8 @@ import type { AssetGraph } from '../graph/index.js'
 import { resolveSelection } from '../selection/index.js'
 import { parseDateKey } from '../partitions/index.js'
 import type { Manifest } from '../storage/manifest.js'
+import { describeSourceChange } from '../sources/index.js'
+import type { PartitionState } from './stored-state.js'
 import { stepId, type PlannedStep, type RunPlan, type StepInput, type StepReason } from './run-plan.js'
 import type { StoredState } from './stored-state.js'
 
@@ -135,7 +137,7 @@ function decide(graph: AssetGraph, node: Node, state: StoredState, decided: Read
   }
 
   const stored = state.get(node.asset, node.partition)
-  const reason = blocked ?? (force && node.requested ? { kind: 'forced' } : staleness(stored?.manifest, stored?.failure, definition.codeVersion, rebuilt, read, state))
+  const reason = blocked ?? (force && node.requested ? { kind: 'forced' } : staleness(stored, definition.codeVersion, definition.source?.name, rebuilt, read, state))
   const action = reason.kind === 'blocked' ? 'blocked' : reason.kind === 'up-to-date' ? 'skip' : 'run'
   return {
     id,
@@ -145,24 +147,31 @@ function decide(graph: AssetGraph, node: Node, state: StoredState, decided: Read
     action,
     reason,
     requested: node.requested,
+    ...(stored?.manifest ? { plannedVersion: stored.manifest.dataVersion } : {}),
     dependsOn: action === 'run' ? dependsOn : [],
     inputs,
   }
 }
 
 function staleness(
-  manifest: Manifest | undefined,
-  failure: { runId: string; failedAt: string; error: string } | undefined,
+  stored: PartitionState | undefined,
   codeVersion: string,
+  sourceName: string | undefined,
   rebuilt: StepReason | undefined,
   read: readonly { asset: string; partition: string }[],
   state: StoredState,
 ): StepReason {
+  const manifest = stored?.manifest
+  const failure = stored?.failure
   if (failure && (!manifest || failure.failedAt > manifest.committedAt)) return { kind: 'failed-before', runId: failure.runId, error: failure.error }
   if (!manifest) return { kind: 'missing' }
   const failedCheck = manifest.checks.find(blocks)
   if (failedCheck) return { kind: 'failed-check', check: failedCheck.name }
   if (manifest.codeVersion !== codeVersion) return { kind: 'code-version-changed', from: manifest.codeVersion, to: codeVersion }
+  if (sourceName !== undefined) {
+    const changed = sourceStaleness(manifest, stored?.source, sourceName)
+    if (changed) return changed
+  }
   if (rebuilt) return rebuilt
   const recorded = new Map(manifest.upstream.map((entry) => [stepId(entry.asset, entry.partition), entry.dataVersion]))
   for (const { asset, partition } of read) {
@@ -175,4 +184,13 @@ function staleness(
     if (dropped) return { kind: 'upstream-changed', upstream: dropped.asset, partition: dropped.partition }
   }
   return { kind: 'up-to-date' }
+}
+
+/** A partition built from a source is stale when the source's files differ from those it recorded. */
+function sourceStaleness(manifest: Manifest, observed: PartitionState['source'], sourceName: string): StepReason | undefined {
+  // No observation means the state was loaded without sources (a test's in-memory state): nothing to compare.
+  if (observed === undefined) return undefined
+  if (manifest.source === undefined) return { kind: 'source-changed', source: sourceName, change: 'the files it read were not recorded when it was built' }
+  const change = describeSourceChange(manifest.source, observed)
+  return change === undefined ? undefined : { kind: 'source-changed', source: sourceName, change }
 }

@@ -7,6 +7,7 @@ export type StepReason =
   | { readonly kind: 'code-version-changed'; readonly from: string; readonly to: string }
   | { readonly kind: 'upstream-rebuilt'; readonly upstream: string; readonly partition: string }
   | { readonly kind: 'upstream-changed'; readonly upstream: string; readonly partition: string }
+  | { readonly kind: 'source-changed'; readonly source: string; readonly change: string }
   | { readonly kind: 'up-to-date' }
   | { readonly kind: 'blocked'; readonly upstream: string; readonly partition: string; readonly why: string }
 
@@ -28,6 +29,11 @@ export interface PlannedStep {
   readonly reason: StepReason
   /** True when the partition was asked for (selection × range); false when pulled in because a target needs it. */
   readonly requested: boolean
+  /**
+   * The data version of the partition as planned against (absent when it was not materialized): a
+   * step that finds another version committed meanwhile, by an overlapping run, decides again.
+   */
+  readonly plannedVersion?: string
   /** Ids of the `run` steps this one waits for. */
   readonly dependsOn: readonly string[]
   readonly inputs: readonly StepInput[]
@@ -59,6 +65,8 @@ export function describeReason(reason: StepReason): string {
       return `upstream ${reason.upstream}(${reason.partition}) is rebuilt in this run`
     case 'upstream-changed':
       return `upstream ${reason.upstream}(${reason.partition}) changed since it was built`
+    case 'source-changed':
+      return `${reason.source} changed since it was built: ${reason.change}`
     case 'up-to-date':
       return 'up to date'
     case 'blocked':

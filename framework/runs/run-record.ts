@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { CheckResult } from '../checks/check.js'
+import type { ProcessIdentity } from '../process/index.js'
 
 /** What happened to one step (asset × partition) of a run. Plain JSON, stored as is. */
 export interface StepRecord {
@@ -19,6 +20,8 @@ export interface StepRecord {
   warnings?: string[]
   /** Where the step's log went, e.g. a CloudWatch log stream for a Fargate task. */
   logStream?: string
+  /** Skipped because an overlapping run committed this very partition first: that run's id. */
+  builtBy?: string
 }
 
 /** One run of `strata materialize` / `backfill` / a schedule tick, as `strata runs` lists it. */
@@ -30,13 +33,33 @@ export interface RunRecord {
   /** The selection as typed. */
   selection: string
   partitions: { from: string; to: string }
-  status: 'running' | 'success' | 'failed' | 'canceled'
+  /**
+   * `running` only while its process lives (a fresh heartbeat, or a live pid on this host);
+   * `crashed` when it was recorded as running but its process died (see run-liveness.ts).
+   */
+  status: 'running' | 'success' | 'failed' | 'canceled' | 'crashed'
   /** ISO timestamps. */
   startedAt: string
   endedAt?: string
+  /** The process running it, so a reader can tell a crashed run from a running one. */
+  process?: ProcessIdentity
+  /** Written every few seconds while the run lives. */
+  heartbeatAt?: string
+  /** Set on a run judged `crashed`: when it was last seen and how far it got. */
+  crash?: RunCrash
   executor: 'local' | 'fargate'
   steps: StepRecord[]
   counts: RunCounts
+}
+
+/** What is known of a crashed run. */
+export interface RunCrash {
+  /** The newest of its heartbeat, start and step times. */
+  lastSeenAt: string
+  /** The last step that finished, e.g. `curated@2026-09-10`. */
+  lastCompletedStep?: string
+  /** How the crash was seen: its pid is gone on this host, or its heartbeat stopped. */
+  why: string
 }
 
 /** Steps per outcome; `planned` is every step of the plan, whatever its state. */

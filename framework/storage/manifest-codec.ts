@@ -45,6 +45,14 @@ function isFileEntry(value: unknown): boolean {
   )
 }
 
+function isSourceVersion(value: unknown): boolean {
+  return (
+    isObject(value) &&
+    isString(value.source) &&
+    arrayOf(value.files, (file) => hasStrings(file, ['name', 'modified']) && Number.isSafeInteger(file.bytes) && (file.sha256 === undefined || (isString(file.sha256) && SHA256_HEX.test(file.sha256))))
+  )
+}
+
 /** The first field of a manifest that does not have the expected shape, or undefined. */
 function manifestProblem(value: unknown): string | undefined {
   if (!isObject(value)) return 'not a JSON object'
@@ -53,6 +61,7 @@ function manifestProblem(value: unknown): string | undefined {
     if (!isString(value[key])) return `${key} is not a string`
   }
   if (!arrayOf(value.upstream, (entry) => hasStrings(entry, ['asset', 'partition', 'dataVersion']))) return 'upstream is malformed'
+  if (value.source !== undefined && !isSourceVersion(value.source)) return 'source is malformed'
   if (value.rowCount !== null && !Number.isFinite(value.rowCount)) return 'rowCount is not a number or null'
   if (!arrayOf(value.schema, (entry) => hasStrings(entry, ['name', 'type']))) return 'schema is malformed'
   if (!arrayOf(value.files, isFileEntry)) return 'files is malformed (each needs a plain file name, bytes and a sha256)'

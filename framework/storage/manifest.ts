@@ -1,5 +1,6 @@
 import type { CheckResult } from '../checks/check.js'
 import type { JsonObject } from '../definitions/json.js'
+import type { SourceVersion } from '../sources/observed-source.js'
 
 /** One upstream partition a partition was built from, with the data version it read. */
 export interface LineageEntry {
@@ -29,6 +30,8 @@ export interface Manifest {
   readonly dataVersion: string
   /** Partition-level lineage. */
   readonly upstream: readonly LineageEntry[]
+  /** For an asset that reads an observed source (raw reads the landing): the files it read. */
+  readonly source?: SourceVersion
   readonly rowCount: number | null
   readonly schema: readonly ColumnSchema[]
   readonly files: readonly { readonly name: string; readonly bytes: number; readonly sha256: string }[]

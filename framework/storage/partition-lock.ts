@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { link, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises'
-import { hostname } from 'node:os'
 import { dirname } from 'node:path'
 import type { ObjectStore } from '../../resources/s3.js'
 import { StrataError } from '../errors/index.js'
+import { currentProcess, processLiveness, type LivenessProbe } from '../process/index.js'
 import type { Storage } from './storage.js'
 
 /**
@@ -12,7 +12,9 @@ import type { Storage } from './storage.js'
  * A lock is a small JSON record (holder run id, host, pid, a unique token, expiry) kept next to
  * the data: `_strata/locks/<asset>/<segment>.lock`, a file locally, an object on S3. The holder
  * renews it every `ttlMs / 3` while its step runs, so a long step keeps it and a crashed holder's
- * lock expires after `ttlMs`. Anyone may break an expired lock. Just before the commit the
+ * lock expires after `ttlMs`. Anyone may break an expired lock. A holder on this very host whose
+ * process is gone (its pid no longer runs, or runs a process started at another time) cannot
+ * renew: its lock is taken over at once, and the new holder says so (`tookOverFrom`). Just before the commit the
  * holder checks that the record is still its own (by token): a holder that lost its lock (it
  * stalled past the expiry, or lost an S3 race) fails with StrataError('locked') and commits nothing.
  *
@@ -39,6 +41,8 @@ export interface LockOwner {
   readonly runId: string
   readonly host: string
   readonly pid: number
+  /** The process's boot and start time (Linux), so a reused pid is not taken for the holder. */
+  readonly started?: string
 }
 
 /** The stored lock record. */
@@ -56,7 +60,11 @@ export interface LockRecord extends LockOwner {
 export interface LockOptions {
   /** How long a lock lives without renewal (default 60 s); renewed every ttl/3. */
   readonly ttlMs?: number
-  /** How long to wait for a held lock before failing with StrataError('locked') (default 0). */
+  /**
+   * How long to wait for a lock a live process holds before failing with StrataError('locked')
+   * (default 10 minutes: an overlapping run waits for the other to build the partition, then
+   * decides again; 0 fails at once).
+   */
   readonly waitMs?: number
   /** Pause between attempts while waiting (default 250 ms). */
   readonly pollMs?: number
@@ -64,11 +72,15 @@ export interface LockOptions {
   readonly settleMs?: number
   /** Clock, for tests. */
   readonly now?: () => number
+  /** Whether a holder's process still runs; for tests. */
+  readonly liveness?: LivenessProbe
 }
 
 /** A held lock. */
 export interface PartitionLock {
   readonly record: LockRecord
+  /** The lock of a holder whose process was gone, taken over to get this one. */
+  readonly tookOverFrom?: LockRecord
   /** Throws StrataError('locked') unless the stored lock is still this one and unexpired. */
   assertHeld(): Promise<void>
   /** Stop renewing and remove the lock if it is still ours. Never throws. */
@@ -91,6 +103,7 @@ interface LockBackend {
 }
 
 const DEFAULT_TTL_MS = 60_000
+const DEFAULT_WAIT_MS = 600_000
 const DEFAULT_POLL_MS = 250
 const DEFAULT_SETTLE_MS = 200
 /** Attempts that find no lock yet cannot create one (a churn of holders) before giving up. */
@@ -119,7 +132,7 @@ export function lockOptionsFromEnv(env: Readonly<Record<string, string | undefin
 
 /** This process as a lock owner for `runId`. */
 export function lockOwner(runId: string): LockOwner {
-  return { runId, host: hostname(), pid: process.pid }
+  return { runId, ...currentProcess() }
 }
 
 /** Take the partition's lock when the storage has locks; undefined when it has none. */
@@ -132,7 +145,7 @@ export function lockedError(asset: string, pathSegment: string, holder: LockReco
   return new StrataError(
     'locked',
     `partition ${asset}/${pathSegment} is being materialized by run ${holder.runId} on host ${holder.host} (pid ${holder.pid}); its lock expires at ${holder.expiresAt}`,
-    `Wait for that run to finish (strata runs) and retry, or set STRATA_LOCK_WAIT_MS to wait for it. If that process is gone, its lock expires at ${holder.expiresAt} and the next run takes over (lock: ${where}).`,
+    `Wait for that run to finish (strata runs) and retry, or raise STRATA_LOCK_WAIT_MS to wait longer. If that process is gone, its lock is taken over at once on its own host, and elsewhere when it expires at ${holder.expiresAt} (lock: ${where}).`,
   )
 }
 
@@ -143,6 +156,7 @@ function isLockRecord(value: unknown): value is LockRecord {
     record.formatVersion === 1 &&
     ['runId', 'host', 'token', 'acquiredAt', 'expiresAt', 'asset', 'pathSegment'].every((key) => typeof record[key] === 'string') &&
     Number.isSafeInteger(record.pid) &&
+    (record.started === undefined || typeof record.started === 'string') &&
     Number.isFinite(Date.parse(record.expiresAt as string))
   )
 }
@@ -191,9 +205,11 @@ function serialise(record: LockRecord): string {
 async function acquire(backend: LockBackend, asset: string, pathSegment: string, owner: LockOwner, options: LockOptions): Promise<PartitionLock> {
   const now = options.now ?? Date.now
   const ttlMs = options.ttlMs ?? DEFAULT_TTL_MS
-  const deadline = now() + (options.waitMs ?? 0)
+  const deadline = now() + (options.waitMs ?? DEFAULT_WAIT_MS)
   const pollMs = options.pollMs ?? DEFAULT_POLL_MS
+  const liveness = options.liveness ?? processLiveness
   let quick = 0
+  let tookOverFrom: LockRecord | undefined
   for (;;) {
     const at = now()
     const record: LockRecord = {
@@ -203,16 +219,19 @@ async function acquire(backend: LockBackend, asset: string, pathSegment: string,
       runId: owner.runId,
       host: owner.host,
       pid: owner.pid,
+      ...(owner.started === undefined ? {} : { started: owner.started }),
       token: `${at.toString(36)}-${randomBytes(8).toString('hex')}`,
       acquiredAt: new Date(at).toISOString(),
       expiresAt: new Date(at + ttlMs).toISOString(),
     }
-    if ((await backend.create(record)) && (await backend.confirm(record))) return held(backend, record, asset, pathSegment, ttlMs, now)
+    if ((await backend.create(record)) && (await backend.confirm(record))) return held(backend, record, asset, pathSegment, ttlMs, now, tookOverFrom)
     const holder = await backend.read()
     // A retried conditional PUT whose first attempt went through reports "exists": it is ours.
-    if (holder?.token === record.token) return held(backend, record, asset, pathSegment, ttlMs, now)
-    if (holder === undefined || isExpired(holder, now())) {
-      if (holder) await backend.removeIf(holder, true)
+    if (holder?.token === record.token) return held(backend, record, asset, pathSegment, ttlMs, now, tookOverFrom)
+    const dead = holder !== undefined && !isExpired(holder, now()) && liveness(holder) === 'dead'
+    if (holder === undefined || dead || isExpired(holder, now())) {
+      if (holder) await backend.removeIf(holder, !dead)
+      if (dead) tookOverFrom = holder
       if (++quick > MAX_QUICK_ATTEMPTS) throw lockedError(asset, pathSegment, holder ?? record, backend.where)
       continue
     }
@@ -223,7 +242,7 @@ async function acquire(backend: LockBackend, asset: string, pathSegment: string,
 }
 
 /** A held lock with its heartbeat. */
-function held(backend: LockBackend, first: LockRecord, asset: string, pathSegment: string, ttlMs: number, now: () => number): PartitionLock {
+function held(backend: LockBackend, first: LockRecord, asset: string, pathSegment: string, ttlMs: number, now: () => number, tookOverFrom: LockRecord | undefined): PartitionLock {
   let current = first
   let lost: string | undefined
   let released = false
@@ -250,6 +269,7 @@ function held(backend: LockBackend, first: LockRecord, asset: string, pathSegmen
     )
   return {
     record: first,
+    ...(tookOverFrom ? { tookOverFrom } : {}),
     async assertHeld() {
       if (lost !== undefined) throw lostError(lost)
       if (isExpired(current, now())) throw lostError(`it expired at ${current.expiresAt} before it could be renewed`)

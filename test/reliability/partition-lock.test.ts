@@ -92,15 +92,12 @@ describe('partition locks on a local folder, across real processes', () => {
     expect(Math.max(a.start as number, b.start as number)).toBeLessThan(Math.min(a.end as number, b.end as number))
   })
 
-  it('a crashed holder (SIGKILL) blocks only until its lock expires; then the next process breaks it and commits', async () => {
-    const crashed = lockCommit(root, '2026-03-01', 'run-crashed', 60_000, 0, 1200)
+  it('a crashed holder (SIGKILL) on this host is taken over at once, though its lock has not expired', async () => {
+    const crashed = lockCommit(root, '2026-03-01', 'run-crashed', 60_000, 0, 600_000)
     await crashed.acquired
     crashed.child.kill('SIGKILL')
     await crashed.done.catch(() => undefined)
-    const blocked = await lockCommit(root, '2026-03-01', 'run-b', 0, 0, 1200).done
-    expect(blocked.outcome).toBe('locked')
-    expect(blocked.message).toContain('run-crashed')
-    const next = await lockCommit(root, '2026-03-01', 'run-c', 0, 5000, 1200).done
+    const next = await lockCommit(root, '2026-03-01', 'run-b', 0, 0, 600_000).done
     expect(next.outcome).toBe('committed')
   })
 })
@@ -116,11 +113,31 @@ describe('partition lock protocol (in process)', () => {
   it('the heartbeat keeps a lock alive past its ttl while the holder runs', async () => {
     const lock = await lockLocalPartition(file(), 'a', 'dt=2026-03-01', lockOwner('run-long'), { ttlMs: 300 })
     await sleep(900)
-    await expect(lockLocalPartition(file(), 'a', 'dt=2026-03-01', lockOwner('run-other'), { ttlMs: 300 })).rejects.toMatchObject({ code: 'locked' })
+    await expect(lockLocalPartition(file(), 'a', 'dt=2026-03-01', lockOwner('run-other'), { ttlMs: 300, waitMs: 0 })).rejects.toMatchObject({ code: 'locked' })
     await lock.assertHeld()
     await lock.release()
     const next = await lockLocalPartition(file(), 'a', 'dt=2026-03-01', lockOwner('run-other'), { ttlMs: 300 })
     await next.release()
+  })
+
+  it('a holder on another host blocks until its lock expires; a dead holder here is taken over at once and named', async () => {
+    let clock = Date.now()
+    const now = () => clock
+    const remote = await lockLocalPartition(file(), 'a', 'dt=2026-03-01', { runId: 'run-remote', host: 'other-host', pid: 7 }, { ttlMs: 60_000, now })
+    const unknown = { ttlMs: 60_000, now, waitMs: 0, liveness: () => 'unknown' as const }
+    await expect(lockLocalPartition(file(), 'a', 'dt=2026-03-01', lockOwner('run-here'), unknown)).rejects.toMatchObject({ code: 'locked', message: expect.stringContaining('run-remote on host other-host (pid 7)') })
+    clock += 61_000
+    const after = await lockLocalPartition(file(), 'a', 'dt=2026-03-01', lockOwner('run-here'), unknown)
+    expect(after.tookOverFrom).toBeUndefined()
+    await after.release()
+    await remote.release()
+
+    const dead = await lockLocalPartition(file(), 'a', 'dt=2026-03-01', { runId: 'run-dead', host: 'h', pid: 8 }, { ttlMs: 60_000, now })
+    const taker = await lockLocalPartition(file(), 'a', 'dt=2026-03-01', lockOwner('run-taker'), { ttlMs: 60_000, now, waitMs: 0, liveness: () => 'dead' })
+    expect(taker.tookOverFrom).toMatchObject({ runId: 'run-dead', pid: 8 })
+    await expect(dead.assertHeld()).rejects.toMatchObject({ code: 'locked' })
+    await taker.release()
+    await dead.release()
   })
 
   it('a holder whose lock was taken over (it stalled past the expiry) cannot commit', async () => {
@@ -142,7 +159,7 @@ describe('partition lock protocol (in process)', () => {
     const { mkdir } = await import('node:fs/promises')
     await mkdir(join(root, '_strata', 'locks', 'a'), { recursive: true })
     await writeFile(file(), '')
-    await expect(lockLocalPartition(file(), 'a', 'dt=2026-03-01', lockOwner('r'), { ttlMs: 400 })).rejects.toMatchObject({ code: 'locked' })
+    await expect(lockLocalPartition(file(), 'a', 'dt=2026-03-01', lockOwner('r'), { ttlMs: 400, waitMs: 0 })).rejects.toMatchObject({ code: 'locked' })
     const lock = await lockLocalPartition(file(), 'a', 'dt=2026-03-01', lockOwner('r'), { ttlMs: 400, waitMs: 3000, pollMs: 50 })
     await lock.release()
   })
@@ -184,8 +201,9 @@ describe('concurrent materializations through the CLI (step runner holds the loc
     return { code, out: io.out(), err: io.err() }
   }
 
-  it('same partition at once: one succeeds, the other fails with the lock error and leaves no failure record', async () => {
-    const [a, b] = await Promise.all([cli({}, 'materialize', 'slow', '--partition', '2026-03-02', '--force'), cli({}, 'materialize', 'slow', '--partition', '2026-03-02', '--force')])
+  it('same partition at once with STRATA_LOCK_WAIT_MS=0: one succeeds, the other fails with the lock error and leaves no failure record', async () => {
+    const noWait = { STRATA_LOCK_WAIT_MS: '0' }
+    const [a, b] = await Promise.all([cli(noWait, 'materialize', 'slow', '--partition', '2026-03-02', '--force'), cli(noWait, 'materialize', 'slow', '--partition', '2026-03-02', '--force')])
     expect([a.code, b.code].sort()).toEqual([0, 1])
     const loser = a.code === 1 ? a : b
     expect(loser.out + loser.err).toMatch(/partition slow\/dt=2026-03-02 is being materialized by run \S+ on host/)
@@ -194,12 +212,14 @@ describe('concurrent materializations through the CLI (step runner holds the loc
     expect(status.out).toContain('"materialized"')
   })
 
-  it('same partition with STRATA_LOCK_WAIT_MS: the second waits, both succeed, commits are serialised', async () => {
-    const [a, b] = await Promise.all([
-      cli({ STRATA_LOCK_WAIT_MS: '10000' }, 'materialize', 'slow', '--partition', '2026-03-02', '--force'),
-      cli({ STRATA_LOCK_WAIT_MS: '10000' }, 'materialize', 'slow', '--partition', '2026-03-02', '--force'),
-    ])
+  it('same partition by default: the second waits, then finds it built by the first and skips it; both exit 0', async () => {
+    const [a, b] = await Promise.all([cli({}, 'materialize', 'slow', '--partition', '2026-03-02', '--force'), cli({}, 'materialize', 'slow', '--partition', '2026-03-02', '--force')])
     expect([a.code, b.code]).toEqual([0, 0])
+    expect([a.out, b.out].join('\n')).toMatch(/1 succeeded/)
+    const runs = JSON.parse((await cli({}, 'runs', '--json')).out) as { runId: string; steps: { reason?: string; builtBy?: string }[] }[]
+    const waited = runs.flatMap((run) => run.steps).filter((step) => step.builtBy !== undefined)
+    expect(waited).toHaveLength(1)
+    expect(runs.map((run) => run.runId)).toContain(waited[0]?.builtBy)
   })
 
   it('bad lock settings are a config error (exit 2)', async () => {
@@ -219,7 +239,7 @@ describe('partition locks on S3', () => {
   const freshStorage = async (prefix: string) => {
     const store = openObjectStore(`s3://strata-lock/${prefix}`, { env: server.env })
     const cacheDir = await mkdtemp(join(tmpdir(), 'strata-lock-s3-'))
-    return new S3Storage({ store, cacheDir, locks: { ttlMs: 5000, pollMs: 50 } })
+    return new S3Storage({ store, cacheDir, locks: { ttlMs: 5000, pollMs: 50, waitMs: 0 } })
   }
 
   it('s3rver ignores If-None-Match: the read-back check still lets exactly one of two storages in, every time', async () => {
@@ -285,7 +305,7 @@ describe('partition locks on S3', () => {
     }
     const lock = await lockS3Partition(store, '_strata/locks/a/dt=2026-03-01.lock', 'a', 'dt=2026-03-01', lockOwner('run-1'), { settleMs: 0 })
     await lock.assertHeld()
-    await expect(lockS3Partition(store, '_strata/locks/a/dt=2026-03-01.lock', 'a', 'dt=2026-03-01', lockOwner('run-2'), { settleMs: 0 })).rejects.toMatchObject({ code: 'locked' })
+    await expect(lockS3Partition(store, '_strata/locks/a/dt=2026-03-01.lock', 'a', 'dt=2026-03-01', lockOwner('run-2'), { settleMs: 0, waitMs: 0 })).rejects.toMatchObject({ code: 'locked' })
     await lock.release()
     expect(objects.size).toBe(0)
   })

@@ -82,6 +82,27 @@ describe('S3Landing', () => {
     expect(error.code).toBe('partition')
   })
 
+  it('lists a day\'s landing files as a source (size, time, ETag) per day prefix and in one listing of many days', async () => {
+    const few = await landing.list(['2026-03-01', '2026-04-01'])
+    expect(few.get('2026-03-01')?.map((file) => file.name)).toEqual(['customers.csv', 'trades.csv.gz'])
+    expect(few.get('2026-04-01')).toEqual([])
+    const file = few.get('2026-03-01')?.[0]
+    expect(file).toMatchObject({ bytes: 'customer_id\nc1\n'.length, etag: expect.stringMatching(/^"?[0-9a-f]{32}"?$/) })
+    expect(Number.isFinite(Date.parse(file?.modified ?? ''))).toBe(true)
+    const days = Array.from({ length: 12 }, (_, i) => `2026-03-${String(i + 1).padStart(2, '0')}`)
+    const many = await landing.list(days)
+    expect(many.get('2026-03-01')).toEqual(few.get('2026-03-01'))
+    expect(many.get('2026-03-03')?.map((f) => f.name)).toEqual(['trades.csv', 'trades.csv.gz'])
+    expect(many.get('2026-03-12')).toEqual([])
+  })
+
+  it('hashes a landing file from its cached copy, and refuses names that are not landing files', async () => {
+    const { createHash } = await import('node:crypto')
+    expect(await landing.hash('2026-03-01', 'customers.csv')).toBe(createHash('sha256').update('customer_id\nc1\n').digest('hex'))
+    const error = (await landing.hash('2026-03-01', '../../etc/passwd').catch((thrown: unknown) => thrown)) as StrataError
+    expect(error.code).toBe('input')
+  })
+
   it('openLanding returns an S3 landing for s3:// with the settings env', async () => {
     const settings = { landing: URL, env: { ...server.env, STRATA_CACHE_DIR: cacheDir } } as unknown as Settings
     const opened = openLanding(settings)

@@ -30,7 +30,7 @@ export async function freshnessReport(kit: CommandKit, at: Date, window = DEFAUL
   const definitions = await kit.definitions()
   const storage = await kit.storage()
   const withPolicy = definitions.graph.keys.filter((key) => definitions.graph.asset(key).freshness !== undefined)
-  const state = await loadStoredState(storage, withPolicy)
+  const state = await loadStoredState(storage, definitions.graph, withPolicy)
   const sourcePolicy = definitions.sourceFreshness
   const source = sourcePolicy
     ? { name: sourcePolicy.name, policy: { dueBy: sourcePolicy.dueBy, ...(sourcePolicy.warnAfter ? { warnAfter: sourcePolicy.warnAfter } : {}) }, days: await sourcePolicy.listDays(kit.settings()) }

@@ -51,7 +51,7 @@ async function materialize(kit: CommandKit, selection: string, options: Material
   if (options.executor !== 'local' && options.executor !== 'fargate') throw new StrataError('usage', `--executor "${String(options.executor).slice(0, 20)}" is not local or fargate`, 'Use --executor local (default) or --executor fargate.')
   const definitions = await kit.definitions()
   const storage = await kit.storage()
-  const state = await loadStoredState(storage, definitions.graph.keys)
+  const state = await loadStoredState(storage, definitions.graph)
   const started = performance.now()
   const runPlan = plan(definitions.graph, { selection, partition: options.partition, from: options.from, to: options.to, force: options.force }, state)
   const planMs = performance.now() - started

@@ -34,6 +34,7 @@ export function registerRunsCommand(program: Command, kit: CommandKit): void {
       if (options.json) return kit.printJson(record)
       kit.print(`run ${record.runId} ${record.status} — ${record.command} (${record.partitions.from} … ${record.partitions.to}), executor ${record.executor}`)
       kit.print(`started ${record.startedAt}${record.endedAt ? `, ended ${record.endedAt}` : ''}; ${record.counts.succeeded} succeeded, ${record.counts.failed} failed, ${record.counts.skipped} skipped, ${record.counts.canceled} canceled`)
+      if (record.crash) kit.print(`crashed: ${record.crash.why}; last seen ${record.crash.lastSeenAt}${record.crash.lastCompletedStep ? `, last finished step ${record.crash.lastCompletedStep}` : ''}. Its committed partitions stay; rerun the command to finish the rest.`)
       const shown = record.steps.filter((step) => step.status !== 'skipped' || !step.reason?.startsWith('up to date'))
       kit.print(formatTable(['asset', 'partition', 'status', 'ms', 'rows', 'reason / error'], shown.map((s) => [s.asset, s.partition, s.status, s.durationMs ?? '', s.rowCount ?? '', s.error ? `${s.error.message}${s.error.hint ? ` (hint: ${s.error.hint})` : ''}` : (s.reason ?? '')])))
     })

@@ -91,13 +91,13 @@ async function tick(kit: CommandKit, schedule: ScheduleDefinition, at: Date): Pr
   const definitions = await kit.definitions()
   const storage = await kit.storage()
   const launch: TickLauncher = async ({ schedule: s, partitions, runId }) => {
-    const state = await loadStoredState(storage, definitions.graph.keys)
+    const state = await loadStoredState(storage, definitions.graph)
     const runPlan = plan(definitions.graph, { selection: s.selection, from: partitions.from, to: partitions.to }, state)
     const { executeRun } = await import('../execute-run.js')
     const record = await executeRun(kit, definitions, storage, runPlan, { command: `schedule tick ${s.name}`, runId })
     const blocked = runPlan.steps.filter((step) => step.action === 'blocked' && step.requested).length
     const counts = `${record.counts.succeeded} succeeded, ${record.counts.failed} failed, ${record.counts.skipped} skipped${blocked > 0 ? `, ${blocked} blocked` : ''}`
-    return { status: record.status === 'running' ? 'failed' : record.status === 'success' && blocked > 0 ? 'failed' : record.status, message: counts }
+    return { status: record.status === 'running' || record.status === 'crashed' ? 'failed' : record.status === 'success' && blocked > 0 ? 'failed' : record.status, message: counts }
   }
   return tickSchedule({ schedule, at, store: new TickStore(storage), launch, newRunId: () => newRunId(new Date()), log: kit.log, ...(kit.io.signal ? { signal: kit.io.signal } : {}) })
 }

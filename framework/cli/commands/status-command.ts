@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { addDays, dateKeyOf, dateRange } from '../../partitions/index.js'
 import { loadStoredState, plan, describeReason, type PlannedStep } from '../../planner/index.js'
 import type { CommandKit } from '../command-kit.js'
+import { RunStore, type RunRecord } from '../../runs/index.js'
 
 type Cell = 'materialized' | 'stale' | 'missing' | 'failed' | 'blocked'
 const SYMBOL: Record<Cell, string> = { materialized: '#', stale: '~', missing: '.', failed: 'x', blocked: '!' }
@@ -18,7 +19,7 @@ export function registerStatusCommand(program: Command, kit: CommandKit): void {
     .action(async (selection: string, options: { from?: string; to?: string; json?: boolean }) => {
       const { graph } = await kit.definitions()
       const storage = await kit.storage()
-      const state = await loadStoredState(storage, graph.keys)
+      const state = await loadStoredState(storage, graph)
       let to = options.to
       if (!to) {
         const newest = (await Promise.all(graph.keys.map((key) => storage.listManifests(key)))).flat().map((m) => m.partition).filter((p) => /^\d{4}-/.test(p)).sort().at(-1)
@@ -27,7 +28,8 @@ export function registerStatusCommand(program: Command, kit: CommandKit): void {
       const from = options.from ?? addDays(to, -13)
       const runPlan = plan(graph, { selection, from, to }, state)
       const cells = runPlan.steps.filter((step) => step.requested).map((step) => ({ asset: step.asset, partition: step.partition, state: cellOf(step), reason: describeReason(step.reason) }))
-      if (options.json) return kit.printJson({ from, to, partitions: cells })
+      const unfinished = await unfinishedRuns(storage)
+      if (options.json) return kit.printJson({ from, to, partitions: cells, runs: unfinished.map((r) => ({ runId: r.runId, status: r.status, command: r.command, startedAt: r.startedAt, ...(r.crash ? { crash: r.crash } : {}) })) })
       const days = dateRange(runPlan.range.from, runPlan.range.to)
       const width = Math.max(...runPlan.assets.map((asset) => asset.length), 5)
       kit.print(`${' '.repeat(width)}  ${days.map((day) => day.slice(8)).join(' ')}   (${days[0]} … ${days.at(-1)})`)
@@ -38,6 +40,7 @@ export function registerStatusCommand(program: Command, kit: CommandKit): void {
       kit.print(`\n# materialized  ~ stale  . missing  x failed  ! blocked   (weekly assets show on their Monday)`)
       const counts = cells.reduce<Record<string, number>>((acc, cell) => ({ ...acc, [cell.state]: (acc[cell.state] ?? 0) + 1 }), {})
       kit.print(Object.entries(counts).map(([cell, n]) => `${cell}: ${n}`).join(', '))
+      for (const r of unfinished) kit.print(describeUnfinished(r))
     })
 }
 
@@ -55,4 +58,14 @@ function cellOf(step: PlannedStep): Cell {
     default:
       return 'stale'
   }
+}
+
+/** Runs among the newest that are still running, or crashed (their process died while they ran). */
+async function unfinishedRuns(storage: Awaited<ReturnType<CommandKit['storage']>>): Promise<RunRecord[]> {
+  return (await new RunStore(storage).list({ limit: 20 })).filter((r) => r.status === 'running' || r.status === 'crashed')
+}
+
+function describeUnfinished(r: RunRecord): string {
+  if (!r.crash) return `run ${r.runId} is running (${r.command}, started ${r.startedAt})`
+  return `run ${r.runId} crashed (${r.command}): ${r.crash.why}; last seen ${r.crash.lastSeenAt}${r.crash.lastCompletedStep ? `, last finished step ${r.crash.lastCompletedStep}` : ''} — rerun it to finish`
 }

@@ -25,7 +25,7 @@ export function registerStepCommand(program: Command, kit: CommandKit): void {
       graph.asset(asset)
       const storage = await kit.storage()
       const upstream = [...new Set([asset, ...graph.dependenciesOf(asset).map((dependency) => dependency.asset)])]
-      const state = await loadStoredState(storage, upstream)
+      const state = await loadStoredState(storage, graph, upstream)
       const runPlan = plan(graph, { selection: asset, partition: options.partition, force: true }, state)
       const step = runPlan.steps.find((candidate) => candidate.asset === asset && candidate.requested)
       if (!step || step.action !== 'run') {
@@ -53,7 +53,7 @@ export function registerStepCommand(program: Command, kit: CommandKit): void {
           ...(sync ? { afterCommit: (manifest) => sync.register(manifest) } : {}),
         })
         kit.printJson(record)
-        if (record.status !== 'success') kit.fail(1)
+        if (record.status !== 'success' && record.builtBy === undefined) kit.fail(1)
       } finally {
         if (duckdb) (await duckdb).close()
         await scope.close()

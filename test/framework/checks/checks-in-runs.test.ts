@@ -26,7 +26,7 @@ beforeEach(async () => {
 afterEach(async () => rm(root, { recursive: true, force: true }))
 
 async function run(definitions: Definitions, request: PlanRequest) {
-  const runPlan = plan(definitions.graph, request, await loadStoredState(storage, definitions.graph.keys))
+  const runPlan = plan(definitions.graph, request, await loadStoredState(storage, definitions.graph))
   const record = await localExecutor().execute(
     runPlan,
     { graph: definitions.graph, storage, resources: {}, runId: newRunId(new Date()), log: silentLogger, duckdb: async () => duckdb },

@@ -19,7 +19,7 @@ beforeEach(async () => {
 afterEach(async () => rm(root, { recursive: true, force: true }))
 
 async function run(definitions: Definitions, request: PlanRequest, signal?: AbortSignal, concurrency = 2) {
-  const state = await loadStoredState(storage, definitions.graph.keys)
+  const state = await loadStoredState(storage, definitions.graph)
   const runPlan = plan(definitions.graph, request, state)
   const record = await localExecutor().execute(
     runPlan,

@@ -34,7 +34,7 @@ async function materializeWith(files: Record<string, string>) {
   })
   const { graph } = defineDefinitions({ assets: [asset], openResources: async () => ({ resources: {}, close: async () => undefined }) })
   const storage = new LocalStorage(root)
-  const [step] = plan(graph, { selection: 'tables', partition: '2026-01-02' }, await loadStoredState(storage, graph.keys)).steps
+  const [step] = plan(graph, { selection: 'tables', partition: '2026-01-02' }, await loadStoredState(storage, graph)).steps
   const record = await runStep(step!, { graph, storage, resources: {}, runId: '20260301T020000Z-a1b2c3', log: silentLogger, signal: new AbortController().signal, duckdb: async () => db })
   return { record, manifest: await storage.readManifest('tables', 'dt=2026-01-02') }
 }

@@ -1,0 +1,114 @@
+import { spawn } from 'node:child_process'
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { RunRecord } from '../../framework/runs/index.js'
+
+const FIXTURE = fileURLToPath(new URL('../fixtures/slow-run.mjs', import.meta.url))
+let root: string
+
+/** The toy CLI (test/fixtures/slow-run.mjs) as a real child process. */
+function strata(args: readonly string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [FIXTURE, ...args], {
+    env: { ...process.env, STRATA_STORAGE: join(root, 'storage'), STRATA_LANDING: join(root, 'landing'), CI: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  let err = ''
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()))
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, out, err })))
+  return { child, done }
+}
+
+/** Resolves once the child has started materializing `stepId` (it touches a marker file first). */
+async function startedStep(pid: number, stepId: string): Promise<void> {
+  const marker = `${stepId}-${pid}`
+  for (;;) {
+    if ((await readdir(join(root, 'started')).catch(() => [] as string[])).includes(marker)) return
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+async function builds(): Promise<string[]> {
+  const text = await readFile(join(root, 'builds.log'), 'utf8').catch(() => '')
+  return text.split('\n').filter(Boolean).map((line) => line.split(' ')[0] as string)
+}
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'strata-crash-'))
+})
+afterEach(async () => rm(root, { recursive: true, force: true }))
+
+describe('a run killed with SIGKILL', () => {
+  it('leaves nothing that blocks: the next run takes the dead holder\'s lock at once and says so; the killed run shows as crashed', async () => {
+    const killed = strata(['materialize', 'slow', '--partition', '2026-03-02'], { SLOW_MS: '600000', STRATA_LOCK_TTL_MS: '600000' })
+    await startedStep(killed.child.pid as number, 'slow@2026-03-02')
+    killed.child.kill('SIGKILL')
+    expect((await killed.done).signal).toBe('SIGKILL')
+
+    // The lock would not expire for ten minutes: only the dead-pid check lets this run in.
+    const rerun = await strata(['materialize', 'slow', '--partition', '2026-03-02'], { STRATA_LOCK_TTL_MS: '600000', STRATA_LOCK_WAIT_MS: '0' }).done
+    expect(rerun.err).toMatch(/took over the lock of run \S+ \(pid \d+ on this host, no longer running\)/)
+    expect(rerun.code).toBe(0)
+    expect(await builds()).toEqual(['slow@2026-03-02'])
+
+    const runs = JSON.parse((await strata(['runs', '--json']).done).out) as RunRecord[]
+    const crashed = runs.find((run) => run.status === 'crashed')
+    expect(crashed?.crash).toMatchObject({ why: expect.stringMatching(/^its process \(pid \d+ on .+\) is gone$/), lastSeenAt: expect.any(String) })
+    expect(runs.filter((run) => run.status === 'success')).toHaveLength(1)
+
+    const status = await strata(['status', '--from', '2026-03-02', '--to', '2026-03-02']).done
+    expect(status.out).toMatch(new RegExp(`run ${crashed?.runId} crashed \\(materialize slow\\): its process`))
+    const json = JSON.parse((await strata(['status', '--from', '2026-03-02', '--to', '2026-03-02', '--json']).done).out) as { runs: { runId: string; status: string }[] }
+    expect(json.runs).toEqual([expect.objectContaining({ runId: crashed?.runId, status: 'crashed' })])
+  }, 60_000)
+
+  it('records the last finished step of a run killed part-way', async () => {
+    // The first step outlasts the 2 s between progress saves, so its end is on record before the kill.
+    const killed = strata(['materialize', 'slow', '--from', '2026-03-01', '--to', '2026-03-02', '--concurrency', '1'], { SLOW_MS: '2500', HANG: 'slow@2026-03-02' })
+    await startedStep(killed.child.pid as number, 'slow@2026-03-02')
+    killed.child.kill('SIGKILL')
+    await killed.done
+    const [run] = JSON.parse((await strata(['runs', '--json']).done).out) as RunRecord[]
+    expect(run?.status).toBe('crashed')
+    expect(run?.crash?.lastCompletedStep).toBe('slow@2026-03-01')
+    const shown = await strata(['runs', 'show', run?.runId as string]).done
+    expect(shown.out).toMatch(/crashed: its process \(pid \d+ on .+\) is gone; last seen \S+, last finished step slow@2026-03-01/)
+  }, 60_000)
+})
+
+describe('overlapping runs, as two processes', () => {
+  it('both exit 0 and no partition is built twice: the run that waited skips what the other built', async () => {
+    const env = { SLOW_MS: '150' }
+    const [a, b] = await Promise.all([strata(['materialize', '*', '--from', '2026-03-01', '--to', '2026-03-08'], env).done, strata(['materialize', '*', '--from', '2026-03-05', '--to', '2026-03-12'], env).done])
+    expect([a.code, b.code, a.err, b.err]).toEqual([0, 0, '', ''])
+    const built = await builds()
+    expect(built).toHaveLength(24)
+    expect(new Set(built).size).toBe(24)
+  }, 60_000)
+
+  it('on the very same partitions, every step of one run is built by the other or by itself, once', async () => {
+    const env = { SLOW_MS: '300' }
+    const args = ['materialize', '*', '--from', '2026-03-01', '--to', '2026-03-03']
+    const [a, b] = await Promise.all([strata(args, env).done, strata([...args, '--force'], env).done])
+    expect([a.code, b.code]).toEqual([0, 0])
+    expect((await builds()).sort()).toEqual(['after@2026-03-01', 'after@2026-03-02', 'after@2026-03-03', 'slow@2026-03-01', 'slow@2026-03-02', 'slow@2026-03-03'])
+    const runs = JSON.parse((await strata(['runs', '--json']).done).out) as RunRecord[]
+    const skippedAsBuilt = runs.flatMap((run) => run.steps.filter((step) => step.builtBy !== undefined))
+    expect(skippedAsBuilt.length).toBeGreaterThan(0)
+    for (const step of skippedAsBuilt) expect(step.reason).toBe(`built by run ${step.builtBy}`)
+  }, 60_000)
+
+  it('with STRATA_LOCK_WAIT_MS=0 the second fails at once, naming the holder', async () => {
+    const first = strata(['materialize', 'slow', '--partition', '2026-03-02'], { SLOW_MS: '600000' })
+    await startedStep(first.child.pid as number, 'slow@2026-03-02')
+    const second = await strata(['materialize', 'slow', '--partition', '2026-03-02'], { STRATA_LOCK_WAIT_MS: '0' }).done
+    first.child.kill('SIGKILL')
+    await first.done
+    expect(second.code).toBe(1)
+    expect(second.out + second.err).toMatch(/partition slow\/dt=2026-03-02 is being materialized by run \S+ on host \S+ \(pid \d+\)/)
+  }, 60_000)
+})
