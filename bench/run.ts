@@ -5,7 +5,7 @@
  * kept). Results are kept per benchmark in `.bench-cache/results.json`, so running one
  * benchmark updates its rows and keeps the others'.
  *
- * Names: help, engine, engine10k, plan, day100k, backfill100k, day1m (default: all but day1m and
+ * Names: help, engine, engine10k, plan, observe, day100k, backfill100k, day1m (default: all but day1m and
  * engine10k in --quick mode). Environment: BENCH_1M_HISTORY_DAYS (default 90) — how many days
  * of history the 1M-customer store gets before the measured day (see BENCHMARKS.md).
  */
@@ -66,8 +66,8 @@ interface ChildResult {
 
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
-const ALL = ['help', 'engine', 'engine10k', 'plan', 'day100k', 'backfill100k', 'day1m']
-const QUICK_DEFAULT = ['help', 'engine', 'plan', 'day100k', 'backfill100k']
+const ALL = ['help', 'engine', 'engine10k', 'plan', 'observe', 'day100k', 'backfill100k', 'day1m']
+const QUICK_DEFAULT = ['help', 'engine', 'plan', 'observe', 'day100k', 'backfill100k']
 const named = args.filter((arg) => !arg.startsWith('--'))
 for (const name of named) if (!ALL.includes(name)) throw new Error(`unknown benchmark "${name}"; known: ${ALL.join(', ')}`)
 const selected = named.length > 0 ? named : quick ? QUICK_DEFAULT : ALL
@@ -185,6 +185,15 @@ function engineRows(id: string, assets: number, days: number, runs: number): Row
       notes: `load state ${Number(replan.loadStateMs).toFixed(0)} ms, plan ${Number(replan.planMs).toFixed(0)} ms`,
     })
   }
+  return rows
+}
+
+function benchObserve(): Row[] {
+  const out = join(CACHE, `observe-${process.pid}.json`)
+  const { status } = timed(process.execPath, ['--openssl-legacy-provider', join(ROOT, 'dist', 'bench', 'observe-landing.js')], { BENCH_OUT: out })
+  if (!existsSync(out)) throw new Error(`the observe benchmark exited ${String(status)} without a report; see .bench-cache/bench.log`)
+  const rows = JSON.parse(readFileSync(out, 'utf8')) as Row[]
+  rmSync(out, { force: true })
   return rows
 }
 
@@ -432,6 +441,7 @@ async function main(): Promise<void> {
     else if (name === 'engine') keep(engineRows('engine', 10, 100, quick ? 1 : 3))
     else if (name === 'engine10k') keep(engineRows('engine10k', 10, 1000, 1))
     else if (name === 'plan') keep(benchPlan())
+    else if (name === 'observe') keep(benchObserve())
     else if (name === 'day100k') keep(await dayRows(dataSet('c100k', 100_000, START), 'day100k', undefined, quick ? 1 : 3))
     else if (name === 'backfill100k') keep(await benchBackfill())
     else if (name === 'day1m') {

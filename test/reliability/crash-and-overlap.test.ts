@@ -3,16 +3,19 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { RunRecord } from '../../framework/runs/index.js'
+import { startS3Server, type S3TestServer } from '../support/s3-server.js'
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/slow-run.mjs', import.meta.url))
 let root: string
+/** Where the toy CLI keeps its storage: a folder by default, a bucket of the S3 test server in the S3 cases. */
+let storageEnv: () => Record<string, string> = () => ({ STRATA_STORAGE: join(root, 'storage') })
 
 /** The toy CLI (test/fixtures/slow-run.mjs) as a real child process. */
 function strata(args: readonly string[], env: Record<string, string> = {}) {
   const child = spawn(process.execPath, [FIXTURE, ...args], {
-    env: { ...process.env, STRATA_STORAGE: join(root, 'storage'), STRATA_LANDING: join(root, 'landing'), CI: '1', ...env },
+    env: { ...process.env, ...storageEnv(), MARKERS: root, STRATA_LANDING: join(root, 'landing'), CI: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''
@@ -110,5 +113,42 @@ describe('overlapping runs, as two processes', () => {
     await first.done
     expect(second.code).toBe(1)
     expect(second.out + second.err).toMatch(/partition slow\/dt=2026-03-02 is being materialized by run \S+ on host \S+ \(pid \d+\)/)
+  }, 60_000)
+})
+
+describe('the same on S3 storage (the S3 test server), as real processes', () => {
+  let server: S3TestServer
+  let prefix = 0
+  beforeAll(async () => {
+    server = await startS3Server(['strata-crash'])
+  })
+  afterAll(async () => {
+    storageEnv = () => ({ STRATA_STORAGE: join(root, 'storage') })
+    await server.stop()
+  })
+  beforeEach(() => {
+    const location = `s3://strata-crash/run-${++prefix}`
+    storageEnv = () => ({ ...server.env, STRATA_CACHE_DIR: join(root, 'cache'), STRATA_STORAGE: location })
+  })
+
+  it('a SIGKILLed holder is taken over at once and shows as crashed', async () => {
+    const killed = strata(['materialize', 'slow', '--partition', '2026-03-02'], { SLOW_MS: '600000', STRATA_LOCK_TTL_MS: '600000' })
+    await startedStep(killed.child.pid as number, 'slow@2026-03-02')
+    killed.child.kill('SIGKILL')
+    await killed.done
+    const rerun = await strata(['materialize', 'slow', '--partition', '2026-03-02'], { STRATA_LOCK_TTL_MS: '600000', STRATA_LOCK_WAIT_MS: '0' }).done
+    expect(rerun.err).toMatch(/took over the lock of run/)
+    expect(rerun.code).toBe(0)
+    const runs = JSON.parse((await strata(['runs', '--json']).done).out) as RunRecord[]
+    expect(runs.map((run) => run.status).sort()).toEqual(['crashed', 'success'])
+  }, 60_000)
+
+  it('overlapping runs both exit 0 and build each partition once', async () => {
+    const env = { SLOW_MS: '300' }
+    const [a, b] = await Promise.all([strata(['materialize', '*', '--from', '2026-03-01', '--to', '2026-03-04'], env).done, strata(['materialize', '*', '--from', '2026-03-03', '--to', '2026-03-06'], env).done])
+    expect([a.code, b.code, a.err, b.err]).toEqual([0, 0, '', ''])
+    const built = await builds()
+    expect(built).toHaveLength(12)
+    expect(new Set(built).size).toBe(12)
   }, 60_000)
 })

@@ -60,9 +60,14 @@ function cellOf(step: PlannedStep): Cell {
   }
 }
 
-/** Runs among the newest that are still running, or crashed (their process died while they ran). */
+/**
+ * Runs still running, and runs that crashed (their process died while they ran) since the newest
+ * run that finished: a crash that a later run has already followed up is history, for `strata runs`.
+ */
 async function unfinishedRuns(storage: Awaited<ReturnType<CommandKit['storage']>>): Promise<RunRecord[]> {
-  return (await new RunStore(storage).list({ limit: 20 })).filter((r) => r.status === 'running' || r.status === 'crashed')
+  const recent = await new RunStore(storage).list({ limit: 20 })
+  const finished = recent.find((r) => r.status !== 'running' && r.status !== 'crashed')?.startedAt ?? ''
+  return recent.filter((r) => r.status === 'running' || (r.status === 'crashed' && r.startedAt > finished))
 }
 
 function describeUnfinished(r: RunRecord): string {
