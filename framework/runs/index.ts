@@ -1,2 +1,2 @@
-export { newRunId, isRunId, countSteps, type RunRecord, type StepRecord, type RunCounts } from './run-record.js'
+export { newRunId, isRunId, countSteps, describeCounts, describeStepStatus, finalRunStatus, type RunRecord, type StepRecord, type StepStatus, type RunCounts } from './run-record.js'
 export { RunStore } from './run-store.js'
