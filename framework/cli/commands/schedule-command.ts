@@ -97,7 +97,7 @@ async function tick(kit: CommandKit, schedule: ScheduleDefinition, at: Date): Pr
     const record = await executeRun(kit, definitions, storage, runPlan, { command: `schedule tick ${s.name}`, runId })
     return { status: record.status === 'running' ? 'failed' : record.status, message: describeCounts(record.counts) }
   }
-  return tickSchedule({ schedule, at, store: new TickStore(storage), launch, newRunId: () => newRunId(new Date()), log: kit.log, ...(kit.io.signal ? { signal: kit.io.signal } : {}) })
+  return tickSchedule({ schedule, at, store: new TickStore(storage), storage, launch, newRunId: () => newRunId(new Date()), log: kit.log, ...(kit.io.signal ? { signal: kit.io.signal } : {}) })
 }
 
 function describeCatchUp(schedule: ScheduleDefinition): string {
