@@ -294,7 +294,7 @@ export function fargateLauncher(options: FargateLauncherOptions): StepLauncher {
       const manifest = await env.storage.readManifest(step.asset, step.pathSegment)
       // The task found the partition committed by an overlapping run while it waited, and skipped it.
       if (manifest && manifest.runId !== env.runId && Date.parse(manifest.committedAt) >= startedAt) {
-        return { kind: 'done', record: { ...timing(step, startedAt, now()), status: 'skipped', reason: `built by run ${manifest.runId}`, builtBy: manifest.runId, ...logs } }
+        return { kind: 'done', record: { ...timing(step, startedAt, now()), status: 'up-to-date', reason: `built by run ${manifest.runId}`, builtBy: manifest.runId, ...logs } }
       }
       if (!manifest || manifest.runId !== env.runId) {
         return { kind: 'done', record: failed(step, startedAt, now(), 'storage', `${step.id}: task ${taskId} exited 0 but no partition of run ${env.runId} is committed`, 'Check that the task uses the same STRATA_STORAGE, and its log stream.', logStream) }

@@ -2,7 +2,8 @@ import PQueue from 'p-queue'
 import { criticalPathLevels } from './critical-path.js'
 import type { PlannedStep, RunPlan } from '../planner/index.js'
 import { describeReason } from '../planner/index.js'
-import { countSteps, HEARTBEAT_MS, RunStore, type RunRecord, type StepRecord } from '../runs/index.js'
+import { blocks } from '../checks/check.js'
+import { countSteps, finalRunStatus, HEARTBEAT_MS, RunStore, type RunRecord, type StepRecord } from '../runs/index.js'
 import { currentProcess } from '../process/index.js'
 import type { ExecuteOptions, Executor } from './executor.js'
 import { runStep, type StepEnvironment } from './step-runner.js'
@@ -30,7 +31,7 @@ export function localExecutor(launch: StepLauncher = runStep, kind: 'local' | 'f
         records.set(step.id, {
           asset: step.asset,
           partition: step.partition,
-          status: step.action === 'run' ? 'pending' : 'skipped',
+          status: step.action === 'run' ? 'pending' : step.action === 'blocked' ? 'blocked' : 'up-to-date',
           reason: describeReason(step.reason),
         })
       }
@@ -83,13 +84,16 @@ export function localExecutor(launch: StepLauncher = runStep, kind: 'local' | 'f
       const saveEveryMs = options.saveEveryMs ?? 2000
       const progress = () => options.onProgress?.({ done, total: runSteps.length, failed })
 
-      const skipDependents = (id: string, why: string) => {
+      // Dependents of a step that did not succeed cannot run: blocked when it failed a blocking
+      // check (the same word the planner uses for a check that failed in an earlier run), canceled
+      // when it was canceled, else skipped because it failed.
+      const skipDependents = (id: string, status: 'blocked' | 'skipped' | 'canceled', why: string) => {
         const stack = [...(dependents.get(id) ?? [])]
         while (stack.length > 0) {
           const next = stack.pop() as string
           const current = records.get(next)
           if (!current || current.status !== 'pending') continue
-          records.set(next, { ...current, status: 'skipped', reason: why })
+          records.set(next, { ...current, status, reason: why })
           done++
           stack.push(...(dependents.get(next) ?? []))
         }
@@ -107,7 +111,7 @@ export function localExecutor(launch: StepLauncher = runStep, kind: 'local' | 'f
           records.set(step.id, { ...result, reason: result.builtBy !== undefined ? result.reason : (records.get(step.id)?.reason ?? result.reason) })
           done++
           // A partition an overlapping run built meanwhile is as good as one this run committed.
-          if (result.status === 'success' || result.builtBy !== undefined) {
+          if (result.status === 'success' || result.status === 'up-to-date') {
             for (const next of dependents.get(step.id) ?? []) {
               const left = (waitingOn.get(next) ?? 0) - 1
               waitingOn.set(next, left)
@@ -118,7 +122,12 @@ export function localExecutor(launch: StepLauncher = runStep, kind: 'local' | 'f
               failed++
               env.log.error(`${step.id} failed: ${result.error?.message ?? 'unknown error'}`)
             }
-            skipDependents(step.id, `upstream ${step.id} ${result.status === 'canceled' ? 'was canceled' : 'failed'}`)
+            if (result.status === 'canceled') skipDependents(step.id, 'canceled', `upstream ${step.id} was canceled`)
+            else if (result.error?.code === 'check') {
+              const check = result.checks?.find(blocks)?.name
+              skipDependents(step.id, 'blocked', `upstream ${step.id} failed ${check ? `blocking check ${check}` : 'a blocking check'}`)
+            }
+            else skipDependents(step.id, 'skipped', `upstream ${step.id} failed`)
           }
           progress()
           if (Date.now() - lastSave > saveEveryMs) {
@@ -141,7 +150,7 @@ export function localExecutor(launch: StepLauncher = runStep, kind: 'local' | 'f
       record.endedAt = new Date().toISOString()
       record.steps = [...records.values()]
       record.counts = countSteps(record.steps)
-      record.status = controller.signal.aborted ? 'canceled' : record.counts.failed > 0 ? 'failed' : 'success'
+      record.status = finalRunStatus(record.counts, controller.signal.aborted)
       await save()
       return record
     },

@@ -62,7 +62,7 @@ export async function runStep(step: PlannedStep, env: StepEnvironment): Promise<
     const builtBy = await builtMeanwhile(step, env, lineage, source)
     if (builtBy !== undefined) {
       const endedAt = now()
-      return { ...base, status: 'skipped', reason: `built by run ${builtBy}`, builtBy, endedAt: endedAt.toISOString(), durationMs: endedAt.getTime() - startedAt.getTime(), ...(warnings.length > 0 ? { warnings } : {}) }
+      return { ...base, status: 'up-to-date', reason: `built by run ${builtBy}`, builtBy, endedAt: endedAt.toISOString(), durationMs: endedAt.getTime() - startedAt.getTime(), ...(warnings.length > 0 ? { warnings } : {}) }
     }
     staged = await env.storage.stage(step.asset, step.partition, step.pathSegment, env.runId)
     let result

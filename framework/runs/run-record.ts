@@ -2,12 +2,21 @@ import { randomBytes } from 'node:crypto'
 import type { CheckResult } from '../checks/check.js'
 import type { ProcessIdentity } from '../process/index.js'
 
+/**
+ * How a step ended, or where it is. The four ways a step does not run are kept apart, because they
+ * call for different actions: `up-to-date` (nothing to do), `blocked` (an upstream failed a
+ * blocking check, before this run or in it, or is missing outside the selection: fix the input),
+ * `skipped` (an upstream step failed in this run for another reason: see that failure) and
+ * `canceled` (the run was stopped before the step ran, or an upstream was canceled).
+ */
+export type StepStatus = 'pending' | 'running' | 'success' | 'failed' | 'up-to-date' | 'blocked' | 'skipped' | 'canceled'
+
 /** What happened to one step (asset × partition) of a run. Plain JSON, stored as is. */
 export interface StepRecord {
   asset: string
   partition: string
-  status: 'pending' | 'running' | 'success' | 'failed' | 'skipped' | 'canceled'
-  /** Why the step runs or was skipped, e.g. "missing", "stale upstream", "upstream check failed". */
+  status: StepStatus
+  /** Why the step runs or did not, e.g. "missing", "upstream source@2026-03-01 failed blocking check gate". */
   reason?: string
   /** ISO timestamps. */
   startedAt?: string
@@ -67,6 +76,9 @@ export interface RunCounts {
   planned: number
   succeeded: number
   failed: number
+  upToDate: number
+  blocked: number
+  /** Skipped because an upstream step failed in this run. */
   skipped: number
   canceled: number
 }
@@ -92,12 +104,50 @@ export function isRunId(value: string): boolean {
 
 /** The counts of a run from its steps. */
 export function countSteps(steps: readonly StepRecord[]): RunCounts {
-  const counts: RunCounts = { planned: steps.length, succeeded: 0, failed: 0, skipped: 0, canceled: 0 }
+  const counts: RunCounts = { planned: steps.length, succeeded: 0, failed: 0, upToDate: 0, blocked: 0, skipped: 0, canceled: 0 }
   for (const step of steps) {
     if (step.status === 'success') counts.succeeded++
     else if (step.status === 'failed') counts.failed++
+    else if (step.status === 'up-to-date') counts.upToDate++
+    else if (step.status === 'blocked') counts.blocked++
     else if (step.status === 'skipped') counts.skipped++
     else if (step.status === 'canceled') counts.canceled++
   }
   return counts
+}
+
+/**
+ * The status a finished run records, which is also its exit code: `success` (exit 0) only when
+ * every step succeeded or was up to date; a failed, blocked or skipped step makes it `failed`
+ * (exit 1). `canceled` when the run was stopped.
+ */
+export function finalRunStatus(counts: RunCounts, canceled: boolean): 'success' | 'failed' | 'canceled' {
+  if (canceled) return 'canceled'
+  return counts.failed > 0 || counts.blocked > 0 || counts.skipped > 0 ? 'failed' : 'success'
+}
+
+/** A step status in words, as the summary line and `runs show` print it. */
+export function describeStepStatus(status: StepStatus): string {
+  switch (status) {
+    case 'up-to-date':
+      return 'up to date'
+    case 'skipped':
+      return 'skipped (upstream failed)'
+    default:
+      return status
+  }
+}
+
+/**
+ * The end-of-run counts in words, every outcome named as `describeStepStatus` names it, e.g.
+ * "3 succeeded, 1 failed, 2 skipped (upstream failed), 40 up to date". Zero counts are left out
+ * except succeeded and failed.
+ */
+export function describeCounts(counts: RunCounts): string {
+  const parts = [`${counts.succeeded} succeeded`, `${counts.failed} failed`]
+  if (counts.blocked > 0) parts.push(`${counts.blocked} blocked`)
+  if (counts.skipped > 0) parts.push(`${counts.skipped} skipped (upstream failed)`)
+  if (counts.canceled > 0) parts.push(`${counts.canceled} canceled`)
+  if (counts.upToDate > 0) parts.push(`${counts.upToDate} up to date`)
+  return parts.join(', ')
 }

@@ -1,5 +1,6 @@
 export { defineSchedule, type CatchUpPolicy, type ScheduleDefinition } from './schedule-definition.js'
 export { decideTicks, nextTick, ticksUpTo, TICK_LOOKBACK, type TickDecision } from './due-ticks.js'
 export { TickStore, type TickRecord } from './tick-store.js'
-export { tickSchedule, type TickLauncher, type TickOptions, type TickOutcome, type TickReport, type TickRunResult } from './tick-schedule.js'
+export { judgeClaim, CLAIM_START_GRACE_MS, type ClaimState } from './tick-claim.js'
+export { tickSchedule, MAX_TICK_ATTEMPTS, type TickLauncher, type TickOptions, type TickOutcome, type TickReport, type TickRunResult } from './tick-schedule.js'
 export { runScheduleLoop, type ScheduleLoopOptions } from './schedule-loop.js'

@@ -13,6 +13,10 @@ export interface TickRecord {
   readonly partitions: { readonly from: string; readonly to: string }
   readonly runId?: string
   readonly message?: string
+  /** The process that claimed the tick (see tick-claim.ts): how a claim whose process died is recognised. */
+  readonly claimedBy?: { readonly host: string; readonly pid: number }
+  /** 1 for the first claim, +1 for each takeover of a claim whose run crashed or never started. */
+  readonly attempt?: number
 }
 
 /**
@@ -33,6 +37,23 @@ export class TickStore {
 
   async read(schedule: string, tick: Date): Promise<TickRecord | undefined> {
     return this.storage.readDocument<TickRecord>(this.keyOf(schedule, tick))
+  }
+
+  /**
+   * Claim a tick: create its record only when there is none, atomically (an exclusive create,
+   * see Storage.createDocument). Of concurrent claimants on any machines exactly one gets true.
+   */
+  async claim(record: TickRecord): Promise<boolean> {
+    return this.storage.createDocument(this.keyOf(record.schedule, new Date(record.tick)), record)
+  }
+
+  /**
+   * Claim the takeover of a tick's abandoned claim for attempt `attempt` (a marker document
+   * `schedules/<name>/takeovers/<tickKey>-<attempt>`, created exclusively), so of concurrent
+   * tickers that all see the same crashed claim, one relaunches.
+   */
+  async claimTakeover(schedule: string, tick: Date, attempt: number, runId: string): Promise<boolean> {
+    return this.storage.createDocument(`schedules/${schedule}/takeovers/${TickStore.tickKey(tick)}-${attempt}`, { runId, claimedAt: new Date().toISOString() })
   }
 
   async write(record: TickRecord): Promise<void> {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { readFileSync, type Dirent, type Stats } from 'node:fs'
-import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises'
+import { link, mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises'
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { StrataError } from '../errors/index.js'
 import { digestFile } from './data-version.js'
@@ -20,7 +20,7 @@ import {
   isDocumentKeySegment,
   isPathSegment,
 } from './storage-keys.js'
-import { errno, localIoError, partitionOfSegment, randomSuffix, readManifests, reconcileManifest, withLocalIo } from './storage-support.js'
+import { documentText, errno, localIoError, partitionOfSegment, randomSuffix, readManifests, reconcileManifest, withLocalIo } from './storage-support.js'
 
 /** Options of {@link LocalStorage}. */
 export interface LocalStorageOptions {
@@ -223,12 +223,28 @@ export class LocalStorage implements Storage {
   }
 
   async writeDocument(key: string, value: unknown): Promise<void> {
+    await this.writeAtomically(this.documentPath(key), documentText(key, value))
+  }
+
+  async createDocument(key: string, value: unknown): Promise<boolean> {
     const file = this.documentPath(key)
-    const text = JSON.stringify(value, null, 2) as string | undefined
-    if (text === undefined) {
-      throw new StrataError('usage', `document ${key} has no JSON representation`, 'Store plain JSON data: objects, arrays, strings, numbers, booleans, null.')
+    const tmpDir = this.pathOf(STRATA_DIR, 'tmp')
+    const tmp = join(tmpDir, `${timestampName()}.tmp`)
+    await this.ensureDir(tmpDir)
+    await this.ensureDir(dirname(file))
+    try {
+      await this.writeDurably(tmp, documentText(key, value))
+      // link(2) is the exclusive create (EEXIST when the name exists, atomically, like O_EXCL)
+      // of a file that is already complete, so a reader never sees the claim half-written.
+      await link(tmp, file)
+    } catch (error) {
+      if (errno(error) === 'EEXIST') return false
+      throw this.ioError(`create ${file}`, error)
+    } finally {
+      await rm(tmp, { force: true }).catch(() => undefined)
     }
-    await this.writeAtomically(file, `${text}\n`)
+    await this.fsyncDir(dirname(file))
+    return true
   }
 
   /** The stored JSON as `T`; the caller owns the shape, only the JSON syntax is checked here. */

@@ -409,7 +409,7 @@ interface ProbingStore extends ObjectStore {
 const conditionalSupport = new WeakMap<ObjectStore, Promise<boolean>>()
 
 /** Whether `putIfAbsent` really is conditional on this store; probed once per store. */
-function supportsConditionalWrites(store: ObjectStore): Promise<boolean> {
+export function supportsConditionalWrites(store: ObjectStore): Promise<boolean> {
   let known = conditionalSupport.get(store)
   if (known === undefined) {
     const probing = store as Partial<ProbingStore>

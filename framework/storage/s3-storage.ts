@@ -5,7 +5,7 @@ import type { Logger } from '../definitions/logger.js'
 import { StrataError } from '../errors/index.js'
 import { digestFile } from './data-version.js'
 import type { FailureRecord, Manifest } from './manifest.js'
-import { lockS3Partition, type LockOptions, type LockOwner, type PartitionLock } from './partition-lock.js'
+import { lockS3Partition, supportsConditionalWrites, type LockOptions, type LockOwner, type PartitionLock } from './partition-lock.js'
 import { parseFailureRecord, parseJson, parseManifest, rebuildHint } from './manifest-codec.js'
 import type { StagedPartition, Storage } from './storage.js'
 import {
@@ -20,7 +20,7 @@ import {
   isDocumentKeySegment,
   isPathSegment,
 } from './storage-keys.js'
-import { errno, localIoError, partitionOfSegment, randomSuffix, readManifests, reconcileManifest, withLocalIo } from './storage-support.js'
+import { documentText, errno, localIoError, partitionOfSegment, randomSuffix, readManifests, reconcileManifest, withLocalIo } from './storage-support.js'
 
 /** Options of {@link S3Storage}. */
 export interface S3StorageOptions {
@@ -51,6 +51,8 @@ const VERSION = /^v=[A-Za-z0-9_.=-]+$/
 const DEFAULT_GRACE_MS = 60 * 60 * 1000
 const TRANSFER_CONCURRENCY = 4
 const READ_CONCURRENCY = 16
+/** How long createDocument waits before reading back its write on a store without conditional writes. */
+const FALLBACK_SETTLE_MS = 200
 const CACHE_HINT = 'Check that the local cache folder (STRATA_CACHE_DIR) exists, is writable and has free space.'
 
 
@@ -269,12 +271,22 @@ export class S3Storage implements Storage {
   }
 
   async writeDocument(key: string, value: unknown): Promise<void> {
+    await this.store.put(this.documentKey(key), documentText(key, value))
+  }
+
+  /**
+   * A conditional PUT (`If-None-Match: *`; S3 answers 412 when the key exists). On a server that
+   * ignores the header (s3rver, some S3-compatible stores; probed once) this falls back to
+   * read, write, wait and read back, which narrows the race but cannot close it.
+   */
+  async createDocument(key: string, value: unknown): Promise<boolean> {
     const objectKey = this.documentKey(key)
-    const text = JSON.stringify(value, null, 2) as string | undefined
-    if (text === undefined) {
-      throw new StrataError('usage', `document ${key} has no JSON representation`, 'Store plain JSON data: objects, arrays, strings, numbers, booleans, null.')
-    }
-    await this.store.put(objectKey, `${text}\n`)
+    const text = documentText(key, value)
+    if (await supportsConditionalWrites(this.store)) return this.store.putIfAbsent(objectKey, text)
+    if ((await this.store.get(objectKey)) !== undefined) return false
+    await this.store.put(objectKey, text)
+    await new Promise((resolve) => setTimeout(resolve, FALLBACK_SETTLE_MS))
+    return (await this.store.get(objectKey))?.toString('utf8') === text
   }
 
   /** The stored JSON as `T`; the caller owns the shape, only the JSON syntax is checked here. */

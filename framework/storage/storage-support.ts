@@ -66,3 +66,12 @@ export async function readManifests(segments: readonly string[], concurrency: nu
   }
   return manifests
 }
+
+/** A document as stored: pretty JSON and a newline; StrataError('usage') for a value JSON cannot hold. */
+export function documentText(key: string, value: unknown): string {
+  const text = JSON.stringify(value, null, 2) as string | undefined
+  if (text === undefined) {
+    throw new StrataError('usage', `document ${key} has no JSON representation`, 'Store plain JSON data: objects, arrays, strings, numbers, booleans, null.')
+  }
+  return `${text}\n`
+}

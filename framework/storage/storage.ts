@@ -53,6 +53,13 @@ export interface Storage {
   writeDocument(key: string, value: unknown): Promise<void>
   readDocument<T>(key: string): Promise<T | undefined>
   listDocuments(prefix: string): Promise<string[]>
+  /**
+   * Create the document only when none has the key, atomically: of concurrent creators from any
+   * process or machine exactly one gets true, the others false (and the document stays the
+   * winner's). Locally a hard link of a complete temp file (fails with EEXIST, like O_EXCL, but
+   * never shows a half-written document); on S3 a conditional PUT (`If-None-Match: *`).
+   */
+  createDocument(key: string, value: unknown): Promise<boolean>
   /** Remove staging leftovers older than `olderThanMs` (crashed runs). Returns how many. */
   cleanStaging(olderThanMs: number): Promise<number>
   /**

@@ -27,14 +27,20 @@ export interface FaultProxyOptions {
   readonly slowMs?: number
   /** After this many requests every request passes (bounds a soak); default unlimited. */
   readonly maxFaultyRequests?: number
+  /**
+   * Honour `If-None-Match: *` on PUT as real S3 does (s3rver ignores it): answer 412
+   * PreconditionFailed when the key exists. Conditional PUTs of one key are serialised, so the
+   * check and the write are atomic for concurrent requests. Default false.
+   */
+  readonly conditionalWrites?: boolean
 }
 
 /** A running fault-injecting proxy. */
 export interface FaultProxy {
   /** `http://127.0.0.1:<port>`: point the S3 client here. */
   readonly endpoint: string
-  /** Requests seen, and faults injected by kind. */
-  readonly stats: { requests: number; faults: Record<FaultKind, number> }
+  /** Requests seen, faults injected by kind, and conditional PUTs refused with 412. */
+  readonly stats: { requests: number; faults: Record<FaultKind, number>; preconditionFailed: number }
   /** Turn faults on or off (a "rerun" after an outage). */
   setEnabled(enabled: boolean): void
   stop(): Promise<void>
@@ -56,7 +62,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const random = mulberry32(options.seed)
   const target = new URL(options.target)
   const slowMs = options.slowMs ?? 400
-  const stats = { requests: 0, faults: { pass: 0, error500: 0, error503: 0, slow: 0, resetBefore: 0, resetAfter: 0, truncate: 0 } as Record<FaultKind, number> }
+  const stats = { requests: 0, faults: { pass: 0, error500: 0, error503: 0, slow: 0, resetBefore: 0, resetAfter: 0, truncate: 0 } as Record<FaultKind, number>, preconditionFailed: 0 }
+  /** The tail of the conditional PUTs in flight per object path. */
+  const conditionalTails = new Map<string, Promise<void>>()
   let enabled = true
   const sockets = new Set<Socket>()
 
@@ -70,6 +78,46 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       roll -= rate
     }
     return 'pass'
+  }
+
+  /** Whether the object at `path` (`/bucket/key`, path style) exists: an unsigned HEAD, which s3rver allows. */
+  const exists = (path: string): Promise<boolean> =>
+    new Promise((resolve, reject) => {
+      const head = httpRequest({ host: target.hostname, port: target.port, method: 'HEAD', path }, (answer) => {
+        answer.resume()
+        resolve(answer.statusCode === 200)
+      })
+      head.on('error', reject)
+      head.end()
+    })
+
+  /** A conditional PUT: refused with 412 when the key exists, else forwarded; one at a time per key. */
+  const conditionalPut = (req: IncomingMessage, res: ServerResponse, kind: FaultKind): void => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/'
+    const previous = conditionalTails.get(path) ?? Promise.resolve()
+    const turn = previous.then(async () => {
+      if (await exists(path)) {
+        stats.preconditionFailed++
+        const body = s3ErrorBody('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold')
+        req.resume()
+        await new Promise<void>((resolve) => req.on('end', resolve))
+        res.writeHead(412, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) })
+        res.end(body)
+        return
+      }
+      // The next conditional PUT of this key waits until this one's answer is complete (written).
+      await new Promise<void>((resolve) => {
+        res.on('close', resolve)
+        forward(req, res, kind)
+      })
+    })
+    const tail = turn.catch(() => {
+      req.socket.destroy()
+    })
+    conditionalTails.set(path, tail)
+    void tail.then(() => {
+      if (conditionalTails.get(path) === tail) conditionalTails.delete(path)
+    })
   }
 
   const forward = (req: IncomingMessage, res: ServerResponse, kind: FaultKind): void => {
@@ -125,7 +173,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         setTimeout(() => forward(req, res, 'pass'), 50 + Math.floor(random() * slowMs))
         return
       default:
-        forward(req, res, kind)
+        if (options.conditionalWrites && req.method === 'PUT' && req.headers['if-none-match'] === '*') conditionalPut(req, res, kind)
+        else forward(req, res, kind)
     }
   })
   server.on('connection', (socket) => {

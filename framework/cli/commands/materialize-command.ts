@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { StrataError } from '../../errors/index.js'
-import { loadStoredState, plan, summarisePlan, describeReason, type RunPlan } from '../../planner/index.js'
+import { loadStoredState, plan, summarisePlan, type RunPlan } from '../../planner/index.js'
+import { describeCounts } from '../../runs/index.js'
 import { formatTable } from '../format-table.js'
 import type { CommandKit } from '../command-kit.js'
 
@@ -67,17 +68,17 @@ async function materialize(kit: CommandKit, selection: string, options: Material
   if (options.json) kit.printJson(record)
   else {
     const seconds = record.endedAt ? (Date.parse(record.endedAt) - Date.parse(record.startedAt)) / 1000 : 0
-    const ran = record.steps.filter((step) => step.status !== 'skipped' || !step.reason?.startsWith('up to date'))
-    kit.print(`run ${record.runId}: ${record.status} in ${seconds.toFixed(1)} s — ${record.counts.succeeded} succeeded, ${record.counts.failed} failed, ${record.counts.skipped} skipped, ${record.counts.canceled} canceled`)
-    if (ran.length === 0) kit.print('nothing to do: every partition asked for is up to date (use --force to rebuild)')
+    kit.print(`run ${record.runId}: ${record.status} in ${seconds.toFixed(1)} s — ${describeCounts(record.counts)}`)
+    if (record.steps.every((step) => step.status === 'up-to-date')) kit.print('nothing to do: every partition asked for is up to date (use --force to rebuild)')
     for (const step of record.steps.filter((s) => s.status === 'failed')) {
       kit.print(`  failed ${step.asset}(${step.partition}): ${step.error?.message ?? ''}${step.error?.hint ? `\n    hint: ${step.error.hint}` : ''}`)
     }
-    const blocked = runPlan.steps.filter((step) => step.action === 'blocked')
-    for (const step of blocked.slice(0, 10)) kit.print(`  blocked ${step.id}: ${describeReason(step.reason)}`)
+    const blocked = record.steps.filter((step) => step.status === 'blocked')
+    for (const step of blocked.slice(0, 10)) kit.print(`  blocked ${step.asset}(${step.partition}): ${step.reason ?? ''}`)
     if (blocked.length > 10) kit.print(`  … and ${blocked.length - 10} more blocked`)
   }
-  if (record.status !== 'success' || runPlan.steps.some((step) => step.action === 'blocked' && step.requested)) kit.fail(1)
+  // The recorded status is the exit code: a failed, blocked or skipped step makes the run failed.
+  if (record.status !== 'success') kit.fail(1)
 }
 
 /** The plan in words: a line of totals, then per asset the counts, first/last partition and why. */

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { StrataError } from '../../errors/index.js'
-import { RunStore } from '../../runs/index.js'
+import { describeCounts, describeStepStatus, RunStore } from '../../runs/index.js'
 import type { CommandKit } from '../command-kit.js'
 import { formatTable } from '../format-table.js'
 
@@ -19,8 +19,8 @@ export function registerRunsCommand(program: Command, kit: CommandKit): void {
       if (records.length === 0) return kit.print('no runs yet')
       kit.print(
         formatTable(
-          ['run', 'status', 'started', 'seconds', 'command', 'partitions', 'ok', 'failed', 'skipped'],
-          records.map((r) => [r.runId, r.status, r.startedAt, r.endedAt ? ((Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1) : '', r.command, `${r.partitions.from}…${r.partitions.to}`, r.counts.succeeded, r.counts.failed, r.counts.skipped]),
+          ['run', 'status', 'started', 'seconds', 'command', 'partitions', 'ok', 'failed', 'blocked', 'skipped'],
+          records.map((r) => [r.runId, r.status, r.startedAt, r.endedAt ? ((Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1) : '', r.command, `${r.partitions.from}…${r.partitions.to}`, r.counts.succeeded, r.counts.failed, r.counts.blocked ?? 0, r.counts.skipped]),
         ),
       )
     })
@@ -33,9 +33,9 @@ export function registerRunsCommand(program: Command, kit: CommandKit): void {
       const record = await new RunStore(await kit.storage()).read(runId)
       if (options.json) return kit.printJson(record)
       kit.print(`run ${record.runId} ${record.status} — ${record.command} (${record.partitions.from} … ${record.partitions.to}), executor ${record.executor}`)
-      kit.print(`started ${record.startedAt}${record.endedAt ? `, ended ${record.endedAt}` : ''}; ${record.counts.succeeded} succeeded, ${record.counts.failed} failed, ${record.counts.skipped} skipped, ${record.counts.canceled} canceled`)
+      kit.print(`started ${record.startedAt}${record.endedAt ? `, ended ${record.endedAt}` : ''}; ${describeCounts(record.counts)}`)
       if (record.crash) kit.print(`crashed: ${record.crash.why}; last seen ${record.crash.lastSeenAt}${record.crash.lastCompletedStep ? `, last finished step ${record.crash.lastCompletedStep}` : ''}. Its committed partitions stay; rerun the command to finish the rest.`)
-      const shown = record.steps.filter((step) => step.status !== 'skipped' || !step.reason?.startsWith('up to date'))
-      kit.print(formatTable(['asset', 'partition', 'status', 'ms', 'rows', 'reason / error'], shown.map((s) => [s.asset, s.partition, s.status, s.durationMs ?? '', s.rowCount ?? '', s.error ? `${s.error.message}${s.error.hint ? ` (hint: ${s.error.hint})` : ''}` : (s.reason ?? '')])))
+      const shown = record.steps.filter((step) => step.status !== 'up-to-date' || step.builtBy !== undefined)
+      kit.print(formatTable(['asset', 'partition', 'status', 'ms', 'rows', 'reason / error'], shown.map((s) => [s.asset, s.partition, describeStepStatus(s.status), s.durationMs ?? '', s.rowCount ?? '', s.error ? `${s.error.message}${s.error.hint ? ` (hint: ${s.error.hint})` : ''}` : (s.reason ?? '')])))
     })
 }

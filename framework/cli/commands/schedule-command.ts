@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { StrataError } from '../../errors/index.js'
 import { parseInstant, summariseFreshness } from '../../freshness/index.js'
 import { loadStoredState, plan } from '../../planner/index.js'
-import { newRunId } from '../../runs/index.js'
+import { describeCounts, newRunId } from '../../runs/index.js'
 import { nextTick, runScheduleLoop, tickSchedule, TickStore, type ScheduleDefinition, type TickLauncher, type TickReport } from '../../schedules/index.js'
 import type { CommandKit } from '../command-kit.js'
 import { formatTable } from '../format-table.js'
@@ -95,11 +95,9 @@ async function tick(kit: CommandKit, schedule: ScheduleDefinition, at: Date): Pr
     const runPlan = plan(definitions.graph, { selection: s.selection, from: partitions.from, to: partitions.to }, state)
     const { executeRun } = await import('../execute-run.js')
     const record = await executeRun(kit, definitions, storage, runPlan, { command: `schedule tick ${s.name}`, runId })
-    const blocked = runPlan.steps.filter((step) => step.action === 'blocked' && step.requested).length
-    const counts = `${record.counts.succeeded} succeeded, ${record.counts.failed} failed, ${record.counts.skipped} skipped${blocked > 0 ? `, ${blocked} blocked` : ''}`
-    return { status: record.status === 'running' || record.status === 'crashed' ? 'failed' : record.status === 'success' && blocked > 0 ? 'failed' : record.status, message: counts }
+    return { status: record.status === 'running' || record.status === 'crashed' ? 'failed' : record.status, message: describeCounts(record.counts) }
   }
-  return tickSchedule({ schedule, at, store: new TickStore(storage), launch, newRunId: () => newRunId(new Date()), log: kit.log, ...(kit.io.signal ? { signal: kit.io.signal } : {}) })
+  return tickSchedule({ schedule, at, store: new TickStore(storage), storage, launch, newRunId: () => newRunId(new Date()), log: kit.log, ...(kit.io.signal ? { signal: kit.io.signal } : {}) })
 }
 
 function describeCatchUp(schedule: ScheduleDefinition): string {

@@ -68,7 +68,7 @@ describe('checks in runs', () => {
     // the blocking failure commits (nothing lost), fails the step and skips its downstream in this run
     expect(step('orders', '2026-01-02')).toMatchObject({ status: 'failed', error: { code: 'check' } })
     expect(step('orders', '2026-01-02')?.checks?.[0]).toMatchObject({ passed: false, failingCount: 1 })
-    expect(step('totals', '2026-01-02')).toMatchObject({ status: 'skipped', reason: 'upstream orders@2026-01-02 failed' })
+    expect(step('totals', '2026-01-02')).toMatchObject({ status: 'blocked', reason: 'upstream orders@2026-01-02 failed blocking check not_null_order_id' })
     expect((await storage.readManifest('orders', 'dt=2026-01-02'))?.checks[0]?.passed).toBe(false)
     const saved = await new RunStore(storage).read(record.runId)
     expect(saved.steps.find((s) => s.asset === 'orders' && s.partition === '2026-01-02')?.checks?.[0]?.name).toBe('not_null_order_id')
@@ -90,7 +90,7 @@ describe('checks in runs', () => {
 
     // Rebuilt but still failing: still blocked.
     const again = await run(toyDefinitions({ failingChecks }), { selection: '+clean', partition: '2026-01-03' })
-    expect(again.record.steps.find((s) => s.asset === 'clean')?.status).toBe('skipped')
+    expect(again.record.steps.find((s) => s.asset === 'clean')?.status).toBe('blocked')
 
     // The input is fixed; selecting the upstream too rebuilds it (its check failed last time) and then the downstream runs.
     const fixed: string[] = []

@@ -43,7 +43,7 @@ describe('local executor', () => {
     const again: string[] = []
     const second = await run(toyDefinitions({ calls: again }), month)
     expect(again).toEqual([])
-    expect(second.record.steps.every((s) => s.status === 'skipped' && s.reason === 'up to date')).toBe(true)
+    expect(second.record.steps.every((s) => s.status === 'up-to-date' && s.reason === 'up to date')).toBe(true)
     // the run history has both runs, newest first
     const runs = await new RunStore(storage).list({ limit: 5 })
     expect(runs.map((r) => r.runId)).toEqual([second.record.runId, record.runId])
@@ -101,7 +101,7 @@ describe('local executor', () => {
   it('a failed blocking check commits the partition but gates downstream in this run and later runs', async () => {
     const options: ToyOptions = { failingChecks: new Set(['source@2026-01-10']) }
     const { record } = await run(toyDefinitions(options), { selection: 'source,clean', partition: '2026-01-10' })
-    expect(record.steps.map((s) => [s.asset, s.status])).toEqual([['source', 'failed'], ['clean', 'skipped']])
+    expect(record.steps.map((s) => [s.asset, s.status])).toEqual([['source', 'failed'], ['clean', 'blocked']])
     expect((await storage.readManifest('source', 'dt=2026-01-10'))?.checks[0]).toMatchObject({ name: 'gate', passed: false })
     // a later run of only the downstream asset is blocked by the committed failure
     const later = await run(toyDefinitions(options), { selection: 'clean', partition: '2026-01-10' })

@@ -16,7 +16,7 @@ const record = (over: Partial<RunRecord> = {}): RunRecord => ({
     { asset: 'raw', partition: '2026-03-01', status: 'success', endedAt: '2026-03-01T02:01:00.000Z' },
     { asset: 'curated', partition: '2026-03-01', status: 'running', startedAt: '2026-03-01T02:01:00.000Z' },
   ],
-  counts: { planned: 2, succeeded: 1, failed: 0, skipped: 0, canceled: 0 },
+  counts: { planned: 2, succeeded: 1, failed: 0, upToDate: 0, blocked: 0, skipped: 0, canceled: 0 },
   ...over,
 })
 const at = (iso: string) => () => Date.parse(iso)

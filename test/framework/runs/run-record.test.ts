@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { countSteps, isRunId, newRunId, type StepRecord } from '../../../framework/runs/index.js'
+import { countSteps, describeCounts, describeStepStatus, finalRunStatus, isRunId, newRunId, type StepRecord } from '../../../framework/runs/index.js'
 
 describe('newRunId', () => {
   it('is the UTC start second plus a random suffix', () => {
@@ -30,8 +30,28 @@ describe('newRunId', () => {
 describe('countSteps', () => {
   it('counts every step as planned and each finished one by outcome', () => {
     const step = (status: StepRecord['status']): StepRecord => ({ asset: 'a', partition: '2026-03-01', status })
-    const steps = ['success', 'success', 'failed', 'skipped', 'canceled', 'pending', 'running'].map((status) => step(status as StepRecord['status']))
-    expect(countSteps(steps)).toEqual({ planned: 7, succeeded: 2, failed: 1, skipped: 1, canceled: 1 })
-    expect(countSteps([])).toEqual({ planned: 0, succeeded: 0, failed: 0, skipped: 0, canceled: 0 })
+    const steps = ['success', 'success', 'failed', 'up-to-date', 'blocked', 'skipped', 'canceled', 'pending', 'running'].map((status) => step(status as StepRecord['status']))
+    expect(countSteps(steps)).toEqual({ planned: 9, succeeded: 2, failed: 1, upToDate: 1, blocked: 1, skipped: 1, canceled: 1 })
+    expect(countSteps([])).toEqual({ planned: 0, succeeded: 0, failed: 0, upToDate: 0, blocked: 0, skipped: 0, canceled: 0 })
+  })
+})
+
+describe('finalRunStatus', () => {
+  const counts = (fields: Partial<ReturnType<typeof countSteps>>) => ({ ...countSteps([]), ...fields })
+  it('is success only when every step succeeded or was up to date; blocked or skipped steps fail the run', () => {
+    expect(finalRunStatus(counts({ succeeded: 3, upToDate: 4 }), false)).toBe('success')
+    expect(finalRunStatus(counts({ succeeded: 3, blocked: 1 }), false)).toBe('failed')
+    expect(finalRunStatus(counts({ skipped: 1 }), false)).toBe('failed')
+    expect(finalRunStatus(counts({ failed: 1 }), false)).toBe('failed')
+    expect(finalRunStatus(counts({ failed: 1 }), true)).toBe('canceled')
+  })
+})
+
+describe('describeCounts / describeStepStatus', () => {
+  it('name each outcome in words, leaving out zero counts but succeeded and failed', () => {
+    expect(describeCounts({ ...countSteps([]), succeeded: 3, upToDate: 40, skipped: 2, blocked: 1 })).toBe('3 succeeded, 0 failed, 1 blocked, 2 skipped (upstream failed), 40 up to date')
+    expect(describeStepStatus('up-to-date')).toBe('up to date')
+    expect(describeStepStatus('skipped')).toBe('skipped (upstream failed)')
+    expect(describeStepStatus('blocked')).toBe('blocked')
   })
 })

@@ -244,6 +244,14 @@ export function storageContract(name: string, makeStorage: () => Promise<Storage
         expect(await storage.listDocuments('nothing/')).toEqual([])
       })
 
+      it('create a document only when none has the key; the first one stays', async () => {
+        expect(await storage.createDocument('schedules/daily/ticks/20260301T020000Z', { runId: 'a' })).toBe(true)
+        expect(await storage.createDocument('schedules/daily/ticks/20260301T020000Z', { runId: 'b' })).toBe(false)
+        expect(await storage.readDocument('schedules/daily/ticks/20260301T020000Z')).toEqual({ runId: 'a' })
+        expect(await storage.listDocuments('schedules/')).toEqual(['schedules/daily/ticks/20260301T020000Z'])
+        for (const bad of BAD_DOC_KEYS) await expectStrataError(storage.createDocument(bad, {}), 'usage')
+      })
+
       it('overwrite an existing document', async () => {
         await storage.writeDocument('schedules/daily', { tick: 1 })
         await storage.writeDocument('schedules/daily', { tick: 2 })
