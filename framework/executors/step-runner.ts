@@ -159,7 +159,7 @@ export async function runStep(step: PlannedStep, env: StepEnvironment): Promise<
  */
 async function builtMeanwhile(step: PlannedStep, env: StepEnvironment, lineage: readonly LineageEntry[], source: SourceVersion | undefined): Promise<string | undefined> {
   const current = await env.storage.readManifest(step.asset, step.pathSegment)
-  if (!current || current.runId === env.runId || current.dataVersion === step.plannedVersion) return undefined
+  if (!current || current.runId === env.runId || current.runId === step.seenRunId) return undefined
   if (current.codeVersion !== env.graph.asset(step.asset).codeVersion || current.checks.some(blocks)) return undefined
   const key = (entry: LineageEntry) => `${entry.asset}@${entry.partition}=${entry.dataVersion}`
   const built = new Set(current.upstream.map(key))

@@ -147,7 +147,7 @@ function decide(graph: AssetGraph, node: Node, state: StoredState, decided: Read
     action,
     reason,
     requested: node.requested,
-    ...(stored?.manifest ? { plannedVersion: stored.manifest.dataVersion } : {}),
+    ...(stored?.manifest ? { seenRunId: stored.manifest.runId } : {}),
     dependsOn: action === 'run' ? dependsOn : [],
     inputs,
   }

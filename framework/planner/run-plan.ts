@@ -30,10 +30,11 @@ export interface PlannedStep {
   /** True when the partition was asked for (selection × range); false when pulled in because a target needs it. */
   readonly requested: boolean
   /**
-   * The data version of the partition as planned against (absent when it was not materialized): a
-   * step that finds another version committed meanwhile, by an overlapping run, decides again.
+   * The run that committed the version of the partition the plan saw (absent when it was not
+   * materialized): a step that finds a commit of another run there, by an overlapping run, decides
+   * again. A run id, not a data version: a rebuild may well produce the same bytes.
    */
-  readonly plannedVersion?: string
+  readonly seenRunId?: string
   /** Ids of the `run` steps this one waits for. */
   readonly dependsOn: readonly string[]
   readonly inputs: readonly StepInput[]
