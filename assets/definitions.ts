@@ -3,7 +3,8 @@ import type { Settings } from '../framework/config/index.js'
 import { openDuckDb } from '../resources/duckdb.js'
 import { ThreadShare } from '../resources/thread-share.js'
 import { sqlProfileFromEnv } from '../resources/sql-profile.js'
-import { openMetricsPublisher } from '../resources/cloudwatch.js'
+import { openMetricsPublisher, resolveCloudWatchSettings } from '../resources/cloudwatch.js'
+import type { JsonObject } from '../framework/definitions/json.js'
 import { LocalLanding, type Landing } from '../resources/landing.js'
 import { openS3Landing } from '../resources/s3-landing.js'
 import { dailySchedule } from '../schedules/daily-schedule.js'
@@ -28,6 +29,21 @@ export function openLanding(settings: Settings): Landing {
   return new LocalLanding(settings.landing)
 }
 
+/**
+ * Every setting the CDI assets and resources read, resolved (environment, then the config file,
+ * then defaults), as config keys: the pipeline's part of the settings document. The first day is
+ * pinned even when it came from the landing listing, so a task computes the same partitions.
+ */
+export function cdiSettingsDocument(settings: Settings, config: CdiConfig): JsonObject {
+  const cloudwatch = resolveCloudWatchSettings(settings)
+  return {
+    ...(config.firstDaySource === 'none' ? {} : { start: config.firstDay }),
+    hysteresisDelta: config.hysteresisDelta,
+    quarantineThreshold: config.quarantineThreshold,
+    cloudwatch: { enabled: cloudwatch.enabled, namespace: cloudwatch.namespace, dimensions: { ...cloudwatch.dimensions } },
+  }
+}
+
 /** Every CDI asset, in SPEC §2 order. */
 export function cdiAssets(config: CdiConfig, landing: Landing) {
   return [rawAsset(config, landing), curatedAsset(config), customerActivityAsset(config), activityWindowAsset(config), featuresAsset(config), featureStatsAsset(config), cdiScoresAsset(config), segmentModelAsset(config), segmentsAsset(config), driftReportAsset(config)]
@@ -45,6 +61,7 @@ export async function loadDefinitions(settings: Settings): Promise<Definitions> 
     schedules: [dailySchedule()],
     commands: [generateSampleCommand, demoCommand],
     sourceFreshness: { name: 'landing', dueBy: '01:00Z', warnAfter: '00:30Z', listDays: () => landing.listDays() },
+    settingsDocument: () => cdiSettingsDocument(settings, config),
     async openResources({ log }) {
       const duckdb = await openDuckDb({ profile: sqlProfileFromEnv(settings.env) })
       const metrics = openMetricsPublisher(settings, log)

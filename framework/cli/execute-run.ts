@@ -23,7 +23,7 @@ export async function executeRun(
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
     throw new StrataError('usage', `--concurrency "${String(options.concurrency).slice(0, 20)}" is not a whole number from 1 to 256`, 'e.g. --concurrency 2')
   }
-  const executor: Executor = await chooseExecutor(kit, options.executor ?? 'local')
+  const executor: Executor = await chooseExecutor(kit, definitions, options.executor ?? 'local')
   const scope = await definitions.openResources({ settings, storage, log: kit.log })
   let duckdb: Promise<DuckDb> | undefined
   const progress = progressReporter(kit.io)
@@ -40,7 +40,7 @@ export async function executeRun(
   }
 }
 
-async function chooseExecutor(kit: CommandKit, kind: string): Promise<Executor> {
+async function chooseExecutor(kit: CommandKit, definitions: Definitions, kind: string): Promise<Executor> {
   const settings = kit.settings()
   // The AWS clients load only when used: a plain local run never pays for them.
   if (kind === 'local') {
@@ -50,13 +50,15 @@ async function chooseExecutor(kit: CommandKit, kind: string): Promise<Executor> 
     return withCatalog(localExecutor(), openGlueCatalog(settings), kit.log)
   }
   if (kind === 'fargate') {
-    const { assertS3Locations, containerEnvironment, fargateLauncher, resolveFargateSettings } = await import('../executors/fargate-launcher.js')
+    const { assertS3Locations, fargateLauncher, resolveFargateSettings } = await import('../executors/fargate-launcher.js')
+    const { settingsDocument } = await import('../config/settings-document.js')
     const { createEcsClient } = await import('../../resources/ecs.js')
     assertS3Locations(settings)
     const fargate = resolveFargateSettings(settings)
-    // The tasks commit, so they register in Glue themselves (the same CLI with the same settings).
+    // The tasks commit, so they register in Glue themselves: the settings document gives them the same settings.
+    const document = settingsDocument(settings, definitions.settingsDocument?.() ?? {})
     return localExecutor(
-      fargateLauncher({ ecs: createEcsClient(fargate.region ? { region: fargate.region } : {}), settings: fargate, storage: settings.storage, landing: settings.landing, environment: containerEnvironment(settings) }),
+      fargateLauncher({ ecs: createEcsClient(fargate.region ? { region: fargate.region } : {}), settings: fargate, storage: settings.storage, landing: settings.landing, settingsDocument: document }),
       'fargate',
     )
   }

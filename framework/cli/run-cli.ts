@@ -42,7 +42,7 @@ export async function runCli(argv: readonly string[], io: CliIo, app: StrataApp)
       return (cachedDefinitions ??= app.load(kit.settings()))
     },
     storage() {
-      return (cachedStorage ??= import('../storage/open-storage.js').then(({ openStorage }) => openStorage(kit.settings().storage, { env: io.env, log })))
+      return (cachedStorage ??= import('../storage/open-storage.js').then(({ openStorage }) => openStorage(kit.settings().storage, { env: io.env, log, config: kit.settings().config })))
     },
     fail(code = 1) {
       exitCode = Math.max(exitCode, code)

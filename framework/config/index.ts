@@ -1,1 +1,1 @@
-export { defaultConcurrency, resolveSettings, type Settings, type SettingsFlags } from './settings.js'
+export { configProblems, defaultConcurrency, resolveSettings, SETTINGS_VARIABLE, type Settings, type SettingsFlags } from './settings.js'

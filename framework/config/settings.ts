@@ -13,11 +13,14 @@ export interface Settings {
   readonly concurrency: number
   readonly cwd: string
   readonly env: Readonly<Record<string, string | undefined>>
-  /** The validated config file (empty when there is none). */
+  /** The validated config file, or the `STRATA_SETTINGS` document in its place (empty when there is neither). */
   readonly config: JsonObject
-  /** Path of the config file read, if any. */
+  /** Path of the config file read, or `STRATA_SETTINGS` when the settings document was used. */
   readonly configFile?: string
 }
+
+/** The environment variable that carries the whole settings document to another process (see settings-document.ts). */
+export const SETTINGS_VARIABLE = 'STRATA_SETTINGS'
 
 export interface SettingsFlags {
   readonly landing?: string
@@ -37,6 +40,15 @@ const configSchema = {
     start: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
     hysteresisDelta: { type: 'number', minimum: 0 },
     quarantineThreshold: { type: 'number', minimum: 0, maximum: 1 },
+    /** Partition lock timing (env STRATA_LOCK_TTL_MS / STRATA_LOCK_WAIT_MS win). */
+    locks: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        ttlMs: { type: 'integer', minimum: 1000, maximum: 86_400_000 },
+        waitMs: { type: 'integer', minimum: 0, maximum: 86_400_000 },
+      },
+    },
     aws: {
       type: 'object',
       additionalProperties: false,
@@ -92,8 +104,10 @@ export function defaultConcurrency(cores: number): number {
 
 /** Resolve settings; a bad config file or flag is StrataError('config') naming it. */
 export function resolveSettings(flags: SettingsFlags, env: Readonly<Record<string, string | undefined>>, cwd: string, defaultConcurrency: number): Settings {
-  const configPath = flags.config ?? env.STRATA_CONFIG ?? (existsSync(resolve(cwd, 'strata.config.json')) ? 'strata.config.json' : undefined)
-  const config = configPath ? readConfig(resolve(cwd, configPath)) : {}
+  // The settings document a launcher sent takes the place of the config file.
+  const document = env[SETTINGS_VARIABLE]
+  const configPath = document ? undefined : (flags.config ?? env.STRATA_CONFIG ?? (existsSync(resolve(cwd, 'strata.config.json')) ? 'strata.config.json' : undefined))
+  const config = document ? readSettingsDocument(document) : configPath ? readConfig(resolve(cwd, configPath)) : {}
   const pick = (flag: string | undefined, envName: string, key: string, fallback: string) => flag ?? env[envName] ?? (typeof config[key] === 'string' ? (config[key] as string) : undefined) ?? fallback
   const landing = pick(flags.landing, 'STRATA_LANDING', 'landing', './data/landing')
   const storage = pick(flags.storage, 'STRATA_STORAGE', 'storage', './data/storage')
@@ -106,8 +120,26 @@ export function resolveSettings(flags: SettingsFlags, env: Readonly<Record<strin
     cwd,
     env,
     config,
-    ...(configPath ? { configFile: resolve(cwd, configPath) } : {}),
+    ...(document ? { configFile: SETTINGS_VARIABLE } : configPath ? { configFile: resolve(cwd, configPath) } : {}),
   }
+}
+
+/** Check a settings object against the config schema; the problems in words, or undefined when valid. */
+export function configProblems(value: unknown): string | undefined {
+  if (validateConfig(value)) return undefined
+  return (validateConfig.errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? ''}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`).join('; ')
+}
+
+function readSettingsDocument(text: string): JsonObject {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (error) {
+    throw new StrataError('config', `${SETTINGS_VARIABLE} is not a settings document: ${describeConfigError(error)}`, `${SETTINGS_VARIABLE} holds the resolved settings as one JSON object (the strata.config.json keys); unset it to use the config file.`)
+  }
+  const problems = configProblems(parsed)
+  if (problems !== undefined) throw new StrataError('config', `${SETTINGS_VARIABLE} is invalid: ${problems}`, 'It takes the keys of strata.config.json; see the README section "Configuration".')
+  return parsed as JsonObject
 }
 
 function parseConcurrency(text: string, what: string): number {
@@ -147,8 +179,8 @@ function readConfig(path: string): JsonObject {
   } catch (error) {
     throw new StrataError('config', `cannot read config file ${path}: ${describeConfigError(error)}`, 'Fix the JSON, or point --config / STRATA_CONFIG at the right file.')
   }
-  if (!validateConfig(parsed)) {
-    const problems = (validateConfig.errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? ''}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`).join('; ')
+  const problems = configProblems(parsed)
+  if (problems !== undefined) {
     throw new StrataError('config', `config file ${path} is invalid: ${problems}`, 'See the README section "Configuration" for the keys and their types.')
   }
   return parsed as JsonObject

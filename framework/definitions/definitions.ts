@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { AssetGraph } from '../graph/index.js'
 import type { AssetDefinition } from './asset-definition.js'
+import type { JsonObject } from './json.js'
 import type { Logger } from './logger.js'
 import type { Settings } from '../config/index.js'
 import type { Storage } from '../storage/storage.js'
@@ -42,6 +43,12 @@ export interface DefinitionsSpec<R> {
   readonly schedules?: readonly ScheduleDefinition[]
   readonly commands?: readonly CommandDefinition[]
   readonly sourceFreshness?: SourceFreshness
+  /**
+   * The pipeline's own resolved settings as strata.config.json keys (e.g. start,
+   * hysteresisDelta), for the settings document another process (a Fargate task) receives in
+   * STRATA_SETTINGS. Every setting the assets read must be here, so it reaches the task.
+   */
+  settingsDocument?(): JsonObject
   /** Open what the assets use (DuckDB, landing, cloud clients) for one invocation. */
   openResources(context: { readonly settings: Settings; readonly storage: Storage; readonly log: Logger }): Promise<ResourceScope<R>>
 }

@@ -3,6 +3,7 @@ import { DescribeTasksCommand, RunTaskCommand, StopTaskCommand, type ECSClient, 
 import { StrataError } from '../errors/index.js'
 import { blocks } from '../checks/check.js'
 import type { Settings } from '../config/index.js'
+import { settingsEnvironment } from '../config/settings-document.js'
 import type { JsonObject } from '../definitions/json.js'
 import type { PlannedStep } from '../planner/index.js'
 import type { StepRecord } from '../runs/index.js'
@@ -110,35 +111,17 @@ export function assertS3Locations(locations: { readonly storage: string; readonl
   }
 }
 
-/** Environment a step's container gets beyond storage/landing: never AWS credentials. */
-const NOT_FORWARDED = /^STRATA_(FARGATE_.*|CONFIG|STORAGE|LANDING|CONCURRENCY)$/
-
-/**
- * The environment the task's container gets (besides STRATA_STORAGE / STRATA_LANDING): every
- * `STRATA_*` variable of this process except the launcher's own, plus the Glue database and
- * CloudWatch switch from the config file, which the container does not have. AWS credentials are
- * never passed: the task uses its task role.
- */
-export function containerEnvironment(settings: Pick<Settings, 'config' | 'env'>): Record<string, string> {
-  const environment: Record<string, string> = {}
-  for (const [name, value] of Object.entries(settings.env)) {
-    if (value !== undefined && name.startsWith('STRATA_') && !NOT_FORWARDED.test(name)) environment[name] = value
-  }
-  const aws = (isObject(settings.config.aws) ? settings.config.aws : {}) as { glueDatabase?: unknown }
-  const cloudwatch = (isObject(settings.config.cloudwatch) ? settings.config.cloudwatch : {}) as { enabled?: unknown }
-  if (environment.STRATA_GLUE_DATABASE === undefined && typeof aws.glueDatabase === 'string') environment.STRATA_GLUE_DATABASE = aws.glueDatabase
-  if (environment.STRATA_CLOUDWATCH === undefined && cloudwatch.enabled === true) environment.STRATA_CLOUDWATCH = '1'
-  return environment
-}
-
 export interface FargateLauncherOptions {
   readonly ecs: ECSClient
   readonly settings: FargateSettings
-  /** STRATA_STORAGE / STRATA_LANDING for the container: both must be s3://. */
+  /** Where the task reads and writes: both must be s3:// (the settings document carries them to the task). */
   readonly storage: string
   readonly landing: string
-  /** More environment for the container (e.g. STRATA_START, STRATA_GLUE_DATABASE). */
-  readonly environment?: Readonly<Record<string, string>>
+  /**
+   * The resolved settings (config/settings-document.ts) the task gets as its one variable,
+   * STRATA_SETTINGS: no other variable of this process reaches the task.
+   */
+  readonly settingsDocument: JsonObject
   /** Injectable for tests: wait `ms`, resolving early when the signal aborts. */
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
   /** Milliseconds since the epoch. */
@@ -195,7 +178,7 @@ export function fargateLauncher(options: FargateLauncherOptions): StepLauncher {
   }
 
   const runTaskInput = (step: PlannedStep, env: StepEnvironment, attempt: number): RunTaskCommandInput => {
-    const environment = { ...(options.environment ?? {}), STRATA_STORAGE: options.storage, STRATA_LANDING: options.landing }
+    const environment = settingsEnvironment({ ...options.settingsDocument, storage: options.storage, landing: options.landing })
     return {
       cluster: settings.cluster,
       taskDefinition: settings.taskDefinition,

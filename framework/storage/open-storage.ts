@@ -1,6 +1,7 @@
+import type { JsonObject } from '../definitions/json.js'
 import type { Logger } from '../definitions/logger.js'
 import { LocalStorage } from './local-storage.js'
-import { lockOptionsFromEnv } from './partition-lock.js'
+import { lockOptionsFromEnv, type LockOptions } from './partition-lock.js'
 import type { Storage } from './storage.js'
 
 /**
@@ -8,11 +9,19 @@ import type { Storage } from './storage.js'
  * configuration from `env`; a local read cache under `STRATA_CACHE_DIR`) or a local folder.
  * Credentials are never logged. The AWS SDK is only loaded for S3 locations.
  */
-export async function openStorage(location: string, options: { env: Readonly<Record<string, string | undefined>>; log: Logger }): Promise<Storage> {
+export async function openStorage(location: string, options: { env: Readonly<Record<string, string | undefined>>; log: Logger; config?: JsonObject }): Promise<Storage> {
+  const locks = lockOptionsOf(options.config ?? {}, options.env)
   if (location.startsWith('s3://')) {
     const [{ cacheDirFor, openObjectStore }, { S3Storage }] = await Promise.all([import('../../resources/s3.js'), import('./s3-storage.js')])
     const store = openObjectStore(location, { env: options.env })
-    return new S3Storage({ store, cacheDir: cacheDirFor(store.location, options.env), log: options.log, locks: lockOptionsFromEnv(options.env) })
+    return new S3Storage({ store, cacheDir: cacheDirFor(store.location, options.env), log: options.log, locks })
   }
-  return new LocalStorage(location, { locks: lockOptionsFromEnv(options.env) })
+  return new LocalStorage(location, { locks })
+}
+
+/** Lock timing: the config's `locks` (already checked by the config schema), the environment winning. */
+export function lockOptionsOf(config: JsonObject, env: Readonly<Record<string, string | undefined>>): LockOptions {
+  const file = typeof config.locks === 'object' && config.locks !== null && !Array.isArray(config.locks) ? config.locks : {}
+  const fromFile = { ...(typeof file.ttlMs === 'number' ? { ttlMs: file.ttlMs } : {}), ...(typeof file.waitMs === 'number' ? { waitMs: file.waitMs } : {}) }
+  return { ...fromFile, ...lockOptionsFromEnv(env) }
 }

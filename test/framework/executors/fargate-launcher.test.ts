@@ -38,7 +38,7 @@ function harness(options: { manifest?: Manifest; failure?: FailureRecord; settin
     settings: { ...settings, ...options.settings },
     storage: 's3://cdi-data/prod',
     landing: 's3://cdi-landing/in',
-    environment: { STRATA_GLUE_DATABASE: 'cdi' },
+    settingsDocument: { aws: { glueDatabase: 'cdi' }, hysteresisDelta: 7 },
     sleep: async (ms) => {
       sleeps.push(ms)
       clock += ms
@@ -75,11 +75,7 @@ describe('Fargate launcher', () => {
           {
             name: 'strata',
             command: ['step', 'cdi_scores', '--partition', '2026-03-01', '--run-id', RUN],
-            environment: [
-              { name: 'STRATA_GLUE_DATABASE', value: 'cdi' },
-              { name: 'STRATA_LANDING', value: 's3://cdi-landing/in' },
-              { name: 'STRATA_STORAGE', value: 's3://cdi-data/prod' },
-            ],
+            environment: [{ name: 'STRATA_SETTINGS', value: JSON.stringify({ aws: { glueDatabase: 'cdi' }, hysteresisDelta: 7, storage: 's3://cdi-data/prod', landing: 's3://cdi-landing/in' }) }],
           },
         ],
       },
@@ -167,7 +163,7 @@ describe('Fargate launcher', () => {
   })
 
   it('refuses local storage, naming --storage', () => {
-    expect(() => fargateLauncher({ ecs: new ECSClient({}), settings, storage: '/home/me/data/storage', landing: 's3://l/x' })).toThrow(
+    expect(() => fargateLauncher({ ecs: new ECSClient({}), settings, storage: '/home/me/data/storage', landing: 's3://l/x', settingsDocument: {} })).toThrow(
       expect.objectContaining({ code: 'config', message: expect.stringContaining('--storage / STRATA_STORAGE is /home/me/data/storage'), hint: expect.stringContaining('--storage s3://') }),
     )
   })
