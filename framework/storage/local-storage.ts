@@ -89,10 +89,10 @@ export class LocalStorage implements Storage {
   }
 
   /** The lock file `_strata/locks/<asset>/<segment>.lock` (see partition-lock.ts). */
-  async lock(asset: string, pathSegment: string, owner: LockOwner): Promise<PartitionLock> {
+  async lock(asset: string, pathSegment: string, owner: LockOwner, wait?: { readonly waitMs: number }): Promise<PartitionLock> {
     assertAssetKey(asset)
     assertPathSegment(pathSegment)
-    return lockLocalPartition(this.pathOf(STRATA_DIR, 'locks', asset, `${pathSegment}.lock`), asset, pathSegment, owner, this.lockOptions)
+    return lockLocalPartition(this.pathOf(STRATA_DIR, 'locks', asset, `${pathSegment}.lock`), asset, pathSegment, owner, { ...this.lockOptions, ...wait })
   }
 
   async stage(asset: string, partition: string, pathSegment: string, runId: string): Promise<StagedPartition> {

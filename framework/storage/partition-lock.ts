@@ -136,8 +136,8 @@ export function lockOwner(runId: string): LockOwner {
 }
 
 /** Take the partition's lock when the storage has locks; undefined when it has none. */
-export async function lockPartition(storage: Storage, asset: string, pathSegment: string, runId: string): Promise<PartitionLock | undefined> {
-  return storage.lock?.(asset, pathSegment, lockOwner(runId))
+export async function lockPartition(storage: Storage, asset: string, pathSegment: string, runId: string, wait?: { readonly waitMs: number }): Promise<PartitionLock | undefined> {
+  return storage.lock?.(asset, pathSegment, lockOwner(runId), wait)
 }
 
 /** The StrataError for a lock held by someone else. */

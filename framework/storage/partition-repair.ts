@@ -126,7 +126,8 @@ async function diagnose(target: RepairTarget, asset: string, pathSegment: string
 async function quarantineLocked(target: RepairTarget, asset: string, pathSegment: string, problem: string, segmentOf: RepairOptions['segmentOf']): Promise<DamagedPartition> {
   let lock
   try {
-    lock = await lockPartition(target.storage, asset, pathSegment, `repair-${Date.now()}`)
+    // A partition a step is building is skipped at once, not waited for: repair reports it instead.
+    lock = await lockPartition(target.storage, asset, pathSegment, `repair-${Date.now()}`, { waitMs: 0 })
   } catch (error) {
     if (error instanceof StrataError && error.code === 'locked') return { asset, pathSegment, problem, action: 'skipped', detail: error.message }
     throw error

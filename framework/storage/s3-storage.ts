@@ -110,10 +110,10 @@ export class S3Storage implements Storage {
   }
 
   /** The lock object `_strata/locks/<asset>/<segment>.lock` (see partition-lock.ts for the guarantees). */
-  async lock(asset: string, pathSegment: string, owner: LockOwner): Promise<PartitionLock> {
+  async lock(asset: string, pathSegment: string, owner: LockOwner, wait?: { readonly waitMs: number }): Promise<PartitionLock> {
     assertAssetKey(asset)
     assertPathSegment(pathSegment)
-    return lockS3Partition(this.store, `${STRATA_DIR}/locks/${asset}/${pathSegment}.lock`, asset, pathSegment, owner, this.lockOptions)
+    return lockS3Partition(this.store, `${STRATA_DIR}/locks/${asset}/${pathSegment}.lock`, asset, pathSegment, owner, { ...this.lockOptions, ...wait })
   }
 
   async stage(asset: string, partition: string, pathSegment: string, runId: string): Promise<StagedPartition> {

@@ -64,7 +64,7 @@ export interface Storage {
   cleanStaging(olderThanMs: number): Promise<number>
   /**
    * Take the partition's lock (`_strata/locks/<asset>/<segment>.lock`, see partition-lock.ts),
-   * waiting as configured; StrataError('locked') naming the holder when it stays held.
+   * waiting as configured (or `wait.waitMs`); StrataError('locked') naming the holder when it stays held.
    */
-  lock?(asset: string, pathSegment: string, owner: LockOwner): Promise<PartitionLock>
+  lock?(asset: string, pathSegment: string, owner: LockOwner, wait?: { readonly waitMs: number }): Promise<PartitionLock>
 }
