@@ -114,14 +114,23 @@ export async function tickSchedule(options: TickOptions): Promise<TickReport> {
     if (state.kind === 'live') return outcomeOf(existing, 'already-recorded')
     const tick = new Date(existing.tick)
     if (state.kind === 'finished') return outcomeOf(await record(tick, { ...existing, status: state.status, recordedAt: now().toISOString(), message: `run ${existing.runId ?? '?'} ended ${state.status}; its tick record was completed later` }), 'already-recorded')
-    const attempt = (existing.attempt ?? 1) + 1
-    if (attempt > MAX_TICK_ATTEMPTS) {
-      return outcomeOf(await record(tick, { ...existing, status: 'error', recordedAt: now().toISOString(), message: `launched ${MAX_TICK_ATTEMPTS} times, the last run abandoned: ${state.why}; run it by hand (strata backfill)` }), 'already-recorded')
+    let why = state.why
+    for (let attempt = (existing.attempt ?? 1) + 1; attempt <= MAX_TICK_ATTEMPTS; attempt++) {
+      const claim = recordOf(tick, { status: 'launched', runId: options.newRunId(), claimedBy: thisClaimant(), attempt, message: `taken over: ${why}` })
+      if (await store.claimTakeover(claim)) {
+        log.warn(`schedule ${schedule.name}: tick ${existing.tick} was claimed by run ${existing.runId ?? '?'}, which was abandoned (${why}); launching it again`)
+        await store.write(claim)
+        return launch(claim)
+      }
+      // Another ticker has this attempt. Leave it to that ticker, unless it died before its claim reached the tick record.
+      const current = await store.read(schedule.name, tick)
+      if (current && (current.attempt ?? 1) >= attempt) return outcomeOf(current, 'already-recorded')
+      const taker = await store.readTakeover(schedule.name, tick, attempt)
+      const takerState = taker ? await judgeClaim(taker, options.storage, now()) : undefined
+      if (takerState && takerState.kind !== 'abandoned') return outcomeOf(current ?? existing, 'already-recorded')
+      why = takerState?.why ?? `the takeover of attempt ${attempt} left no record`
     }
-    const runId = options.newRunId()
-    if (!(await store.claimTakeover(schedule.name, tick, attempt, runId))) return outcomeOf((await store.read(schedule.name, tick)) ?? existing, 'already-recorded')
-    log.warn(`schedule ${schedule.name}: tick ${existing.tick} was claimed by run ${existing.runId ?? '?'}, which was abandoned (${state.why}); launching it again`)
-    return launch(await record(tick, { status: 'launched', runId, claimedBy: thisClaimant(), attempt, message: `taken over: ${state.why}` }))
+    return outcomeOf(await record(tick, { ...existing, status: 'error', recordedAt: now().toISOString(), message: `launched ${MAX_TICK_ATTEMPTS} times, the last run abandoned: ${why}; run it by hand (strata backfill)` }), 'already-recorded')
   }
 
   if (decision.olderUncounted) log.warn(`schedule ${schedule.name}: more missed ticks than the lookback; the oldest were not recorded`)

@@ -48,12 +48,17 @@ export class TickStore {
   }
 
   /**
-   * Claim the takeover of a tick's abandoned claim for attempt `attempt` (a marker document
-   * `schedules/<name>/takeovers/<tickKey>-<attempt>`, created exclusively), so of concurrent
-   * tickers that all see the same crashed claim, one relaunches.
+   * Claim the takeover of a tick's abandoned claim: `claim` (with its `attempt`) is created
+   * exclusively as `schedules/<name>/takeovers/<tickKey>-<attempt>`, so of concurrent tickers
+   * that all see the same abandoned claim, one relaunches; the others can judge the taker by it.
    */
-  async claimTakeover(schedule: string, tick: Date, attempt: number, runId: string): Promise<boolean> {
-    return this.storage.createDocument(`schedules/${schedule}/takeovers/${TickStore.tickKey(tick)}-${attempt}`, { runId, claimedAt: new Date().toISOString() })
+  async claimTakeover(claim: TickRecord): Promise<boolean> {
+    return this.storage.createDocument(this.takeoverKeyOf(claim.schedule, new Date(claim.tick), claim.attempt ?? 2), claim)
+  }
+
+  /** The takeover claim of attempt `attempt`, if any. */
+  async readTakeover(schedule: string, tick: Date, attempt: number): Promise<TickRecord | undefined> {
+    return this.storage.readDocument<TickRecord>(this.takeoverKeyOf(schedule, tick, attempt))
   }
 
   async write(record: TickRecord): Promise<void> {
@@ -72,6 +77,10 @@ export class TickStore {
     const keys = (await this.storage.listDocuments(`schedules/${schedule}/ticks/`)).reverse().slice(0, limit)
     const records = await Promise.all(keys.map((key) => this.storage.readDocument<TickRecord>(key)))
     return records.filter((record): record is TickRecord => record !== undefined)
+  }
+
+  private takeoverKeyOf(schedule: string, tick: Date, attempt: number): string {
+    return `schedules/${schedule}/takeovers/${TickStore.tickKey(tick)}-${attempt}`
   }
 
   private keyOf(schedule: string, tick: Date): string {

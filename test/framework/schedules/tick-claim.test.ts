@@ -68,6 +68,16 @@ describe('a tick claim whose run crashed or never started does not block for eve
     expect(launched).toHaveLength(1)
   })
 
+  it('a ticker that took a claim over and died before recording it does not block either: the next attempt is taken', async () => {
+    const gone = { host: hostname(), pid: deadPid() }
+    await store.claim(claim({ claimedBy: gone }))
+    expect(await store.claimTakeover(claim({ runId: '20261004T020530Z-dddddd', attempt: 2, claimedBy: gone }))).toBe(true)
+    const launched: string[] = []
+    expect((await tick(launched)).outcomes).toEqual([expect.objectContaining({ action: 'launched', status: 'success' })])
+    expect(launched).toEqual(['20261004T020600Z-bbbbbb'])
+    expect(await store.read('daily', TICK)).toMatchObject({ attempt: 3, status: 'success' })
+  })
+
   it('a claim of a live process (this one) is left alone', async () => {
     await store.claim(claim({ claimedBy: { host: hostname(), pid: process.pid } }))
     const launched: string[] = []
