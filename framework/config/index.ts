@@ -1,1 +1,2 @@
-export { defaultConcurrency, resolveSettings, type Settings, type SettingsFlags } from './settings.js'
+export { checkConfig, defaultConcurrency, resolveSettings, type Settings, type SettingsFlags } from './settings.js'
+export { layerConfig, settingsFromStackOutputs, stackNameOf, STACK_OUTPUTS, type StackOutputsReader } from './stack-outputs.js'
