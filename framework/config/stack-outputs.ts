@@ -35,8 +35,8 @@ export function stackNameOf(flag: string | undefined, env: Readonly<Record<strin
 
 /**
  * The settings a deployed stack provides, as a config-file fragment (landing, storage, aws.region,
- * aws.glueDatabase, fargate.*). Every output the stack defines must be there: a missing one means
- * the stack is not Strata's, or is still being created or rolled back.
+ * aws.glueDatabase, fargate.*, cloudwatch.enabled). Every output the stack defines must be there:
+ * a missing one means the stack is not Strata's, or is still being created or rolled back.
  */
 export function settingsFromStackOutputs(stackName: string, outputs: Readonly<Record<string, string>>): JsonObject {
   const missing = Object.values(STACK_OUTPUTS).filter((key) => outputs[key] === undefined)
@@ -57,6 +57,9 @@ export function settingsFromStackOutputs(stackName: string, outputs: Readonly<Re
       securityGroups: list('securityGroups'),
       assignPublicIp: get('assignPublicIp') === 'true',
     },
+    // The stack's alarms and dashboard read the CDI metrics: runs against it publish them (as its
+    // task does) unless the config file says cloudwatch.enabled: false.
+    cloudwatch: { enabled: true },
   }
 }
 

@@ -110,8 +110,11 @@ export function assertS3Locations(locations: { readonly storage: string; readonl
   }
 }
 
-/** Environment a step's container gets beyond storage/landing: never AWS credentials. */
-const NOT_FORWARDED = /^STRATA_(FARGATE_.*|CONFIG|STORAGE|LANDING|CONCURRENCY)$/
+/**
+ * Environment a step's container gets beyond storage/landing: never AWS credentials. Not the stack
+ * name either: the launcher has already resolved the stack, and the task role may not describe it.
+ */
+const NOT_FORWARDED = /^STRATA_(FARGATE_.*|CONFIG|STORAGE|LANDING|CONCURRENCY|AWS_STACK)$/
 
 /**
  * The environment the task's container gets (besides STRATA_STORAGE / STRATA_LANDING): every

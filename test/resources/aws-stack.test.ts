@@ -6,7 +6,7 @@ import { CloudFormationClient, DescribeStacksCommand, type Output } from '@aws-s
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { captureIo, runCli, type StrataApp } from '../../framework/cli/index.js'
 import { STACK_OUTPUTS, type Settings } from '../../framework/config/index.js'
-import { resolveFargateSettings } from '../../framework/executors/fargate-launcher.js'
+import { containerEnvironment, resolveFargateSettings } from '../../framework/executors/fargate-launcher.js'
 import { readStackOutputs } from '../../resources/cloudformation.js'
 import { toyDefinitions } from '../fixtures/toy-definitions.js'
 
@@ -63,6 +63,7 @@ describe('--aws-stack: settings from a deployed stack', () => {
     expect(loaded?.landing).toBe('s3://strata-landing-abc123/landing')
     expect(loaded?.storage).toBe('s3://strata-storage-abc123/strata')
     expect(loaded?.config.aws).toEqual({ region: 'eu-west-1', glueDatabase: 'cdi' })
+    expect(loaded?.config.cloudwatch).toEqual({ enabled: true })
     expect(resolveFargateSettings(loaded as Settings)).toMatchObject({ cluster: 'Strata-Cluster-1A2B', taskDefinition: 'strata', containerName: 'strata', subnets: ['subnet-0aa11', 'subnet-0bb22'], securityGroups: ['sg-0cc33'], assignPublicIp: true, region: 'eu-west-1' })
   })
 
@@ -123,6 +124,10 @@ describe('--aws-stack: settings from a deployed stack', () => {
     expect(bad.code).toBe(2)
     expect(bad.err).toContain('--aws-stack "no_underscores" is not a CloudFormation stack name')
     expect(cloudformation.commandCalls(DescribeStacksCommand)).toHaveLength(0)
+  })
+
+  it('the Fargate launcher does not pass the stack name on to the step tasks (they get the resolved settings)', () => {
+    expect(containerEnvironment({ config: { aws: { glueDatabase: 'cdi' } }, env: { STRATA_AWS_STACK: 'Strata', STRATA_START: '2026-01-01' } })).toEqual({ STRATA_START: '2026-01-01', STRATA_GLUE_DATABASE: 'cdi' })
   })
 
   it('no stack named: no CloudFormation call', async () => {
