@@ -2,7 +2,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**', 'deploy/node_modules/**', 'deploy/cdk.out/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -19,5 +19,5 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/assets/**', '../assets/*'], message: 'framework/ must not import from assets/' }] }],
     },
   },
-  { files: ['bin/**/*.js', 'test/fixtures/*.mjs'], languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', AbortController: 'readonly' } } },
+  { files: ['bin/**/*.js', 'test/fixtures/*.mjs', 'deploy/*.mjs'], languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', AbortController: 'readonly' } } },
 )

@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    // deploy/test: the CDK app's tests, which resolve aws-cdk-lib from deploy/node_modules.
+    include: ['test/**/*.test.ts', 'deploy/test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -1,5 +1,6 @@
 import { defineDefinitions, type Definitions } from '../framework/definitions/index.js'
 import type { Settings } from '../framework/config/index.js'
+import type { RunRecord } from '../framework/runs/index.js'
 import { openDuckDb } from '../resources/duckdb.js'
 import { ThreadShare } from '../resources/thread-share.js'
 import { sqlProfileFromEnv } from '../resources/sql-profile.js'
@@ -8,6 +9,7 @@ import type { JsonObject } from '../framework/definitions/json.js'
 import { LocalLanding, type Landing } from '../resources/landing.js'
 import { openS3Landing } from '../resources/s3-landing.js'
 import { dailySchedule } from '../schedules/daily-schedule.js'
+import { runMetrics } from './lib/operational-metrics.js'
 import { resolveCdiConfig, type CdiConfig } from './cdi-config.js'
 import type { CdiResources } from './cdi-resources.js'
 import { rawAsset } from './raw.js'
@@ -67,6 +69,7 @@ export async function loadDefinitions(settings: Settings): Promise<Definitions> 
       const metrics = openMetricsPublisher(settings, log)
       return {
         resources: { duckdb, landing, config, threads: new ThreadShare(duckdb), ...(metrics ? { metrics } : {}) },
+        ...(metrics ? { runFinished: (record: RunRecord) => metrics.publish(runMetrics(record), new Date(record.endedAt ?? Date.now())) } : {}),
         async close() {
           duckdb.close()
         },

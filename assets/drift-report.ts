@@ -7,6 +7,7 @@ import { fileOf, optional, single } from './input-files.js'
 import { FEATURES_FILE } from './lib/features.js'
 import { FEATURE_VALUES_FILE } from './lib/feature-stats.js'
 import { buildDriftReport, DRIFT_REPORT_FILE, type SegmentsChurn } from './lib/drift.js'
+import { driftStatusMetric } from './lib/operational-metrics.js'
 import { SEGMENTS_FILE } from './lib/segments.js'
 import { readModel } from './segments.js'
 
@@ -47,7 +48,7 @@ export function driftReportAsset(config: CdiConfig) {
         }),
       )
       // Published only when cloudwatch.enabled / STRATA_CLOUDWATCH=1 gave the resource; stamped D.
-      await resources.metrics?.publish(report.metrics, new Date(`${partition}T00:00:00Z`))
+      await resources.metrics?.publish([...report.metrics, driftStatusMetric(report.status)], new Date(`${partition}T00:00:00Z`))
       return { metadata: report as unknown as JsonObject }
     },
     show: ({ dir }) => ({ kind: 'document', path: join(dir, DRIFT_REPORT_FILE) }),

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import type { CdiResources } from './cdi-resources.js'
 import { withConnection } from './cdi-resources.js'
 import type { CdiConfig } from './cdi-config.js'
+import { quarantineRateMetrics } from './lib/operational-metrics.js'
 import { materializeRaw, quarantineViolations, type RawMetadata } from './lib/raw.js'
 import { TABLE_NAMES, tableSpec } from './lib/tables.js'
 import type { JsonObject } from '../framework/definitions/json.js'
@@ -40,6 +41,8 @@ export function rawAsset(config: CdiConfig, landing: Landing) {
     freshness: { dueBy: '03:00Z', warnAfter: '02:30Z' },
     async materialize({ partition, outputDir, resources }) {
       const metadata = await withConnection(resources, (db) => materializeRaw({ db, landing: resources.landing, day: partition, outputDir }))
+      // Published only when cloudwatch.enabled / STRATA_CLOUDWATCH=1 gave the resource; stamped D like the drift figures.
+      await resources.metrics?.publish(quarantineRateMetrics(metadata), new Date(`${partition}T00:00:00Z`))
       return { metadata: metadata as unknown as JsonObject }
     },
     show({ dir, manifest, table }) {

@@ -22,6 +22,12 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 const code = await runCli(
   process.argv.slice(2),
   { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), signal: controller.signal },
-  { name: 'strata', version: pkg.version, load: async (settings) => (await import('../dist/assets/definitions.js')).loadDefinitions(settings) },
+  {
+    name: 'strata',
+    version: pkg.version,
+    load: async (settings) => (await import('../dist/assets/definitions.js')).loadDefinitions(settings),
+    // --aws-stack: the CloudFormation client loads only when a stack is named.
+    stackOutputs: async (stackName, region) => (await import('../dist/resources/cloudformation.js')).readStackOutputs(stackName, region),
+  },
 )
 process.exitCode = code

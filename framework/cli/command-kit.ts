@@ -1,6 +1,6 @@
 import type { Definitions, DefinitionsLoader } from '../definitions/definitions.js'
 import type { Logger } from '../definitions/logger.js'
-import type { Settings } from '../config/index.js'
+import type { Settings, StackOutputsReader } from '../config/index.js'
 import type { Storage } from '../storage/storage.js'
 import type { CliIo } from './cli-io.js'
 
@@ -24,4 +24,6 @@ export interface StrataApp {
   readonly name: string
   readonly version: string
   readonly load: DefinitionsLoader
+  /** Reads a deployed stack's outputs for --aws-stack (resources/cloudformation.ts, wired in bin/). */
+  readonly stackOutputs?: StackOutputsReader
 }

@@ -28,11 +28,14 @@ export async function executeRun(
   let duckdb: Promise<DuckDb> | undefined
   const progress = progressReporter(kit.io)
   try {
-    return await executor.execute(
+    const record = await executor.execute(
       runPlan,
       { graph: definitions.graph, storage, resources: scope.resources, runId: options.runId ?? newRunId(new Date()), log: kit.log, duckdb: () => (duckdb ??= openDuckDb({ threads: 1, profile: sqlProfileFromEnv(kit.io.env) })) },
       { command: options.command, concurrency, ...(kit.io.signal ? { signal: kit.io.signal } : {}), onProgress: progress.update },
     )
+    // The record is already stored: a failing observer costs a warning, never the run's outcome.
+    await scope.runFinished?.(record).catch((error: unknown) => kit.log.warn(`after run ${record.runId}: ${error instanceof Error ? error.message : String(error)}`))
+    return record
   } finally {
     progress.done()
     if (duckdb) (await duckdb).close()

@@ -6,6 +6,7 @@ import type { Definitions } from '../definitions/definitions.js'
 import type { Logger } from '../definitions/logger.js'
 import type { Storage } from '../storage/storage.js'
 import type { CliIo } from './cli-io.js'
+import type { JsonObject } from '../definitions/json.js'
 import type { CommandKit, StrataApp } from './command-kit.js'
 import { builtInCommands } from './commands/index.js'
 import { redactSecrets } from './redact.js'
@@ -27,6 +28,15 @@ export async function runCli(argv: readonly string[], io: CliIo, app: StrataApp)
   // client) when a command first asks for it; each command loads what it runs when it runs.
   const first = argv.find((arg) => !arg.startsWith('-'))
   const config = first === undefined ? undefined : await import('../config/index.js')
+  // A named stack's outputs are read once, up front (settings resolve synchronously later on).
+  let stackLayer: JsonObject = {}
+  if (config && !argv.some((arg) => arg === '--help' || arg === '-h')) {
+    try {
+      stackLayer = await stackSettings(argv, io, app, config)
+    } catch (error) {
+      return report(error, io)
+    }
+  }
 
   const kit: CommandKit = {
     io,
@@ -36,7 +46,7 @@ export async function runCli(argv: readonly string[], io: CliIo, app: StrataApp)
       // Before parsing (definitions load first to register their commands) the flags come from argv.
       const opts = { ...globalFlags(argv), ...program.opts<{ landing?: string; storage?: string; config?: string }>() }
       if (!config) throw new StrataError('usage', 'no command given', 'Run strata --help for the commands.')
-      return (cachedSettings ??= config.resolveSettings(opts, io.env, io.cwd, config.defaultConcurrency(availableParallelism())))
+      return (cachedSettings ??= config.resolveSettings(opts, io.env, io.cwd, config.defaultConcurrency(availableParallelism()), stackLayer))
     },
     definitions() {
       return (cachedDefinitions ??= app.load(kit.settings()))
@@ -62,6 +72,7 @@ export async function runCli(argv: readonly string[], io: CliIo, app: StrataApp)
     .option('--landing <location>', 'landing root: a folder or s3://bucket/prefix (env STRATA_LANDING; default ./data/landing)')
     .option('--storage <location>', 'storage root for assets, manifests and runs (env STRATA_STORAGE; default ./data/storage)')
     .option('--config <file>', 'JSON config file (env STRATA_CONFIG; default ./strata.config.json when present)')
+    .option('--aws-stack <name>', 'a deployed Strata stack whose outputs give the settings not set otherwise (env STRATA_AWS_STACK; config aws.stack)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
@@ -72,10 +83,11 @@ export async function runCli(argv: readonly string[], io: CliIo, app: StrataApp)
   if (first && !program.commands.some((command) => command.name() === first || command.aliases().includes(first))) {
     try {
       const definitions = await kit.definitions()
+      const stackFlag = globalFlags(argv)['aws-stack']
       const globals = ['landing', 'storage', 'config'].flatMap((name) => {
         const value = program.getOptionValue(name) as string | undefined
         return value === undefined ? [] : [`--${name}`, value]
-      })
+      }).concat(stackFlag === undefined ? [] : ['--aws-stack', stackFlag])
       const context = { io, settings: () => kit.settings(), storage: () => kit.storage(), run: (args: readonly string[]) => runCli([...args, ...globals], io, app) }
       for (const command of definitions.commands) command.register(program, context)
     } catch (error) {
@@ -98,11 +110,31 @@ export async function runCli(argv: readonly string[], io: CliIo, app: StrataApp)
   return exitCode
 }
 
-/** The global location flags, read straight from argv (`--storage X` or `--storage=X`). */
-function globalFlags(argv: readonly string[]): { landing?: string; storage?: string; config?: string } {
+/**
+ * The config layer a deployed stack gives (see framework/config/stack-outputs.ts), or nothing when
+ * no stack is named by --aws-stack, STRATA_AWS_STACK or the config file's aws.stack.
+ */
+async function stackSettings(argv: readonly string[], io: CliIo, app: StrataApp, config: typeof import('../config/index.js')): Promise<JsonObject> {
+  const flags = globalFlags(argv)
+  let fileConfig: JsonObject = {}
+  try {
+    fileConfig = config.resolveSettings(flags, io.env, io.cwd, 1).config
+  } catch {
+    // A bad config file or flag is reported by the command that reads the settings.
+  }
+  const name = config.stackNameOf(flags['aws-stack'], io.env, fileConfig)
+  if (name === undefined) return {}
+  if (!app.stackOutputs) throw new StrataError('config', `cannot read stack ${name}: this ${app.name} has no CloudFormation reader`, 'Run the strata CLI (bin/strata.js), or give the settings without --aws-stack.')
+  const aws = (fileConfig.aws ?? {}) as { region?: string }
+  const outputs = await app.stackOutputs(name, io.env.AWS_REGION ?? aws.region)
+  return config.checkConfig(config.settingsFromStackOutputs(name, outputs), `the outputs of stack ${name}`)
+}
+
+/** The global flags, read straight from argv (`--storage X` or `--storage=X`). */
+function globalFlags(argv: readonly string[]): { landing?: string; storage?: string; config?: string; 'aws-stack'?: string } {
   const flags: Record<string, string> = {}
   for (let i = 0; i < argv.length; i++) {
-    const match = /^--(landing|storage|config)(?:=(.*))?$/.exec(argv[i] as string)
+    const match = /^--(landing|storage|config|aws-stack)(?:=(.*))?$/.exec(argv[i] as string)
     if (!match) continue
     const value = match[2] ?? argv[i + 1]
     if (value !== undefined) flags[match[1] as string] = value

@@ -1,1 +1,2 @@
-export { configProblems, defaultConcurrency, resolveSettings, SETTINGS_VARIABLE, type Settings, type SettingsFlags } from './settings.js'
+export { checkConfig, configProblems, defaultConcurrency, resolveSettings, SETTINGS_VARIABLE, type Settings, type SettingsFlags } from './settings.js'
+export { layerConfig, settingsFromStackOutputs, stackNameOf, STACK_OUTPUTS, type StackOutputsReader } from './stack-outputs.js'

@@ -24,7 +24,8 @@ function objectOf(value: JsonValue | undefined): JsonObject {
 export function settingsDocument(settings: Settings, pipeline: JsonObject = {}): JsonObject {
   const document: JsonObject = {}
   for (const [key, value] of Object.entries(settings.config)) if (!LAUNCHER_ONLY.has(key)) document[key] = value
-  const aws = { ...objectOf(settings.config.aws) }
+  // Not the stack name: its outputs are already resolved here, and the task role may not describe it.
+  const { stack: _stack, ...aws } = objectOf(settings.config.aws)
   const region = settings.env.AWS_REGION ?? settings.env.AWS_DEFAULT_REGION
   if (region) aws.region = region
   const glueDatabase = glueDatabaseOf(settings)

@@ -3,6 +3,7 @@ import { resolve } from 'node:path'
 import { Ajv } from 'ajv'
 import { StrataError } from '../errors/index.js'
 import type { JsonObject } from '../definitions/json.js'
+import { layerConfig } from './stack-outputs.js'
 
 /** Where the data is and how to run: from flags, then environment, then the config file, then defaults. */
 export interface Settings {
@@ -57,6 +58,8 @@ const configSchema = {
         /** Glue database the catalog registers tables in after each commit on S3 (env STRATA_GLUE_DATABASE). */
         glueDatabase: { type: 'string', pattern: '^[a-z0-9_]{1,255}$' },
         glueCatalogId: { type: 'string', pattern: '^\\d{12}$' },
+        /** A deployed Strata stack whose outputs fill in the settings not given (flag --aws-stack, env STRATA_AWS_STACK). */
+        stack: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9-]{0,127}$' },
       },
     },
     fargate: {
@@ -102,12 +105,16 @@ export function defaultConcurrency(cores: number): number {
   return Math.max(1, cores) + 1
 }
 
-/** Resolve settings; a bad config file or flag is StrataError('config') naming it. */
-export function resolveSettings(flags: SettingsFlags, env: Readonly<Record<string, string | undefined>>, cwd: string, defaultConcurrency: number): Settings {
+/**
+ * Resolve settings; a bad config file or flag is StrataError('config') naming it. `under` is a
+ * config layer beneath the file (the outputs of a deployed stack, see stack-outputs.ts).
+ */
+export function resolveSettings(flags: SettingsFlags, env: Readonly<Record<string, string | undefined>>, cwd: string, defaultConcurrency: number, under: JsonObject = {}): Settings {
   // The settings document a launcher sent takes the place of the config file.
   const document = env[SETTINGS_VARIABLE]
   const configPath = document ? undefined : (flags.config ?? env.STRATA_CONFIG ?? (existsSync(resolve(cwd, 'strata.config.json')) ? 'strata.config.json' : undefined))
-  const config = document ? readSettingsDocument(document) : configPath ? readConfig(resolve(cwd, configPath)) : {}
+  // `under` (a deployed stack's outputs) fills in only what the config file or document leaves out.
+  const config = layerConfig(under, document ? readSettingsDocument(document) : configPath ? readConfig(resolve(cwd, configPath)) : {})
   const pick = (flag: string | undefined, envName: string, key: string, fallback: string) => flag ?? env[envName] ?? (typeof config[key] === 'string' ? (config[key] as string) : undefined) ?? fallback
   const landing = pick(flags.landing, 'STRATA_LANDING', 'landing', './data/landing')
   const storage = pick(flags.storage, 'STRATA_STORAGE', 'storage', './data/storage')
@@ -179,9 +186,14 @@ function readConfig(path: string): JsonObject {
   } catch (error) {
     throw new StrataError('config', `cannot read config file ${path}: ${describeConfigError(error)}`, 'Fix the JSON, or point --config / STRATA_CONFIG at the right file.')
   }
-  const problems = configProblems(parsed)
+  return checkConfig(parsed, `config file ${path}`)
+}
+
+/** `document` against the config schema; StrataError('config') naming `source` and every bad key. */
+export function checkConfig(document: unknown, source: string): JsonObject {
+  const problems = configProblems(document)
   if (problems !== undefined) {
-    throw new StrataError('config', `config file ${path} is invalid: ${problems}`, 'See the README section "Configuration" for the keys and their types.')
+    throw new StrataError('config', `${source} is invalid: ${problems}`, 'See the README section "Configuration" for the keys and their types.')
   }
-  return parsed as JsonObject
+  return document as JsonObject
 }

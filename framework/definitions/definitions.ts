@@ -7,10 +7,13 @@ import type { Settings } from '../config/index.js'
 import type { Storage } from '../storage/storage.js'
 import type { ScheduleDefinition } from '../schedules/schedule-definition.js'
 import type { CliIo } from '../cli/cli-io.js'
+import type { RunRecord } from '../runs/run-record.js'
 
 /** Resources opened for one invocation; closed when it ends. */
 export interface ResourceScope<R> {
   readonly resources: R
+  /** Told about each run executed with these resources once it ends (e.g. to publish its step counts); must not throw. */
+  runFinished?(record: RunRecord): Promise<void>
   close(): Promise<void>
 }
 
