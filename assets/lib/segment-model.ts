@@ -103,19 +103,7 @@ export async function trainSegmentModel(options: TrainSegmentModelOptions): Prom
 
   const conn = await db.connect()
   try {
-    const docs = stats.map((s) => readFeatureStats(path.join(s.dir, FEATURE_STATS_FILE), s.partition))
-    const { n, means, covariance } = combineMoments(docs)
-    if (n === 0) {
-      throw new StrataError('input', `segment_model: the features partitions of the training window ${window.from} .. ${window.to} have no rows`, 'Rebuild features for the window.')
-    }
-    // 2^94 per product term of the inertia grid times n rows must stay inside HUGEINT.
-    if (n >= 2 ** 32) throw new StrataError('compute', `segment_model: ${n} training rows exceed the exact-sum capacity (2^32)`)
-    const scales = covariance.map((row, j) => {
-      const std = Math.sqrt(row[j]!)
-      return std < 10 * Number.EPSILON ? 1 : std
-    })
-    const { components, explainedVarianceRatio } = principalComponents(standardisedCovariance(covariance, scales))
-
+    const { n, means, scales, components, explainedVarianceRatio } = windowMoments(stats, window)
     await checkFeatureRows(conn, partitions, n, window)
     await createWindowGroups(conn, stats, n, window)
     const sample = await loadSample(conn, partitions, stats, n, KMEANS_SAMPLE_ROWS)
@@ -189,6 +177,39 @@ export async function trainSegmentModel(options: TrainSegmentModelOptions): Prom
     }
   } finally {
     for (const table of ['baseline_counts', WINDOW_GROUPS]) await conn.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined)
+    conn.close()
+  }
+}
+
+/** Training rows, standardisation and principal axes of the window, from its feature_stats moments. */
+function windowMoments(stats: readonly FeatureStatsPartition[], window: { from: string; to: string }) {
+  const docs = stats.map((s) => readFeatureStats(path.join(s.dir, FEATURE_STATS_FILE), s.partition))
+  const { n, means, covariance } = combineMoments(docs)
+  if (n === 0) {
+    throw new StrataError('input', `segment_model: the features partitions of the training window ${window.from} .. ${window.to} have no rows`, 'Rebuild features for the window.')
+  }
+  // 2^94 per product term of the inertia grid times n rows must stay inside HUGEINT.
+  if (n >= 2 ** 32) throw new StrataError('compute', `segment_model: ${n} training rows exceed the exact-sum capacity (2^32)`)
+  const scales = covariance.map((row, j) => {
+    const std = Math.sqrt(row[j]!)
+    return std < 10 * Number.EPSILON ? 1 : std
+  })
+  return { n, means, scales, ...principalComponents(standardisedCovariance(covariance, scales)) }
+}
+
+/**
+ * The rows the model's k-means trains on, projected as trainSegmentModel projects them (n × 6):
+ * for benchmarks that compare the clustering with another on the same data.
+ */
+export async function kmeansTrainingRows(options: Omit<TrainSegmentModelOptions, 'outputDir'>): Promise<Float64Array> {
+  const { db, window } = options
+  const partitions = checkPartitions(options.features, window)
+  const stats = checkStats(options.stats, partitions, window)
+  const { n, means, scales, components } = windowMoments(stats, window)
+  const conn = await db.connect()
+  try {
+    return project(await loadSample(conn, partitions, stats, n, KMEANS_SAMPLE_ROWS), means, scales, components)
+  } finally {
     conn.close()
   }
 }
