@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { defineAsset, type InputPartition, type JsonObject } from '../framework/definitions/index.js'
-import { daily, previous, sameDay, weekOf } from '../framework/partitions/index.js'
+import { daily, previous, previousWeekOnMonday, sameDay, weekOf } from '../framework/partitions/index.js'
 import { withConnection, type CdiResources } from './cdi-resources.js'
 import type { CdiConfig } from './cdi-config.js'
 import { fileOf, optional, single } from './input-files.js'
@@ -24,11 +24,14 @@ export function driftReportAsset(config: CdiConfig) {
       // features(D)'s distinct values per model feature, already grouped once for segment_model.
       feature_stats: sameDay(),
       segment_model: weekOf(),
+      // On Mondays the model the new one replaces, for retrain_churn.
+      previous_model: { asset: 'segment_model', mapping: previousWeekOnMonday() },
     },
-    codeVersion: 'drift-v2',
+    codeVersion: 'drift-v3',
     freshness: { dueBy: '03:00Z' },
     async materialize({ partition, inputs, outputDir, resources }) {
       const yesterday = optional(inputs, 'yesterday')
+      const previousModel = optional(inputs, 'previous_model')
       const modelInput = single(inputs, 'segment_model')
       const segments = single(inputs, 'segments')
       const churn = yesterday ? recordedChurn(segments, yesterday) : undefined
@@ -44,6 +47,7 @@ export function driftReportAsset(config: CdiConfig) {
           featureValuesFile: fileOf(single(inputs, 'feature_stats'), FEATURE_VALUES_FILE),
           modelDir: modelInput.dir,
           model: await readModel(modelInput),
+          ...(previousModel ? { previousModel: await readModel(previousModel) } : {}),
           outputDir,
         }),
       )

@@ -15,7 +15,7 @@ export function segmentModelAsset(config: CdiConfig) {
     description: 'Weekly segment model trained on every feature row of the 90 days before the week (Monday-90 … Monday-1), as JSON; moments, sample, and the distinct vectors behind the assignment and the baseline come from feature_stats.',
     partitions: weekly({ start: config.firstModelDay }),
     deps: { features: daysBeforeWeek(90), feature_stats: daysBeforeWeek(90) },
-    codeVersion: 'segment-model-v3',
+    codeVersion: 'segment-model-v4',
     async materialize({ partition, inputs, outputDir, resources }) {
       const features = (inputs.features ?? []).map((input) => ({ partition: input.partition, file: fileOf(input, FEATURES_FILE) }))
       // fileOf checks that each file is in the partition's manifest; the model reads these three.

@@ -17,12 +17,13 @@ export const driftReportSchema = {
   title: 'drift_report',
   type: 'object',
   additionalProperties: false,
-  required: ['partition', 'warmup', 'cdi_psi', 'segment_churn', 'cdi_mean', 'cdi_std', 'segment_sizes', 'features', 'status', 'notes', 'row_counts', 'metrics'],
+  required: ['partition', 'warmup', 'cdi_psi', 'segment_churn', 'retrain_churn', 'cdi_mean', 'cdi_std', 'segment_sizes', 'features', 'status', 'notes', 'row_counts', 'metrics'],
   properties: {
     partition: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
     warmup: { type: 'boolean' },
     cdi_psi: { type: ['number', 'null'], minimum: 0 },
     segment_churn: nullableShare,
+    retrain_churn: nullableShare,
     cdi_mean: { type: ['number', 'null'], minimum: 0, maximum: 100 },
     cdi_std: { type: ['number', 'null'], minimum: 0 },
     segment_sizes: {

@@ -5,7 +5,7 @@ import { sqlString, type DuckDb } from '../../resources/duckdb.js'
 import { validateDriftReport } from './drift-report-schema.js'
 import { CDI_BIN_COUNT, mergeEdges, psiFromCounts } from './psi.js'
 import { MODEL_FEATURES, SEGMENT_NAMES, type BaselineEdges, type ModelFeature, type SegmentModel, type SegmentName } from './segment-model-types.js'
-import { assertUsableModel, doubleLiteral, requireParquetColumns } from './segments.js'
+import { assertUsableModel, doubleLiteral, rawSegmentQuery, requireParquetColumns } from './segments.js'
 
 /** Thresholds of SPEC §7. A figure equal to a threshold stays in the lower band. */
 export const DRIFT_THRESHOLDS = {
@@ -54,6 +54,12 @@ export interface DriftReport {
   readonly warmup: boolean
   readonly cdi_psi: number | null
   readonly segment_churn: number | null
+  /**
+   * On the day a new weekly model takes over (a Monday with a model the week before): the share
+   * of today's customers whose raw segment under the new model differs from their raw segment
+   * under the previous one (same day, same features). Null otherwise; `notes` says why.
+   */
+  readonly retrain_churn: number | null
   readonly cdi_mean: number | null
   readonly cdi_std: number | null
   readonly segment_sizes: Readonly<Record<SegmentName, number>>
@@ -86,6 +92,11 @@ export interface BuildDriftReportOptions {
   /** The segment_model partition folder: baseline.parquet and baseline_edges.json. */
   readonly modelDir: string
   readonly model: SegmentModel
+  /**
+   * On a Monday, the previous week's model: retrain_churn compares today's raw segments under it
+   * with those under `model`. Omitted on other days and in the first week.
+   */
+  readonly previousModel?: SegmentModel
   readonly outputDir: string
 }
 
@@ -142,6 +153,8 @@ export async function buildDriftReport(options: BuildDriftReportOptions): Promis
   if (today.rows === 0) notes.push('segments(D) has no rows: cdi_mean, cdi_std and the feature figures are null.')
 
   const features = await featureDrift(db, { featuresFile, featureValuesFile, baselineFile }, edges)
+  const retrain = await retrainChurn(db, day, segmentsFile, featuresFile, options.previousModel)
+  if (retrain.note !== undefined) notes.push(retrain.note)
   const sizes = await segmentSizes(db, segmentsFile)
 
   const { status, reasons, capped } = driftStatus({ cdiPsi, segmentChurn: churn, featurePsi: Object.fromEntries(MODEL_FEATURES.map((f) => [f, features[f].psi])), warmup })
@@ -156,6 +169,7 @@ export async function buildDriftReport(options: BuildDriftReportOptions): Promis
     warmup,
     cdi_psi: cdiPsi,
     segment_churn: churn,
+    retrain_churn: retrain.churn,
     cdi_mean: today.mean,
     cdi_std: today.std,
     segment_sizes: sizes,
@@ -170,6 +184,37 @@ export async function buildDriftReport(options: BuildDriftReportOptions): Promis
   writeFileSync(path.join(outputDir, DRIFT_REPORT_FILE), `${JSON.stringify(report, null, 2)}\n`)
   writeFileSync(path.join(outputDir, DRIFT_METRICS_FILE), `${JSON.stringify(report.metrics, null, 2)}\n`)
   return report
+}
+
+/**
+ * retrain_churn (see DriftReport): segments(D)'s raw_segment is the new model's; the previous
+ * model's raw segment of each customer comes from features(D) with the same arithmetic. Null,
+ * with the reason, when D is not a Monday, when there is no previous week's model, or when
+ * segments(D) has no rows.
+ */
+async function retrainChurn(
+  db: DuckDb,
+  day: string,
+  segmentsFile: string,
+  featuresFile: string,
+  previous: SegmentModel | undefined,
+): Promise<{ churn: number | null; note?: string }> {
+  if (new Date(parseDay(day)).getUTCDay() !== 1) return { churn: null, note: `retrain_churn is null: ${day} is not a Monday, so no new weekly model takes over today.` }
+  if (previous === undefined) return { churn: null, note: `retrain_churn is null: there is no segment model of the week before ${day} (the first week of segment_model).` }
+  assertUsableModel(previous)
+  await requireParquetColumns(db, segmentsFile, ['customer_id', 'raw_segment'], 'segments')
+  const names = `[${SEGMENT_NAMES.map(sqlString).join(', ')}]`
+  const [row] = await db.all<{ today: bigint; matched: bigint; changed: bigint }>(
+    `SELECT (SELECT count(*) FROM read_parquet(${sqlString(segmentsFile)})) AS today, count(*) AS matched,
+            count(*) FILTER (WHERE t.raw_segment IS DISTINCT FROM CAST(${names}[p.raw_k + 1] AS VARCHAR)) AS changed
+     FROM read_parquet(${sqlString(segmentsFile)}) t JOIN (${rawSegmentQuery(previous, featuresFile)}) p USING (customer_id)`,
+  )
+  const today = row?.today ?? 0n
+  if (today === 0n) return { churn: null, note: 'retrain_churn is null: segments(D) has no rows.' }
+  if (row?.matched !== today) {
+    throw new StrataError('input', `drift_report: features(${day}) holds ${row?.matched ?? 0n} of the ${today} customers of segments(${day})`, `Rebuild segments for ${day}.`)
+  }
+  return { churn: Number(row.changed) / Number(today) }
 }
 
 export interface DriftFigures {

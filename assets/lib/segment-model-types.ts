@@ -36,9 +36,46 @@ export interface SegmentModel {
   readonly training_rows: number
   /** The feature partitions trained on: Monday-90 … Monday-1, clipped to what exists. */
   readonly window: { readonly from: string; readonly to: string }
+  /** How good and how stable the clustering is (beyond SPEC §8; absent in models from before it). */
+  readonly quality?: SegmentModelQuality
   /** sha256 (hex, first 16 chars) of the canonical JSON of everything above. */
   readonly version: string
 }
 
 /** `baseline_edges.json` beside the model: per feature, the PSI bin edges (SPEC §7). */
 export type BaselineEdges = Record<ModelFeature, number[]>
+
+/** The model's own account of its clustering, in model.json beside the SPEC §8 keys. */
+export interface SegmentModelQuality {
+  /** Training rows nearest each centroid, by segment name (they add up to training_rows). */
+  readonly cluster_sizes: Record<SegmentName, number>
+  /** The clustering run: what it ran on and how it ended. */
+  readonly kmeans: {
+    readonly algorithm: 'mini-batch' | 'lloyd'
+    /** Rows the clustering saw, and how many distinct vectors they are. */
+    readonly rows: number
+    readonly distinct_rows: number
+    /** Mini-batch steps run and the budget (max_iter passes); Lloyd: iterations of the kept run. */
+    readonly steps: number
+    readonly max_steps: number
+    /** True when the smoothed-inertia early stop ended the run (mini-batch) or the run converged (Lloyd). */
+    readonly early_stop: boolean
+    /** Starved centres moved to random rows (mini-batch; 0 for Lloyd). */
+    readonly reassignments: number
+  }
+  /** The initialisation candidates. */
+  readonly candidates: {
+    /**
+     * Inertia of each candidate: mini-batch, of its k-means++ centres on the validation draw
+     * (scikit-learn's choice among n_init); Lloyd, of its converged run on the training rows.
+     */
+    readonly inertias: readonly number[]
+    /** The candidate kept (lowest inertia, first on a tie). */
+    readonly chosen: number
+    /**
+     * Agreement between the candidates' labellings of the silhouette sample: mean and lowest
+     * adjusted Rand index over the pairs (1 = the same partition). Null with one candidate.
+     */
+    readonly agreement: { readonly mean: number; readonly min: number } | null
+  }
+}

@@ -5,9 +5,10 @@ import { PCA } from 'ml-pca'
 import { StrataError } from '../../framework/errors/index.js'
 import { quoteIdent, sqlString, sqlStringList, type DuckDb } from '../../resources/duckdb.js'
 import { combineMoments, FEATURE_GROUPS_FILE, FEATURE_SAMPLE_FILE, FEATURE_STATS_FILE, readFeatureStats, SAMPLE_ROWS_PER_PARTITION } from './feature-stats.js'
-import { miniBatchKMeans, nearestCentroid } from './mini-batch-kmeans.js'
+import { pairwiseAgreement } from './adjusted-rand.js'
+import { labelRows, miniBatchKMeans } from './mini-batch-kmeans.js'
 import { mergeEdges } from './psi.js'
-import { MODEL_FEATURES, SEGMENT_NAMES, type BaselineEdges, type ModelFeature, type SegmentModel, type SegmentName } from './segment-model-types.js'
+import { MODEL_FEATURES, SEGMENT_NAMES, type BaselineEdges, type ModelFeature, type SegmentModel, type SegmentModelQuality, type SegmentName } from './segment-model-types.js'
 import { doubleLiteral } from './segments.js'
 
 /** Files trainSegmentModel writes inside its output folder. */
@@ -102,24 +103,13 @@ export async function trainSegmentModel(options: TrainSegmentModelOptions): Prom
 
   const conn = await db.connect()
   try {
-    const docs = stats.map((s) => readFeatureStats(path.join(s.dir, FEATURE_STATS_FILE), s.partition))
-    const { n, means, covariance } = combineMoments(docs)
-    if (n === 0) {
-      throw new StrataError('input', `segment_model: the features partitions of the training window ${window.from} .. ${window.to} have no rows`, 'Rebuild features for the window.')
-    }
-    // 2^94 per product term of the inertia grid times n rows must stay inside HUGEINT.
-    if (n >= 2 ** 32) throw new StrataError('compute', `segment_model: ${n} training rows exceed the exact-sum capacity (2^32)`)
-    const scales = covariance.map((row, j) => {
-      const std = Math.sqrt(row[j]!)
-      return std < 10 * Number.EPSILON ? 1 : std
-    })
-    const { components, explainedVarianceRatio } = principalComponents(standardisedCovariance(covariance, scales))
-
+    const { n, means, scales, components, explainedVarianceRatio } = windowMoments(stats, window)
     await checkFeatureRows(conn, partitions, n, window)
     await createWindowGroups(conn, stats, n, window)
     const sample = await loadSample(conn, partitions, stats, n, KMEANS_SAMPLE_ROWS)
     const projected = project(sample, means, scales, components)
     const kmeans = miniBatchKMeans(projected, PCA_COMPONENTS, { k: CLUSTERS, seed: KMEANS_SEED })
+    const sampleRows = projected.length / PCA_COMPONENTS
     const centroids: Matrix = Array.from({ length: CLUSTERS }, (_, c) => Array.from(kmeans.centroids.subarray(c * PCA_COMPONENTS, (c + 1) * PCA_COMPONENTS)))
 
     const clusters = await assignAll(conn, means, scales, components, centroids)
@@ -128,11 +118,29 @@ export async function trainSegmentModel(options: TrainSegmentModelOptions): Prom
       throw new StrataError('compute', `segment_model: ${assigned} of the ${n} training rows of ${window.from} .. ${window.to} were assigned to a cluster`)
     }
     const names = nameClusters(clusters)
-    const silhouetteRows = Math.min(SILHOUETTE_SAMPLE_ROWS, sample.length / MODEL_FEATURES.length)
+    const silhouetteRows = Math.min(SILHOUETTE_SAMPLE_ROWS, sampleRows)
     const silhouetteSample = projected.subarray(0, silhouetteRows * PCA_COMPONENTS)
-    const labels = new Int32Array(silhouetteRows)
-    for (let i = 0; i < silhouetteRows; i++) labels[i] = nearestCentroid(silhouetteSample, i, kmeans.centroids, CLUSTERS, PCA_COMPONENTS).index
+    const labels = labelRows(silhouetteSample, PCA_COMPONENTS, kmeans.centroids, CLUSTERS)
     const silhouette = silhouetteScore(silhouetteSample, PCA_COMPONENTS, labels, CLUSTERS)
+    const clusterSizes = Object.fromEntries(SEGMENT_NAMES.map((name) => [name, 0])) as Record<SegmentName, number>
+    names.forEach((name, c) => (clusterSizes[name] = Number(clusters.sizes[c] ?? 0n)))
+    const quality: SegmentModelQuality = {
+      cluster_sizes: clusterSizes,
+      kmeans: {
+        algorithm: 'mini-batch',
+        rows: sampleRows,
+        distinct_rows: kmeans.distinctRows,
+        steps: kmeans.steps,
+        max_steps: kmeans.maxSteps,
+        early_stop: kmeans.earlyStop,
+        reassignments: kmeans.reassignments,
+      },
+      candidates: {
+        inertias: kmeans.candidates.map((c) => c.inertia),
+        chosen: kmeans.chosen,
+        agreement: pairwiseAgreement(kmeans.candidates.map((c) => labelRows(silhouetteSample, PCA_COMPONENTS, c.centres, CLUSTERS))),
+      },
+    }
 
     const from = partitions[0]!.partition
     const to = partitions[partitions.length - 1]!.partition
@@ -148,6 +156,7 @@ export async function trainSegmentModel(options: TrainSegmentModelOptions): Prom
       silhouette,
       training_rows: n,
       window: { from, to },
+      quality,
     }
     const model: SegmentModel = { ...body, version: modelVersion(body) }
 
@@ -156,8 +165,6 @@ export async function trainSegmentModel(options: TrainSegmentModelOptions): Prom
     await writeBaseline(conn, path.join(outputDir, BASELINE_FILE))
     writeFileSync(path.join(outputDir, BASELINE_EDGES_FILE), `${JSON.stringify(await baselineEdges(conn, n), null, 2)}\n`)
 
-    const clusterSizes = Object.fromEntries(SEGMENT_NAMES.map((name) => [name, 0])) as Record<SegmentName, number>
-    names.forEach((name, c) => (clusterSizes[name] = Number(clusters.sizes[c] ?? 0n)))
     return {
       training_rows: n,
       window_from: from,
@@ -170,6 +177,39 @@ export async function trainSegmentModel(options: TrainSegmentModelOptions): Prom
     }
   } finally {
     for (const table of ['baseline_counts', WINDOW_GROUPS]) await conn.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined)
+    conn.close()
+  }
+}
+
+/** Training rows, standardisation and principal axes of the window, from its feature_stats moments. */
+function windowMoments(stats: readonly FeatureStatsPartition[], window: { from: string; to: string }) {
+  const docs = stats.map((s) => readFeatureStats(path.join(s.dir, FEATURE_STATS_FILE), s.partition))
+  const { n, means, covariance } = combineMoments(docs)
+  if (n === 0) {
+    throw new StrataError('input', `segment_model: the features partitions of the training window ${window.from} .. ${window.to} have no rows`, 'Rebuild features for the window.')
+  }
+  // 2^94 per product term of the inertia grid times n rows must stay inside HUGEINT.
+  if (n >= 2 ** 32) throw new StrataError('compute', `segment_model: ${n} training rows exceed the exact-sum capacity (2^32)`)
+  const scales = covariance.map((row, j) => {
+    const std = Math.sqrt(row[j]!)
+    return std < 10 * Number.EPSILON ? 1 : std
+  })
+  return { n, means, scales, ...principalComponents(standardisedCovariance(covariance, scales)) }
+}
+
+/**
+ * The rows the model's k-means trains on, projected as trainSegmentModel projects them (n × 6):
+ * for benchmarks that compare the clustering with another on the same data.
+ */
+export async function kmeansTrainingRows(options: Omit<TrainSegmentModelOptions, 'outputDir'>): Promise<Float64Array> {
+  const { db, window } = options
+  const partitions = checkPartitions(options.features, window)
+  const stats = checkStats(options.stats, partitions, window)
+  const { n, means, scales, components } = windowMoments(stats, window)
+  const conn = await db.connect()
+  try {
+    return project(await loadSample(conn, partitions, stats, n, KMEANS_SAMPLE_ROWS), means, scales, components)
+  } finally {
     conn.close()
   }
 }

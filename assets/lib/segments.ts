@@ -191,6 +191,36 @@ export function doubleLiteral(value: number): string {
  * both files is the same customer), the files are paired by position instead of a hash join.
  */
 function rawSegmentCtes(model: SegmentModel, cdiFile: string, featuresFile: string, aligned: boolean): string {
+  const { z, p, d, nearest } = nearestSegmentSql(model)
+  return `
+    zs AS (
+      SELECT c.customer_id, c.cdi, ${z.join(', ')}
+      FROM read_parquet(${sqlString(cdiFile)}) c ${aligned ? 'POSITIONAL JOIN' : 'JOIN'} read_parquet(${sqlString(featuresFile)}) f${aligned ? '' : ' USING (customer_id)'}
+    ),
+    ps AS (SELECT customer_id, cdi, ${p.join(', ')} FROM zs),
+    ds AS (SELECT customer_id, cdi, ${d.join(', ')} FROM ps),
+    r AS (SELECT customer_id, cdi, ${nearest} AS raw_k FROM ds)`
+}
+
+/**
+ * A query of (customer_id, raw_k) over a features file: each customer's raw segment under
+ * `model`, with the arithmetic of segments(D) (so the same model gives the same raw segment).
+ */
+export function rawSegmentQuery(model: SegmentModel, featuresFile: string): string {
+  const { z, p, d, nearest } = nearestSegmentSql(model)
+  return `SELECT customer_id, ${nearest} AS raw_k FROM (
+      SELECT customer_id, ${d.join(', ')} FROM (
+        SELECT customer_id, ${p.join(', ')} FROM (
+          SELECT f.customer_id, ${z.join(', ')} FROM read_parquet(${sqlString(featuresFile)}) f)))`
+}
+
+/**
+ * The SQL pieces of the nearest centroid over a relation `f` of features: z0…z6, p0…, d0… and
+ * `nearest`, the raw segment's index in SEGMENT_NAMES. The arithmetic follows the model's
+ * definition term by term, z = (x − mean) / scale, p = Σ z·component, d = Σ (p − centroid)², so
+ * that distances are reproducible outside DuckDB.
+ */
+function nearestSegmentSql(model: SegmentModel): { z: string[]; p: string[]; d: string[]; nearest: string } {
   // assertUsableModel has checked that every name is one of SEGMENT_NAMES.
   const indexOf = (name: SegmentName | undefined): number => (SEGMENT_NAMES as readonly (string | undefined)[]).indexOf(name)
   const z = MODEL_FEATURES.map(
@@ -206,14 +236,7 @@ function rawSegmentCtes(model: SegmentModel, cdiFile: string, featuresFile: stri
     whens.push(`WHEN ${later} THEN ${indexOf(model.names[k])}`)
   }
   const nearest = `CAST(${nk === 1 ? indexOf(model.names[0]) : `CASE ${whens.join(' ')} ELSE ${indexOf(model.names[nk - 1])} END`} AS UTINYINT)`
-  return `
-    zs AS (
-      SELECT c.customer_id, c.cdi, ${z.join(', ')}
-      FROM read_parquet(${sqlString(cdiFile)}) c ${aligned ? 'POSITIONAL JOIN' : 'JOIN'} read_parquet(${sqlString(featuresFile)}) f${aligned ? '' : ' USING (customer_id)'}
-    ),
-    ps AS (SELECT customer_id, cdi, ${p.join(', ')} FROM zs),
-    ds AS (SELECT customer_id, cdi, ${d.join(', ')} FROM ps),
-    r AS (SELECT customer_id, cdi, ${nearest} AS raw_k FROM ds)`
+  return { z, p, d, nearest }
 }
 
 /**

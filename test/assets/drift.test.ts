@@ -164,12 +164,15 @@ describe('buildDriftReport', () => {
       db, day: DAY_AFTER_WARMUP, firstLandingDay: FIRST_DAY, segmentsFile: todayFile, previousSegmentsFile: yesterdayFile,
       featuresFile, featureValuesFile, modelDir: driftedModelDir, model: MODEL, outputDir,
     })
-    expect(Object.keys(report)).toEqual(['partition', 'warmup', 'cdi_psi', 'segment_churn', 'cdi_mean', 'cdi_std', 'segment_sizes', 'features', 'status', 'notes', 'row_counts', 'metrics'])
+    expect(Object.keys(report)).toEqual(['partition', 'warmup', 'cdi_psi', 'segment_churn', 'retrain_churn', 'cdi_mean', 'cdi_std', 'segment_sizes', 'features', 'status', 'notes', 'row_counts', 'metrics'])
     expect(report.partition).toBe(DAY_AFTER_WARMUP)
     expect(report.warmup).toBe(false)
     expect(report.cdi_psi).toBeCloseTo(CDI_PSI, 12)
     // Present both days: c1..c4; only c2 changed (traditional → hybrid): 1/4, not above 0.25.
     expect(report.segment_churn).toBe(0.25)
+    // 2026-04-01 is a Wednesday: no new model takes over.
+    expect(report.retrain_churn).toBeNull()
+    expect(report.notes).toContain('retrain_churn is null: 2026-04-01 is not a Monday, so no new weekly model takes over today.')
     // mean (5+15+95+100)/4 = 53.75; population variance (25+225+9025+10000)/4 − 53.75² = 1929.6875
     expect(report.cdi_mean).toBe(53.75)
     expect(report.cdi_std).toBeCloseTo(Math.sqrt(1929.6875), 10)
@@ -198,6 +201,48 @@ describe('buildDriftReport', () => {
     ])
     expect(readJson(path.join(outputDir, 'report.json'))).toEqual(report)
     expect(readJson(path.join(outputDir, 'metrics.json'))).toEqual(report.metrics)
+  })
+
+  describe('retrain_churn', () => {
+    const MONDAY = '2026-04-06'
+    // The previous week's model: pct_trades_digital_90d alone, centres 0.4, 0.3, 0.21, 0 → today's
+    // c1..c4 (0.1, 0.2, 0.3, 0.4) get traditional, hybrid, digital_adopter, digital_native.
+    const PREVIOUS: SegmentModel = { ...MODEL, centroids: [[0.4], [0.3], [0.21], [0]], version: 'v-previous' }
+    const build = (day: string, previousModel: SegmentModel | undefined, segmentsFile = todayFile) =>
+      buildDriftReport({
+        db, day, firstLandingDay: FIRST_DAY, segmentsFile, previousSegmentsFile: yesterdayFile, featuresFile, featureValuesFile,
+        modelDir: stableModelDir, model: MODEL, ...(previousModel ? { previousModel } : {}), outputDir: path.join(dir, `out-retrain-${day}`),
+      })
+
+    it("is the share of today's customers whose raw segment the retrain changed", async () => {
+      // Today's raw segments (the new model's): digital_native, hybrid, hybrid, traditional.
+      // Under the previous model: traditional, hybrid, digital_adopter, digital_native → c1, c3, c4 differ.
+      const report = await build(MONDAY, PREVIOUS)
+      expect(report.retrain_churn).toBe(0.75)
+      expect(report.notes.some((n) => n.includes('retrain_churn'))).toBe(false)
+      // Only raw segments count: final segments kept by hysteresis do not hide a change.
+      const kept = await writeParquet(SEGMENT_COLUMNS, [
+        ['c1', 5, 'digital_native', 'traditional', true, 'v-test'],
+        ['c2', 15, 'hybrid', 'hybrid', false, 'v-test'],
+        ['c3', 95, 'hybrid', 'digital_adopter', true, 'v-test'],
+        ['c4', 100, 'traditional', 'digital_native', false, 'v-test'],
+      ])
+      expect((await build(MONDAY, PREVIOUS, kept)).retrain_churn).toBe(0)
+    })
+
+    it('is null on a Monday without a previous model, and on other days, with the reason', async () => {
+      const first = await build(MONDAY, undefined)
+      expect(first.retrain_churn).toBeNull()
+      expect(first.notes).toContain('retrain_churn is null: there is no segment model of the week before 2026-04-06 (the first week of segment_model).')
+      const tuesday = await build('2026-04-07', PREVIOUS)
+      expect(tuesday.retrain_churn).toBeNull()
+      expect(tuesday.notes).toContain('retrain_churn is null: 2026-04-07 is not a Monday, so no new weekly model takes over today.')
+      expect(tuesday.metrics).toEqual(first.metrics)
+    })
+
+    it('refuses a previous model that cannot be applied', async () => {
+      await expect(build(MONDAY, { ...PREVIOUS, centroids: [[Number.NaN], [0], [0], [0]] })).rejects.toThrow(/cannot be applied/)
+    })
   })
 
   it('counts CDI 100 in the last bin', async () => {
@@ -467,6 +512,7 @@ describe('validateDriftReport', () => {
     warmup: false,
     cdi_psi: null,
     segment_churn: null,
+    retrain_churn: null,
     cdi_mean: 50,
     cdi_std: 1,
     segment_sizes: { digital_native: 1, digital_adopter: 0, hybrid: 0, traditional: 0 },

@@ -131,6 +131,7 @@ describe('trainSegmentModel', () => {
       'silhouette',
       'training_rows',
       'window',
+      'quality',
       'version',
     ])
     expect(model.features).toEqual(MODEL_FEATURES)
@@ -175,6 +176,23 @@ describe('trainSegmentModel', () => {
     }
     expect(Math.abs(model.inertia - inertia) / inertia).toBeLessThan(1e-12)
     expect(metadata.cluster_sizes).toEqual(sizes)
+    expect(model.quality?.cluster_sizes).toEqual(sizes)
+  })
+
+  it('reports the mini-batch run and its initialisation candidates in the model', () => {
+    const quality = model.quality!
+    // 2,000 training rows, all in the sample; four noisy groups.
+    expect(quality.kmeans).toMatchObject({ algorithm: 'mini-batch', rows: 2000 })
+    expect(quality.kmeans.distinct_rows).toBeGreaterThan(1000)
+    expect(quality.kmeans.max_steps).toBe(Math.floor((100 * 2000) / 2048))
+    expect(quality.kmeans.steps).toBeLessThanOrEqual(quality.kmeans.max_steps)
+    expect(quality.kmeans.early_stop).toBe(quality.kmeans.steps < quality.kmeans.max_steps)
+    const { inertias, chosen, agreement } = quality.candidates
+    expect(inertias).toHaveLength(3)
+    expect(inertias[chosen]).toBe(Math.min(...inertias))
+    expect(agreement!.min).toBeLessThanOrEqual(agreement!.mean)
+    expect(agreement!.mean).toBeLessThanOrEqual(1)
+    expect(agreement!.min).toBeGreaterThanOrEqual(-1)
   })
 
   it('uses unit-length, orthogonal axes that diagonalise the standardised covariance', async () => {

@@ -76,7 +76,7 @@ describe('the CDI pipeline through the real binary', () => {
   it('reports the SPEC §7 figures in the drift report and its metadata', async () => {
     const { out } = await strata('show', 'drift_report', '--partition', LAST)
     const report = JSON.parse(out) as Record<string, unknown>
-    expect(Object.keys(report)).toEqual(['partition', 'warmup', 'cdi_psi', 'segment_churn', 'cdi_mean', 'cdi_std', 'segment_sizes', 'features', 'status', 'notes', 'row_counts', 'metrics'])
+    expect(Object.keys(report)).toEqual(['partition', 'warmup', 'cdi_psi', 'segment_churn', 'retrain_churn', 'cdi_mean', 'cdi_std', 'segment_sizes', 'features', 'status', 'notes', 'row_counts', 'metrics'])
     expect(report.warmup).toBe(true)
     expect(report.status).not.toBe('alert')
     expect(typeof report.cdi_psi).toBe('number')
@@ -94,8 +94,8 @@ describe('the CDI pipeline through the real binary', () => {
   })
 
   it('traces partition-level lineage from manifests', async () => {
-    const { code, out } = await strata('lineage', 'cdi_scores', '--partition', LAST)
-    expect(code).toBe(0)
+    const { code, out, err } = await strata('lineage', 'cdi_scores', '--partition', LAST)
+    expect(code, err).toBe(0)
     expect(out.split('\n')[0]).toMatch(new RegExp(`^cdi_scores\\(${LAST}\\) data [0-9a-f]{12}`))
     expect(out).toContain(`features(${LAST})`)
     expect(out).toContain('customer_activity(2026-03-02)')

@@ -18,7 +18,7 @@ export interface UpstreamPartitions {
  * asset depended on.
  */
 export interface PartitionMapping {
-  readonly kind: 'same-day' | 'lookback' | 'previous' | 'week-of' | 'days-before-week' | 'all-partitions'
+  readonly kind: 'same-day' | 'lookback' | 'previous' | 'week-of' | 'previous-week-on-monday' | 'days-before-week' | 'all-partitions'
   /**
    * Undefined when the mapping fits the two partition kinds, else an error sentence that says
    * why (e.g. "previous() needs a daily asset on both sides, got weekly → daily").
