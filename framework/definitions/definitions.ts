@@ -6,6 +6,7 @@ import type { Settings } from '../config/index.js'
 import type { Storage } from '../storage/storage.js'
 import type { ScheduleDefinition } from '../schedules/schedule-definition.js'
 import type { CliIo } from '../cli/cli-io.js'
+import type { DashboardDefinition } from './dashboard-definition.js'
 
 /** Resources opened for one invocation; closed when it ends. */
 export interface ResourceScope<R> {
@@ -42,6 +43,8 @@ export interface DefinitionsSpec<R> {
   readonly schedules?: readonly ScheduleDefinition[]
   readonly commands?: readonly CommandDefinition[]
   readonly sourceFreshness?: SourceFreshness
+  /** Chart pages `strata ui` serves over manifest metadata (e.g. `/drift`). */
+  readonly dashboards?: readonly DashboardDefinition[]
   /** Open what the assets use (DuckDB, landing, cloud clients) for one invocation. */
   openResources(context: { readonly settings: Settings; readonly storage: Storage; readonly log: Logger }): Promise<ResourceScope<R>>
 }
