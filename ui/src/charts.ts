@@ -21,7 +21,7 @@ export function gantt(record: RunRecord): SVGSVGElement | HTMLElement {
     width: 1000,
     height: 40 + shown.length * 16,
     marginLeft: 230,
-    x: { type: 'utc', label: 'time' },
+    x: { type: 'utc', label: 'time (UTC)', tickFormat: '%H:%M:%S' },
     y: { domain: shown.map((step) => step.id), label: null },
     color: { ...STEP_COLOURS, legend: true },
     marks: [Plot.barX(shown, { x1: 'start', x2: 'end', y: 'id', fill: 'status', title: (d: (typeof shown)[number]) => `${d.id}: ${d.status}, ${((d.end.getTime() - d.start.getTime()) / 1000).toFixed(1)} s`, className: 'gantt-step' })],

@@ -60,7 +60,7 @@ function lineageNode(node: PartitionLineageNode): HTMLElement {
     node.repeated ? h('span', { class: 'muted' }, ' (shown above)') : null,
   )
   if (node.children.length === 0) return label
-  const details = h('details', {}, h('summary', {}, label, h('span', { class: 'muted' }, ` — ${node.children.length} upstream`)))
+  const details = h('details', {}, h('summary', {}, label, h('span', { class: 'muted expand' }, ` — ${node.children.length} upstream`)))
   details.addEventListener('toggle', () => {
     if (details.open && details.children.length === 1) details.append(lineageList(node.children))
   }, { once: false })
