@@ -17,6 +17,8 @@ export class LiveStoredState implements StoredState {
   private readonly runs: RunStore
   /** Bumped whenever a partition's state changes. */
   version = 0
+  /** Partition keys whose state changed since {@link takeChanges} last ran. */
+  private changed = new Set<string>()
 
   private constructor(
     private readonly graph: AssetGraph,
@@ -90,7 +92,15 @@ export class LiveStoredState implements StoredState {
     if (manifest) next.manifest = manifest
     if (failure) next.failure = failure
     this.partitionsOf(asset).set(partition, next)
+    this.changed.add(partition)
     this.version++
+  }
+
+  /** The partition keys that changed since the last call (any asset). */
+  takeChanges(): string[] {
+    const keys = [...this.changed]
+    this.changed = new Set()
+    return keys
   }
 
   private readRun(id: string): Promise<RunRecord | undefined> {

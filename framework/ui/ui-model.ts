@@ -20,7 +20,7 @@ const REFRESH_EVERY_MS = 1000
 /**
  * What the UI shows, kept in memory: the stored state (read once, refreshed incrementally from
  * the run records) and the status computed from it by the same planner as `strata status`,
- * recomputed only when the state changed.
+ * re-planned only from the days that changed.
  */
 export class UiModel {
   private snapshot: StatusSnapshot | undefined
@@ -67,14 +67,33 @@ export class UiModel {
     const sourceDay = await this.newestSourceDay()
     if (this.snapshot && this.snapshotVersion === this.state.version && this.snapshotSourceDay === sourceDay) return this.snapshot
     const version = this.state.version
+    const changed = this.state.takeChanges()
     const newest = [this.state.newestPartition(), sourceDay].filter((day): day is string => day !== undefined).sort().at(-1)
     const to = newest ?? addDays(dateKeyOf(this.now()), -1)
     const starts = this.graph.keys.map((key) => this.graph.asset(key).partitions.start).filter((start): start is string => start !== undefined)
     const from = [...starts, to].sort()[0] as string
-    const { cells } = statusOf(this.graph, this.state, { selection: '*', from, to })
+    const cells = this.snapshot && this.snapshot.from === from ? this.replan(this.snapshot, changed, from, to) : statusOf(this.graph, this.state, { selection: '*', from, to }).cells
     this.snapshot = { from, to, cells, health: healthRanges(this.graph.keys, cells), computedAt: this.now().toISOString() }
     this.snapshotVersion = version
     this.snapshotSourceDay = sourceDay
     return this.snapshot
+  }
+
+  /**
+   * Plan again only from shortly before the earliest changed day (or the previous end, when the
+   * range grew). A partition depends on days up to its own key, or up to its week's Sunday for a
+   * weekly one, so a change on day D reaches back at most six days per weekly asset in a chain:
+   * everything before that keeps its status. The planner still pulls in (and judges) the earlier
+   * upstream partitions the re-planned ones need, so they come out as a full plan gives them.
+   */
+  private replan(previous: StatusSnapshot, changed: readonly string[], from: string, to: string): StatusCell[] {
+    const weekly = this.graph.keys.filter((key) => this.graph.asset(key).partitions.kind === 'weekly').length
+    const earliest = [...changed.filter((key) => /^\d{4}-\d{2}-\d{2}$/.test(key)), addDays(previous.to, 1), to].sort()[0] as string
+    const start = addDays(earliest, -7 * (weekly + 1))
+    if (start <= from) return statusOf(this.graph, this.state, { selection: '*', from, to }).cells
+    const fresh = statusOf(this.graph, this.state, { selection: '*', from: start, to }).cells
+    const replaced = new Set(fresh.map((cell) => `${cell.asset}@${cell.partition}`))
+    const kept = previous.cells.filter((cell) => /^\d{4}-/.test(cell.partition) && cell.partition < start && !replaced.has(`${cell.asset}@${cell.partition}`))
+    return [...kept, ...fresh]
   }
 }
