@@ -51,7 +51,7 @@ export async function graphJson(model: UiModel): Promise<GraphJson> {
     range: { from: status.from, to: status.to },
     computedAt: status.computedAt,
     assets: graph.keys.map((key) => assetNode(graph, key, status.health.get(key) as AssetHealth)),
-    edges: graph.keys.flatMap((key) => graph.dependenciesOf(key).map((dep) => ({ from: dep.asset, to: key, input: dep.input, label: mappingLabel(dep.mapping), mapping: dep.mapping.describe() }))),
+    edges: graphEdges(graph),
     dashboards: (model.definitions.dashboards ?? []).map((d) => ({ name: d.name, title: d.title })),
   }
 }
@@ -77,7 +77,7 @@ export async function assetJson(model: UiModel, key: string, freshness: () => Pr
   const status = await model.status()
   const manifests = model.state.manifestsOf(key).sort((a, b) => (a.partition < b.partition ? 1 : -1))
   const latest = manifests[0] ?? null
-  const edges = (await graphJson(model)).edges
+  const edges = graphEdges(graph)
   return {
     asset: assetNode(graph, key, status.health.get(key) as AssetHealth),
     range: { from: status.from, to: status.to },
@@ -170,6 +170,11 @@ function pick(value: JsonValue | undefined, path: readonly string[], name?: stri
 
 function isObject(value: JsonValue | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** Every dependency edge, in the graph's order, with its mapping short and in words. */
+function graphEdges(graph: AssetGraph): GraphEdge[] {
+  return graph.keys.flatMap((key) => graph.dependenciesOf(key).map((dep) => ({ from: dep.asset, to: key, input: dep.input, label: mappingLabel(dep.mapping), mapping: dep.mapping.describe() })))
 }
 
 function assetNode(graph: AssetGraph, key: string, health: AssetHealth): AssetNode {

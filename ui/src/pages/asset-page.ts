@@ -6,26 +6,43 @@ import type { AssetJson } from '../types.js'
 
 /** `/assets/:key`: health over the whole range, freshness, checks, the latest manifest, neighbours, and Materialize. */
 export async function assetPage(key: string): Promise<void> {
-  const data = await getJson<AssetJson>(`/api/assets/${encodeURIComponent(key)}`)
-  const { asset, latest } = data
-  const healthSection = h('section', { class: 'health' }, ...healthContent(data))
-  const refresh = async () => healthSection.replaceChildren(...healthContent(await getJson<AssetJson>(`/api/assets/${encodeURIComponent(key)}`)))
-  const first = asset.health.ranges[0]?.from ?? data.range.from
-  const last = asset.health.ranges.at(-1)?.to ?? data.range.to
-  const partitionInput = h('input', { name: 'partition', placeholder: 'YYYY-MM-DD', size: 11, 'aria-label': 'partition', value: last })
+  const url = `/api/assets/${encodeURIComponent(key)}`
+  const data = await getJson<AssetJson>(url)
+  // The panel stays while the rest redraws after a run, so its progress line stays readable.
+  const top = h('div', {})
+  const bottom = h('div', {})
+  const fill = (fresh: AssetJson) => {
+    top.replaceChildren(...header(fresh))
+    bottom.replaceChildren(...details(fresh))
+  }
+  fill(data)
+  const first = data.asset.health.ranges[0]?.from ?? data.range.from
+  const last = data.asset.health.ranges.at(-1)?.to ?? data.range.to
+  render(top, materializePanel({ selection: `+${key}`, from: first, to: last }, () => void getJson<AssetJson>(url).then(fill)), bottom)
+}
+
+function header(data: AssetJson): HTMLElement[] {
+  const { asset } = data
+  const key = asset.key
+  const partitionInput = h('input', { name: 'partition', placeholder: 'YYYY-MM-DD', size: 11, 'aria-label': 'partition', value: asset.health.ranges.at(-1)?.to ?? data.range.to })
   const go = h('form', { class: 'inline', onsubmit: (event: Event) => {
     event.preventDefault()
     location.href = href('assets', key, 'partitions', partitionInput.value.trim())
   } }, 'Open partition ', partitionInput, ' ', h('button', { type: 'submit' }, 'Open'))
-
-  render(
+  return [
     h('p', { class: 'crumbs' }, h('a', { href: '/' }, 'Assets'), ' / ', key),
     h('h1', {}, key),
     h('p', {}, asset.description),
     h('p', { class: 'muted' }, `${asset.partitions} · code version ${asset.codeVersion}${asset.freshness ? ` · ${asset.freshness}` : ''}`),
-    healthSection,
+    h('section', { class: 'health' }, ...healthContent(data)),
     go,
-    materializePanel({ selection: `+${key}`, from: first, to: last }, () => void refresh()),
+  ]
+}
+
+function details(data: AssetJson): HTMLElement[] {
+  const { latest } = data
+  const key = data.asset.key
+  return [
     h('section', {}, h('h2', {}, 'Freshness'), freshness(data)),
     h('section', {}, h('h2', {}, 'Checks'), data.checks.length === 0 ? h('p', { class: 'muted' }, 'No checks.') : table(['check', 'severity', 'latest result'], data.checks.map((check) => [h('span', { title: check.description }, check.name), `${check.severity}${check.blocking ? ', blocking' : ''}`, check.latest ? h('span', { class: check.latest.passed ? 'ok' : 'error' }, `${check.latest.passed ? 'passed' : 'FAILED'} on ${check.latest.partition}: ${check.latest.message}`) : 'never run']))),
     h(
@@ -51,7 +68,7 @@ export async function assetPage(key: string): Promise<void> {
         [...data.upstream.map((edge) => ['upstream', h('a', { href: href('assets', edge.from) }, edge.from), edge.input, edge.mapping]), ...data.downstream.map((edge) => ['downstream', h('a', { href: href('assets', edge.to) }, edge.to), edge.input, edge.mapping])],
       ),
     ),
-  )
+  ]
 }
 
 function healthContent(data: AssetJson): HTMLElement[] {
