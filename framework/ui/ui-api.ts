@@ -3,7 +3,7 @@ import type { JsonObject, JsonValue } from '../definitions/json.js'
 import type { AssetFreshness } from '../freshness/index.js'
 import type { AssetGraph } from '../graph/index.js'
 import { formatAssetLineage } from '../lineage/index.js'
-import { partitionLineage, type PartitionLineageNode } from '../lineage/partition-lineage.js'
+import type { PartitionLineageNode } from '../lineage/partition-lineage.js'
 import type { PartitionMapping } from '../partitions/index.js'
 import type { CheckResult } from '../checks/check.js'
 import type { FailureRecord, Manifest } from '../storage/manifest.js'
@@ -100,8 +100,8 @@ export interface PartitionJson {
   readonly status: StatusCell | null
   readonly manifest: Manifest | null
   readonly failure: FailureRecord | null
-  /** What `lineage <asset> --partition <p> --json` prints (upstream). */
-  readonly lineage: PartitionLineageNode
+  /** The partition and the upstream partitions it was built from: one level of what `lineage --partition --json` prints. */
+  readonly lineage: LineageLevel
   /** Parquet tables of the partition, for `show --table`. */
   readonly tables: readonly string[]
 }
@@ -117,9 +117,37 @@ export async function partitionJson(model: UiModel, asset: string, partition: st
     status: status.cells.find((cell) => cell.asset === asset && cell.partition === partition) ?? null,
     manifest,
     failure: state?.failure ?? null,
-    lineage: await partitionLineage(model.graph, model.storage, asset, partition, 'upstream'),
+    lineage: lineageLevel(model, asset, partition),
     tables: (manifest?.files ?? []).filter((file) => file.name.endsWith('.parquet')).map((file) => file.name.replace(/\.parquet$/, '')),
   }
+}
+
+/**
+ * A node of `lineage --partition --json` (same fields) with its children one level deep, and how
+ * many upstream partitions each child has: a 90-day window chain is opened a level at a time
+ * instead of sent whole.
+ */
+export interface LineageLevel extends Omit<PartitionLineageNode, 'children'> {
+  /** How many upstream partitions this one was built from. */
+  readonly upstream: number
+  readonly children: readonly LineageLevel[]
+}
+
+/** One level of upstream lineage of a partition, from the manifests in memory. */
+export function lineageLevel(model: UiModel, asset: string, partition: string): LineageLevel {
+  const node = (a: string, p: string, readVersion?: string): LineageLevel => {
+    const manifest = model.state.get(a, p)?.manifest
+    return {
+      asset: a,
+      partition: p,
+      ...(manifest ? { dataVersion: manifest.dataVersion, runId: manifest.runId, committedAt: manifest.committedAt } : {}),
+      ...(readVersion && readVersion !== manifest?.dataVersion ? { readVersion } : {}),
+      upstream: manifest?.upstream.length ?? 0,
+      children: [],
+    }
+  }
+  const manifest = model.state.get(asset, partition)?.manifest
+  return { ...node(asset, partition), children: (manifest?.upstream ?? []).map((entry) => node(entry.asset, entry.partition, entry.dataVersion)) }
 }
 
 export interface DashboardJson {

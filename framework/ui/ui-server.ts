@@ -11,7 +11,7 @@ import { redactSecrets } from '../cli/redact.js'
 import type { CommandKit } from '../cli/command-kit.js'
 import { freshnessReport } from '../cli/commands/freshness-command.js'
 import { showPartition } from '../cli/commands/show-command.js'
-import { assetJson, dashboardJson, graphJson, partitionJson } from './ui-api.js'
+import { assetJson, dashboardJson, graphJson, lineageLevel, partitionJson } from './ui-api.js'
 import { UiModel } from './ui-model.js'
 import { RunLauncher, parseRunRequest } from './run-launcher.js'
 
@@ -86,10 +86,14 @@ export async function startUiServer(kit: CommandKit, options: UiServerOptions): 
     const [head, a, b, c, d] = parts
     if (head === 'graph' && parts.length === 1) return graphJson(model)
     if (head === 'assets' && a !== undefined && parts.length === 2) return assetJson(model, assetKey(a), freshness)
-    if (head === 'assets' && a !== undefined && b === 'partitions' && c !== undefined && (parts.length === 4 || (parts.length === 5 && d === 'rows'))) {
+    if (head === 'assets' && a !== undefined && b === 'partitions' && c !== undefined && (parts.length === 4 || (parts.length === 5 && (d === 'rows' || d === 'lineage')))) {
       const asset = assetKey(a)
       const partition = model.graph.asset(asset).partitions.validateKey(c, asset)
       if (parts.length === 4) return partitionJson(model, asset, partition)
+      if (d === 'lineage') {
+        await model.refresh()
+        return lineageLevel(model, asset, partition)
+      }
       const table = query.get('table') ?? undefined
       const shown = await showPartition(model.graph, storage, asset, partition, table, PREVIEW_ROWS)
       if (shown.kind === 'document') return shown

@@ -112,8 +112,12 @@ describe('strata ui: the JSON API', () => {
     const { body } = await get<PartitionJson>('/api/assets/rolling/partitions/2026-01-10')
     expect(body.status).toEqual({ asset: 'rolling', partition: '2026-01-10', state: 'materialized', reason: 'up to date' })
     expect(body.manifest?.dataVersion).toMatch(/^[0-9a-f]{64}$/)
-    expect(body.lineage).toEqual(JSON.parse((await cli('lineage', 'rolling', '--partition', '2026-01-10', '--json')).out))
+    // One level of what `lineage --partition --json` prints, with each child's own upstream counted.
+    const full = JSON.parse((await cli('lineage', 'rolling', '--partition', '2026-01-10', '--json')).out) as { children: { asset: string; partition: string; dataVersion: string; children: unknown[] }[] }
+    expect(body.lineage.children.map(({ asset, partition, dataVersion, upstream }) => ({ asset, partition, dataVersion, upstream }))).toEqual(full.children.map((child) => ({ asset: child.asset, partition: child.partition, dataVersion: child.dataVersion, upstream: child.children.length })))
     expect(body.lineage.children.map((child) => child.partition)).toEqual(['2026-01-08', '2026-01-09', '2026-01-10'])
+    const next = await get<PartitionJson['lineage']>('/api/assets/clean/partitions/2026-01-08/lineage')
+    expect(next.body.children.map((child) => `${child.asset}@${child.partition}`)).toEqual(['source@2026-01-08'])
     const rows = await get<{ kind: string; document: unknown }>('/api/assets/rolling/partitions/2026-01-10/rows')
     expect(rows.body).toEqual({ kind: 'document', document: JSON.parse((await cli('show', 'rolling', '--partition', '2026-01-10')).out) })
   })

@@ -1,7 +1,7 @@
 import { getJson } from '../api.js'
 import { h, href, render, show, table } from '../dom.js'
 import { materializePanel } from '../materialize-panel.js'
-import type { PartitionJson, PartitionLineageNode } from '../types.js'
+import type { LineageLevel, PartitionJson } from '../types.js'
 
 type Rows = { kind: 'rows'; columns: string[]; rows: Record<string, unknown>[] } | { kind: 'document'; document: unknown }
 
@@ -44,12 +44,12 @@ export async function partitionPage(asset: string, partition: string): Promise<v
   }
 }
 
-/** Upstream partitions one level at a time: a node's own upstream renders when it is opened. */
-function lineageList(nodes: readonly PartitionLineageNode[]): HTMLElement {
+/** Upstream partitions one level at a time: a node's own upstream is fetched when it is opened. */
+function lineageList(nodes: readonly LineageLevel[]): HTMLElement {
   return h('ul', { class: 'tree' }, nodes.map((node) => h('li', {}, lineageNode(node))))
 }
 
-function lineageNode(node: PartitionLineageNode): HTMLElement {
+function lineageNode(node: LineageLevel): HTMLElement {
   const label = h(
     'span',
     { class: 'lineage-node', 'data-id': `${node.asset}@${node.partition}` },
@@ -57,12 +57,16 @@ function lineageNode(node: PartitionLineageNode): HTMLElement {
     ' ',
     h('code', {}, node.dataVersion ? node.dataVersion.slice(0, 12) : 'not materialized'),
     node.readVersion ? h('span', { class: 'warn' }, ` built from ${node.readVersion.slice(0, 12)}, now stale`) : null,
-    node.repeated ? h('span', { class: 'muted' }, ' (shown above)') : null,
   )
-  if (node.children.length === 0) return label
-  const details = h('details', {}, h('summary', {}, label, h('span', { class: 'muted expand' }, ` — ${node.children.length} upstream`)))
+  if (node.upstream === 0) return label
+  const details = h('details', {}, h('summary', {}, label, h('span', { class: 'muted expand' }, ` — ${node.upstream} upstream`)))
+  let loaded = false
   details.addEventListener('toggle', () => {
-    if (details.open && details.children.length === 1) details.append(lineageList(node.children))
-  }, { once: false })
+    if (!details.open || loaded) return
+    loaded = true
+    getJson<LineageLevel>(`/api/assets/${encodeURIComponent(node.asset)}/partitions/${encodeURIComponent(node.partition)}/lineage`)
+      .then((level) => details.append(lineageList(level.children)))
+      .catch((error: unknown) => details.append(h('p', { class: 'error' }, (error as Error).message)))
+  })
   return details
 }
