@@ -13,6 +13,8 @@ COPY framework ./framework
 COPY assets ./assets
 COPY resources ./resources
 COPY schedules ./schedules
+# The `strata ui` client, bundled into dist/ui-client by the build.
+COPY ui ./ui
 # bench/ stays out: it is for development machines, and imports the test support code.
 RUN npm run build
 

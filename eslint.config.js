@@ -19,5 +19,5 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/assets/**', '../assets/*'], message: 'framework/ must not import from assets/' }] }],
     },
   },
-  { files: ['bin/**/*.js', 'test/fixtures/*.mjs', 'deploy/*.mjs'], languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', AbortController: 'readonly' } } },
+  { files: ['bin/**/*.js', 'test/fixtures/*.mjs', 'deploy/*.mjs', 'ui/*.mjs'], languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', AbortController: 'readonly' } } },
 )

@@ -24,6 +24,7 @@ import { segmentsAsset } from './segments.js'
 import { driftReportAsset } from './drift-report.js'
 import { generateSampleCommand } from './commands/generate-sample-command.js'
 import { demoCommand } from './commands/demo-command.js'
+import { driftDashboard } from './drift-dashboard.js'
 
 /** The landing data a location names: `s3://bucket/prefix` (cached locally) or a folder. */
 export function openLanding(settings: Settings): Landing {
@@ -62,6 +63,7 @@ export async function loadDefinitions(settings: Settings): Promise<Definitions> 
     assets: cdiAssets(config, landing),
     schedules: [dailySchedule()],
     commands: [generateSampleCommand, demoCommand],
+    dashboards: [driftDashboard],
     sourceFreshness: { name: 'landing', dueBy: '01:00Z', warnAfter: '00:30Z', listDays: () => landing.listDays() },
     settingsDocument: () => cdiSettingsDocument(settings, config),
     async openResources({ log }) {

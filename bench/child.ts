@@ -6,6 +6,7 @@
  *   node dist/bench/child.js cli <toy:N|cdi> <strata args…>   the CLI in-process, as bin/strata.js runs it
  *   node dist/bench/child.js engine <assets> <days> <storage>   plan → execute → commit → run record, timed by phase
  *   node dist/bench/child.js plan <start> <days…>               plan the whole CDI graph over N days (empty store)
+ *   node dist/bench/child.js ui <storage> [chromium]            `strata ui` over 10 assets × 3,650 days: API and page times
  */
 import { writeFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
@@ -88,7 +89,8 @@ const [mode, ...rest] = process.argv.slice(2)
 if (mode === 'cli') await cli(rest[0] ?? 'cdi', rest.slice(1))
 else if (mode === 'engine') await engine(Number(rest[0]), Number(rest[1]), rest[2] ?? '.bench-cache/engine')
 else if (mode === 'plan') await planOnly(rest[0] ?? '2025-01-01', rest.slice(1).map(Number))
+else if (mode === 'ui') report(await (await import('./ui-bench.js')).uiBench(rest[0] ?? '.bench-cache/ui-store', rest[1]))
 else {
-  process.stderr.write('usage: child.js cli|engine|plan …\n')
+  process.stderr.write('usage: child.js cli|engine|plan|ui …\n')
   process.exitCode = 2
 }

@@ -5,7 +5,7 @@
  * kept). Results are kept per benchmark in `.bench-cache/results.json`, so running one
  * benchmark updates its rows and keeps the others'.
  *
- * Names: help, engine, engine10k, plan, observe, day100k, backfill100k, day1m (default: all but day1m and
+ * Names: help, engine, engine10k, plan, observe, ui, day100k, backfill100k, day1m (default: all but day1m and
  * engine10k in --quick mode). Environment: BENCH_1M_HISTORY_DAYS (default 90) — how many days
  * of history the 1M-customer store gets before the measured day (see BENCHMARKS.md).
  */
@@ -66,8 +66,8 @@ interface ChildResult {
 
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
-const ALL = ['help', 'engine', 'engine10k', 'plan', 'observe', 'day100k', 'backfill100k', 'day1m']
-const QUICK_DEFAULT = ['help', 'engine', 'plan', 'observe', 'day100k', 'backfill100k']
+const ALL = ['help', 'engine', 'engine10k', 'plan', 'observe', 'ui', 'day100k', 'backfill100k', 'day1m']
+const QUICK_DEFAULT = ['help', 'engine', 'plan', 'observe', 'ui', 'day100k', 'backfill100k']
 const named = args.filter((arg) => !arg.startsWith('--'))
 for (const name of named) if (!ALL.includes(name)) throw new Error(`unknown benchmark "${name}"; known: ${ALL.join(', ')}`)
 const selected = named.length > 0 ? named : quick ? QUICK_DEFAULT : ALL
@@ -194,6 +194,32 @@ function benchObserve(): Row[] {
   if (!existsSync(out)) throw new Error(`the observe benchmark exited ${String(status)} without a report; see .bench-cache/bench.log`)
   const rows = JSON.parse(readFileSync(out, 'utf8')) as Row[]
   rmSync(out, { force: true })
+  return rows
+}
+
+/** `strata ui` over 10 assets × 3,650 days of synthesised manifests: API time, and page time in Chromium when installed. */
+function benchUi(): Row[] {
+  const browser = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path))
+  const { result } = child(['ui', join(CACHE, 'ui-store'), ...(browser ? [browser] : [])])
+  const n = (key: string) => Number(result[key])
+  const api = Math.max(n('graphMs'), n('assetMs'))
+  const rows: Row[] = [
+    {
+      id: 'ui-api',
+      benchmark: '`strata ui` API, 10 assets × 3,650 days',
+      what: 'JSON of the graph page and of an asset page (status as ranges from the manifests, computed once, then served from memory), median of 7',
+      wallMs: api,
+      runs: 7,
+      peakRssMiB: mib(result.maxRssKb),
+      target: '< 1 s',
+      met: api < 1000,
+      notes: `graph ${n('graphMs').toFixed(1)} ms, asset ${n('assetMs').toFixed(1)} ms, partition ${n('partitionMs').toFixed(1)} ms; once at start: server up (36,500 manifests read) ${n('startMs').toFixed(0)} ms, first status computation (plan over every partition) ${n('coldGraphMs').toFixed(0)} ms; after a change on the last day, status re-planned incrementally in ${n('refreshMs').toFixed(0)} ms`,
+    },
+  ]
+  if (result.pageGraphMs !== null) {
+    const page = Math.max(n('pageGraphMs'), n('pageAssetMs'))
+    rows.push({ id: 'ui-page', benchmark: '`strata ui` pages in headless Chromium, 10 assets × 3,650 days', what: 'navigation until the page has drawn (graph laid out by dagre; asset page with its health bar), median of 5', wallMs: page, runs: 5, target: '< 1 s', met: page < 1000, notes: `graph ${n('pageGraphMs').toFixed(0)} ms, asset ${n('pageAssetMs').toFixed(0)} ms` })
+  }
   return rows
 }
 
@@ -389,7 +415,7 @@ function markdown(rows: readonly Row[], current: Session): string {
     '| benchmark | wall (median) | runs | per unit | peak RSS | target | met | measured | notes |',
     '|---|---|---|---|---|---|---|---|---|',
   ]
-  const order = ['help', 'engine', 'engine-replan', 'engine10k', 'engine10k-replan', 'plan30', 'plan365', 'c100k-day', 'c100k-monday', 'c1m-day', 'c1m-monday', 'backfill100k']
+  const order = ['help', 'engine', 'engine-replan', 'engine10k', 'engine10k-replan', 'plan30', 'plan365', 'ui-api', 'ui-page', 'c100k-day', 'c100k-monday', 'c1m-day', 'c1m-monday', 'backfill100k']
   const sorted = [...rows].sort((a, b) => (order.indexOf(a.id) + 1 || 99) - (order.indexOf(b.id) + 1 || 99))
   for (const row of sorted) {
     const when = row.session ? `${row.session.date.slice(0, 16).replace('T', ' ')} (${row.session.commit.split(' ')[0] ?? ''}${row.session.commit.includes('+') ? '+' : ''})` : ''
@@ -442,6 +468,7 @@ async function main(): Promise<void> {
     else if (name === 'engine10k') keep(engineRows('engine10k', 10, 1000, 1))
     else if (name === 'plan') keep(benchPlan())
     else if (name === 'observe') keep(benchObserve())
+    else if (name === 'ui') keep(benchUi())
     else if (name === 'day100k') keep(await dayRows(dataSet('c100k', 100_000, START), 'day100k', undefined, quick ? 1 : 3))
     else if (name === 'backfill100k') keep(await benchBackfill())
     else if (name === 'day1m') {

@@ -14,4 +14,6 @@ export default function setup(): void {
     const output = (error as { stdout?: Buffer }).stdout?.toString() ?? ''
     process.stderr.write(`warning: the build reported type errors (run npm run typecheck):\n${output.slice(0, 2000)}\n`)
   }
+  // The `strata ui` client bundle (dist/ui-client), which the UI tests load.
+  execFileSync(process.execPath, ['ui/build.mjs'], { cwd: root, stdio: 'pipe' })
 }

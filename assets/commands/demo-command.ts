@@ -48,6 +48,7 @@ export const demoCommand: CommandDefinition = {
         out(`try: npx strata show cdi_scores --partition ${last} --limit 10`)
         out(`     npx strata show drift_report --partition ${last}`)
         out(`     npx strata status`)
+        out(`     npx strata ui        (the graph, partitions, runs and drift in a browser)`)
         if (code !== 0) context.io.stderr.write(`the run did not fully succeed (exit ${code}); see: npx strata runs\n`)
         process.exitCode = code
       })

@@ -1,6 +1,6 @@
 import { StrataError } from '../errors/index.js'
 import type { Definitions } from '../definitions/definitions.js'
-import { localExecutor, type Executor } from '../executors/index.js'
+import { localExecutor, type Executor, type RunProgress } from '../executors/index.js'
 import { glueDatabaseOf } from '../catalog/glue-database.js'
 import type { RunPlan } from '../planner/index.js'
 import { newRunId, type RunRecord } from '../runs/index.js'
@@ -16,7 +16,7 @@ export async function executeRun(
   definitions: Definitions,
   storage: Storage,
   runPlan: RunPlan,
-  options: { command: string; concurrency?: string; executor?: string; runId?: string },
+  options: { command: string; concurrency?: string; executor?: string; runId?: string; onProgress?: (progress: RunProgress) => void },
 ): Promise<RunRecord> {
   const settings = kit.settings()
   const concurrency = options.concurrency === undefined ? settings.concurrency : Number(options.concurrency)
@@ -31,7 +31,10 @@ export async function executeRun(
     const record = await executor.execute(
       runPlan,
       { graph: definitions.graph, storage, resources: scope.resources, runId: options.runId ?? newRunId(new Date()), log: kit.log, duckdb: () => (duckdb ??= openDuckDb({ threads: 1, profile: sqlProfileFromEnv(kit.io.env) })) },
-      { command: options.command, concurrency, ...(kit.io.signal ? { signal: kit.io.signal } : {}), onProgress: progress.update },
+      { command: options.command, concurrency, ...(kit.io.signal ? { signal: kit.io.signal } : {}), onProgress: (p) => {
+        progress.update(p)
+        options.onProgress?.(p)
+      } },
     )
     // The record is already stored: a failing observer costs a warning, never the run's outcome.
     await scope.runFinished?.(record).catch((error: unknown) => kit.log.warn(`after run ${record.runId}: ${error instanceof Error ? error.message : String(error)}`))

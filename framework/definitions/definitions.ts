@@ -8,6 +8,7 @@ import type { Storage } from '../storage/storage.js'
 import type { ScheduleDefinition } from '../schedules/schedule-definition.js'
 import type { CliIo } from '../cli/cli-io.js'
 import type { RunRecord } from '../runs/run-record.js'
+import type { DashboardDefinition } from './dashboard-definition.js'
 
 /** Resources opened for one invocation; closed when it ends. */
 export interface ResourceScope<R> {
@@ -52,6 +53,8 @@ export interface DefinitionsSpec<R> {
    * STRATA_SETTINGS. Every setting the assets read must be here, so it reaches the task.
    */
   settingsDocument?(): JsonObject
+  /** Chart pages `strata ui` serves over manifest metadata (e.g. `/drift`). */
+  readonly dashboards?: readonly DashboardDefinition[]
   /** Open what the assets use (DuckDB, landing, cloud clients) for one invocation. */
   openResources(context: { readonly settings: Settings; readonly storage: Storage; readonly log: Logger }): Promise<ResourceScope<R>>
 }

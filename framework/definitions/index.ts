@@ -4,3 +4,4 @@ export type { AssetContext, AssetDefinition, AssetDependency, AssetSpec, Freshne
 export type { AssetCheck, CheckContext, CheckResult } from '../checks/check.js'
 export type { JsonObject, JsonValue } from './json.js'
 export { silentLogger, type Logger } from './logger.js'
+export type { DashboardBand, DashboardChart, DashboardDefinition } from './dashboard-definition.js'

@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { StrataError } from '../../errors/index.js'
 import { evaluateFreshness, parseInstant, DEFAULT_FRESHNESS_WINDOW, type FreshnessReport } from '../../freshness/index.js'
-import { loadStoredState } from '../../planner/index.js'
+import { loadStoredState, type StoredState } from '../../planner/index.js'
 import { daysBetween } from '../../partitions/index.js'
 import type { CommandKit } from '../command-kit.js'
 import { formatTable } from '../format-table.js'
@@ -25,12 +25,15 @@ export function registerFreshnessCommand(program: Command, kit: CommandKit): voi
     })
 }
 
-/** Load what freshness needs (manifests of assets with a policy, landing days) and evaluate it at `at`. */
-export async function freshnessReport(kit: CommandKit, at: Date, window = DEFAULT_FRESHNESS_WINDOW): Promise<FreshnessReport> {
+/**
+ * Load what freshness needs (manifests of assets with a policy, landing days) and evaluate it at
+ * `at`; `known` is stored state the caller already holds (the UI's), read instead of the manifests.
+ */
+export async function freshnessReport(kit: CommandKit, at: Date, window = DEFAULT_FRESHNESS_WINDOW, known?: StoredState): Promise<FreshnessReport> {
   const definitions = await kit.definitions()
   const storage = await kit.storage()
   const withPolicy = definitions.graph.keys.filter((key) => definitions.graph.asset(key).freshness !== undefined)
-  const state = await loadStoredState(storage, definitions.graph, withPolicy)
+  const state = known ?? (await loadStoredState(storage, definitions.graph, withPolicy))
   const sourcePolicy = definitions.sourceFreshness
   const source = sourcePolicy
     ? { name: sourcePolicy.name, policy: { dueBy: sourcePolicy.dueBy, ...(sourcePolicy.warnAfter ? { warnAfter: sourcePolicy.warnAfter } : {}) }, days: await sourcePolicy.listDays(kit.settings()) }

@@ -12,6 +12,7 @@ import { registerScheduleCommand } from './schedule-command.js'
 import { registerShowCommand } from './show-command.js'
 import { registerStatusCommand } from './status-command.js'
 import { registerRepairCommand } from './repair-command.js'
+import { registerUiCommand } from './ui-command.js'
 
 /** The engine's own commands, in the order `--help` lists them. */
 export const builtInCommands: readonly ((program: Command, kit: CommandKit) => void)[] = [
@@ -26,5 +27,6 @@ export const builtInCommands: readonly ((program: Command, kit: CommandKit) => v
   registerScheduleCommand,
   registerCatalogCommand,
   registerRepairCommand,
+  registerUiCommand,
   registerStepCommand,
 ]

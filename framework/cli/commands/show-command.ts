@@ -3,6 +3,8 @@ import { join } from 'node:path'
 import type { Command } from 'commander'
 import { StrataError } from '../../errors/index.js'
 import type { ShowSource } from '../../definitions/asset-definition.js'
+import type { AssetGraph } from '../../graph/index.js'
+import type { Storage } from '../../storage/storage.js'
 import type { CommandKit } from '../command-kit.js'
 import { csvField, formatTable } from '../format-table.js'
 
@@ -23,22 +25,12 @@ export function registerShowCommand(program: Command, kit: CommandKit): void {
       const limit = options.limit === undefined ? 50 : Number(options.limit)
       if (!Number.isInteger(limit) || limit < 1) throw new StrataError('usage', `--limit "${String(options.limit).slice(0, 20)}" is not a positive whole number`, 'e.g. --limit 100')
       const { graph } = await kit.definitions()
-      const definition = graph.asset(asset)
-      const partitions = definition.partitions
-      const key = partitions.kind === 'weekly' ? (partitions.keysInRange(options.partition, options.partition)[0] ?? partitions.validateKey(options.partition, asset)) : partitions.validateKey(options.partition, asset)
-      const storage = await kit.storage()
-      const segment = partitions.pathSegment(key)
-      const manifest = await storage.readManifest(asset, segment)
-      if (!manifest) throw new StrataError('usage', `${asset}(${key}) is not materialized`, `Materialize it: strata materialize +${asset} --partition ${key}`)
-      const dir = await storage.localDir(manifest, segment)
-      // DuckDB loads only when this command runs, not at start-up.
-      const { readParquet } = await import('../../../resources/duckdb.js')
-      const source: ShowSource = definition.show?.({ manifest, dir, ...(options.table ? { table: options.table } : {}) }) ?? defaultSource(asset, dir, manifest.files.map((file) => file.name), options.table, readParquet)
-      if (source.kind === 'document') {
-        kit.print(JSON.stringify(JSON.parse(await readFile(source.path, 'utf8')), null, 2))
+      const shown = await showPartition(graph, await kit.storage(), asset, options.partition, options.table)
+      if (shown.kind === 'document') {
+        kit.print(JSON.stringify(shown.document, null, 2))
         return
       }
-      const { columns, rows } = source.kind === 'rows' ? source : await query(source.sql)
+      const { columns, rows } = shown
       if (format === 'json') kit.printJson(rows.map((row) => Object.fromEntries(columns.map((column, i) => [column, row[i]]))))
       else if (format === 'csv') kit.print([columns.map(csvField).join(','), ...rows.map((row) => row.map(csvField).join(','))].join('\n'))
       else {
@@ -46,6 +38,32 @@ export function registerShowCommand(program: Command, kit: CommandKit): void {
         if (rows.length > limit) kit.print(`… ${rows.length - limit} more rows (--limit N, or --format csv for all)`)
       }
     })
+}
+
+/** A partition's rows (as `show` prints them) or its JSON document. */
+export type ShownPartition = { readonly kind: 'rows'; readonly columns: readonly string[]; readonly rows: readonly (readonly unknown[])[] } | { readonly kind: 'document'; readonly document: unknown }
+
+/**
+ * What `strata show` prints for a partition (weekly: any date in the week): the asset's own
+ * `show`, else its one Parquet file or JSON document; `limit` reads only the first rows.
+ * StrataError('usage') when not materialized.
+ */
+export async function showPartition(graph: AssetGraph, storage: Storage, asset: string, partition: string, table?: string, limit?: number): Promise<ShownPartition> {
+  const definition = graph.asset(asset)
+  const partitions = definition.partitions
+  const key = partitions.kind === 'weekly' ? (partitions.keysInRange(partition, partition)[0] ?? partitions.validateKey(partition, asset)) : partitions.validateKey(partition, asset)
+  const segment = partitions.pathSegment(key)
+  const manifest = await storage.readManifest(asset, segment)
+  if (!manifest) throw new StrataError('usage', `${asset}(${key}) is not materialized`, `Materialize it: strata materialize +${asset} --partition ${key}`)
+  const dir = await storage.localDir(manifest, segment)
+  // DuckDB loads only when this command runs, not at start-up.
+  const { readParquet } = await import('../../../resources/duckdb.js')
+  const source: ShowSource = definition.show?.({ manifest, dir, ...(table ? { table } : {}) }) ?? defaultSource(asset, dir, manifest.files.map((file) => file.name), table, readParquet)
+  if (source.kind === 'document') return { kind: 'document', document: JSON.parse(await readFile(source.path, 'utf8')) as unknown }
+  if (source.kind === 'rows') return limit === undefined ? source : { ...source, rows: source.rows.slice(0, limit) }
+  // A preview reads only the rows it shows (the limit is a checked whole number, never text).
+  const sql = limit === undefined ? source.sql : `SELECT * FROM (${source.sql}) LIMIT ${Math.max(0, Math.floor(limit))}`
+  return { kind: 'rows', ...(await query(sql)) }
 }
 
 async function query(sql: string): Promise<{ columns: string[]; rows: unknown[][] }> {

@@ -1,10 +1,13 @@
 import type { Command } from 'commander'
 import { addDays, dateKeyOf, dateRange } from '../../partitions/index.js'
-import { loadStoredState, plan, describeReason, type PlannedStep } from '../../planner/index.js'
+import { loadStoredState, plan, describeReason, type PlannedStep, type RunPlan, type StoredState } from '../../planner/index.js'
+import type { AssetGraph } from '../../graph/index.js'
+import type { Storage } from '../../storage/storage.js'
 import type { CommandKit } from '../command-kit.js'
 import { RunStore, type RunRecord } from '../../runs/index.js'
 
-type Cell = 'materialized' | 'stale' | 'missing' | 'failed' | 'blocked'
+/** A partition's state as `status` shows it. */
+export type Cell = 'materialized' | 'stale' | 'missing' | 'failed' | 'blocked'
 const SYMBOL: Record<Cell, string> = { materialized: '#', stale: '~', missing: '.', failed: 'x', blocked: '!' }
 
 /** `strata status`: a grid per asset and day — materialized / stale / missing / failed / blocked. */
@@ -20,14 +23,9 @@ export function registerStatusCommand(program: Command, kit: CommandKit): void {
       const { graph } = await kit.definitions()
       const storage = await kit.storage()
       const state = await loadStoredState(storage, graph)
-      let to = options.to
-      if (!to) {
-        const newest = (await Promise.all(graph.keys.map((key) => storage.listManifests(key)))).flat().map((m) => m.partition).filter((p) => /^\d{4}-/.test(p)).sort().at(-1)
-        to = newest ?? addDays(dateKeyOf(new Date()), -1)
-      }
+      const to = options.to ?? (await defaultStatusEnd(storage, graph.keys))
       const from = options.from ?? addDays(to, -13)
-      const runPlan = plan(graph, { selection, from, to }, state)
-      const cells = runPlan.steps.filter((step) => step.requested).map((step) => ({ asset: step.asset, partition: step.partition, state: cellOf(step), reason: describeReason(step.reason) }))
+      const { runPlan, cells } = statusOf(graph, state, { selection, from, to })
       const unfinished = await unfinishedRuns(storage)
       if (options.json) return kit.printJson({ from, to, partitions: cells, runs: unfinished.map((r) => ({ runId: r.runId, status: r.status, command: r.command, startedAt: r.startedAt, ...(r.crash ? { crash: r.crash } : {}) })) })
       const days = dateRange(runPlan.range.from, runPlan.range.to)
@@ -44,7 +42,29 @@ export function registerStatusCommand(program: Command, kit: CommandKit): void {
     })
 }
 
-function cellOf(step: PlannedStep): Cell {
+/** One asset partition's state and why, as `status --json` prints it. */
+export interface StatusCell {
+  readonly asset: string
+  readonly partition: string
+  readonly state: Cell
+  readonly reason: string
+}
+
+/** The newest materialized partition date, else yesterday: where `status` ends by default. */
+export async function defaultStatusEnd(storage: Storage, keys: readonly string[]): Promise<string> {
+  const newest = (await Promise.all(keys.map((key) => storage.listManifests(key)))).flat().map((m) => m.partition).filter((p) => /^\d{4}-/.test(p)).sort().at(-1)
+  return newest ?? addDays(dateKeyOf(new Date()), -1)
+}
+
+/** The state of every requested partition of `selection` over [from, to], from the stored state (the planner decides). */
+export function statusOf(graph: AssetGraph, state: StoredState, request: { selection: string; from: string; to: string }): { runPlan: RunPlan; cells: StatusCell[] } {
+  const runPlan = plan(graph, request, state)
+  const cells = runPlan.steps.filter((step) => step.requested).map((step) => ({ asset: step.asset, partition: step.partition, state: cellOf(step), reason: describeReason(step.reason) }))
+  return { runPlan, cells }
+}
+
+/** A planned step's state: up to date is materialized, a failure or failed check is failed, any other reason to run is stale. */
+export function cellOf(step: PlannedStep): Cell {
   switch (step.reason.kind) {
     case 'up-to-date':
       return 'materialized'
