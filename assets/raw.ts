@@ -32,7 +32,7 @@ export function rawAsset(config: CdiConfig) {
     key: 'raw',
     description: 'The six landing tables of ingest_date=D as landed (text), schema-checked; bad rows in the quarantine.',
     partitions: daily({ start: config.firstDay }),
-    codeVersion: 'raw-v3',
+    codeVersion: 'raw-v4',
     checks: [quarantineRate(config.quarantineThreshold)],
     freshness: { dueBy: '03:00Z', warnAfter: '02:30Z' },
     async materialize({ partition, outputDir, resources }) {
