@@ -141,7 +141,11 @@ interface LoadedTable {
   readonly file: string
   /** Temp table for records loaded from JS (all of them, or the few the fast path hands over). */
   readonly loadTable: string
-  /** SQL source of every record as read: `_line, _original, _problem, _fields`, then the spec columns. */
+  /**
+ * SQL source of every record as read: `_line, _original, _problem, _fields, _split`, then the spec
+ * columns. `_split` is TRUE when `_original` is a quoted line as landed, which the quarantine
+ * re-encodes as encodeCsvRecord would (see writeTable); otherwise `_original` is final.
+ */
   source: string
   /** Temp tables to drop once the records are written. */
   readonly cleanup: string[]
@@ -157,7 +161,7 @@ interface LoadedTable {
 }
 
 /** Columns of the load table before the spec columns. */
-const META_COLUMNS = '_line BIGINT, _original VARCHAR, _problem VARCHAR, _fields INTEGER'
+const META_COLUMNS = '_line BIGINT, _original VARCHAR, _problem VARCHAR, _fields INTEGER, _split BOOLEAN'
 
 interface Located {
   readonly spec: TableSpec
@@ -278,13 +282,24 @@ const SUSPECT_LINE = `(contains(${STRIPPED_LINE}, chr(13)) OR contains(l, chr(0)
  * The fields of a line that is not suspect (its final CR stripped), as the tokenizer reads them:
  * split on commas, or, with quotes, field by field with the quotes removed and `""` undoubled.
  */
-const LINE_FIELDS =
-  `CASE WHEN contains(l, '"') THEN list_transform(regexp_extract_all(',' || l, ${sqlString(QUOTED_FIELD)}, 1), ` +
-  `x -> CASE WHEN starts_with(x, '"') THEN replace(x[2:-2], '""', '"') ELSE x END) ELSE string_split(l, ',') END`
-/** The record as encodeCsvRecord writes it: the line itself unless it has quotes, which encodeCsvRecord may write differently. */
-const LINE_ORIGINAL =
-  `CASE WHEN NOT contains(l, '"') THEN l WHEN len(f) = 1 AND f[1] = '' THEN '""' ELSE array_to_string(list_transform(f, x -> ` +
-  `CASE WHEN contains(x, '"') THEN '"' || replace(x, '"', '""') || '"' WHEN contains(x, ',') OR contains(x, chr(10)) OR contains(x, chr(13)) THEN '"' || x || '"' ELSE x END), ',') END`
+function lineFieldsSql(l: string): string {
+  return (
+    `CASE WHEN contains(${l}, '"') THEN list_transform(regexp_extract_all(',' || ${l}, ${sqlString(QUOTED_FIELD)}, 1), ` +
+    `x -> CASE WHEN starts_with(x, '"') THEN replace(x[2:-2], '""', '"') ELSE x END) ELSE string_split(${l}, ',') END`
+  )
+}
+const LINE_FIELDS = lineFieldsSql('l')
+/**
+ * A well-formed quoted line (see `_split`) as encodeCsvRecord writes its fields, which may differ
+ * from the line (a field quoted that needs no quotes). Computed only for quarantined records.
+ */
+function encodedLineSql(l: string): string {
+  const f = lineFieldsSql(l)
+  return (
+    `CASE WHEN ${l} = '""' THEN '""' ELSE array_to_string(list_transform(${f}, x -> ` +
+    `CASE WHEN contains(x, '"') THEN '"' || replace(x, '"', '""') || '"' WHEN contains(x, ',') OR contains(x, chr(10)) OR contains(x, chr(13)) THEN '"' || x || '"' ELSE x END), ',') END`
+  )
+}
 
 /**
  * The fastest path, for the usual file: no quote or NUL anywhere, every CR right before an LF, no
@@ -312,7 +327,7 @@ async function loadPlainText(db: DuckDb, table: LoadedTable, textPath: string, h
   // The same records loadLines would find: the lines after the header, without the CR before the
   // LF, that are not empty (see there for the LIMIT).
   table.source =
-    `(SELECT * FROM (SELECT n AS _line, l AS _original, CAST(NULL AS VARCHAR) AS _problem, CAST(len(f) AS INTEGER) AS _fields, ${fields} ` +
+    `(SELECT * FROM (SELECT n AS _line, l AS _original, CAST(NULL AS VARCHAR) AS _problem, CAST(len(f) AS INTEGER) AS _fields, FALSE AS _split, ${fields} ` +
     `FROM (SELECT n, l, string_split(l, ',') AS f FROM (SELECT ${line} AS l, n FROM (SELECT unnest(s) AS l, CAST(generate_subscripts(s, 1) AS BIGINT) AS n ` +
     `FROM (SELECT string_split(content, chr(10)) AS s FROM ${text}))) WHERE n > 1 AND l <> '') LIMIT ${Number.MAX_SAFE_INTEGER}))`
   // Lines = LFs + 1; less the header, and less the empty line after a final LF.
@@ -467,7 +482,7 @@ async function loadLines(db: DuckDb, table: LoadedTable, textPath: string, heade
   // limits nothing keeps DuckDB from pushing the checks below the split: it would inline
   // string_split into every reference to a field, which made the checks three times as costly.
   let source =
-    `SELECT * FROM (SELECT n AS _line, ${LINE_ORIGINAL} AS _original, CAST(NULL AS VARCHAR) AS _problem, CAST(len(f) AS INTEGER) AS _fields, ${fields} ` +
+    `SELECT * FROM (SELECT n AS _line, l AS _original, CAST(NULL AS VARCHAR) AS _problem, CAST(len(f) AS INTEGER) AS _fields, contains(l, '"') AS _split, ${fields} ` +
     `FROM (SELECT n, l, ${LINE_FIELDS} AS f FROM (SELECT n, ${STRIPPED_LINE} AS l FROM ${lines} WHERE n > ${header.line} AND NOT odd${skip}) WHERE l <> '') ` +
     `LIMIT ${Number.MAX_SAFE_INTEGER})`
   if (jsRows.length > 0) {
@@ -597,6 +612,8 @@ function toRows(records: readonly CsvRecord[], positions: readonly number[]): Ap
       encodeCsvRecord(fields),
       problems.length === 0 ? null : problems.map((p) => `record: ${p}`).join('; '),
       fields.length,
+      // _split: NULL (not TRUE) — the original is encoded already.
+      null,
     ]
     for (const position of positions) row.push(position < 0 ? null : (fields[position] ?? null))
     rows.push(row)
@@ -834,7 +851,8 @@ async function writeTable(db: DuckDb, table: LoadedTable, order: number, day: st
     const reason = recordReasonSql(table, day)
     const [inserted] = await db.all<{ Count: bigint }>(
       `INSERT INTO ${quoteIdent(QUARANTINE_TABLE)}
-       SELECT ${order}, ${sqlString(spec.name)}, _line, _reason, _original FROM (SELECT _line, _original, ${reason} AS _reason FROM ${checked} WHERE _ok IS NOT TRUE LIMIT ${Number.MAX_SAFE_INTEGER}) WHERE _reason IS NOT NULL`,
+       SELECT ${order}, ${sqlString(spec.name)}, _line, _reason, CASE WHEN _split THEN ${encodedLineSql('_original')} ELSE _original END
+       FROM (SELECT _line, _original, _split, ${reason} AS _reason FROM ${checked} WHERE _ok IS NOT TRUE LIMIT ${Number.MAX_SAFE_INTEGER}) WHERE _reason IS NOT NULL`,
       params,
     )
     quarantined = Number(inserted?.Count ?? 0)
