@@ -34,7 +34,7 @@ export function rawAsset(config: CdiConfig, landing: Landing) {
     key: 'raw',
     description: 'The six landing tables of ingest_date=D as landed (text), schema-checked; bad rows in the quarantine.',
     partitions: daily({ start: config.firstDay }),
-    codeVersion: 'raw-v3',
+    codeVersion: 'raw-v4',
     checks: [quarantineRate(config.quarantineThreshold)],
     // The landing day's files are recorded with each commit; a re-delivered file makes raw(D) stale.
     source: landing,

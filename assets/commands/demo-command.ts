@@ -19,7 +19,8 @@ export const demoCommand: CommandDefinition = {
       .option('--customers <n>', 'customers in the generated sample', '20000')
       .option('--days <n>', 'days in the generated sample', '120')
       .option('--last <n>', 'how many of the newest days to materialize', '14')
-      .action(async (flags: { customers: string; days: string; last: string }) => {
+      .option('--profile <name>', 'shape of the generated sample: realistic or light', 'realistic')
+      .action(async (flags: { customers: string; days: string; last: string; profile: string }) => {
         const settings = context.settings()
         const out = (text: string) => context.io.stdout.write(`${text}\n`)
         const landing = openLanding(settings)
@@ -27,10 +28,10 @@ export const demoCommand: CommandDefinition = {
         let days = await landingDays()
         if (days.length === 0) {
           out(`generating sample landing data: ${flags.customers} customers × ${flags.days} days into ${settings.landing}`)
-          // A few bad rows show the quarantine at work; in a small sample one bad row in a table of
-          // a dozen would cross the 5% blocking threshold, so small samples stay clean.
-          const badRows = Number(flags.customers) >= 5000 ? '0.002' : '0'
-          await runGenerateSample(settings.landing, context.io.env, { customers: flags.customers, days: flags.days, seed: '42', badRows, driftFrom: undefined })
+          // The profile's bad rows show the quarantine at work; in a small sample one bad row in a
+          // table of a dozen would cross the 5% blocking threshold, so small samples stay clean.
+          const badRows = Number(flags.customers) >= 5000 ? undefined : '0'
+          await runGenerateSample(settings.landing, context.io.env, { customers: flags.customers, days: flags.days, seed: '42', profile: flags.profile, ...(badRows === undefined ? {} : { badRows }) })
           days = await landingDays()
         }
         const last = days.at(-1) as string

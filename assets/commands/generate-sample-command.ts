@@ -2,7 +2,8 @@ import type { Command } from 'commander'
 import type { CommandDefinition } from '../../framework/definitions/index.js'
 import { StrataError } from '../../framework/errors/index.js'
 import { addDays, dateKeyOf } from '../../framework/partitions/index.js'
-import { generateSample, localLandingWriter, type LandingWriter, type SampleSummary } from '../sample/generate-sample.js'
+import { generateSample, localLandingWriter, type LandingWriter, type SampleProfile, type SampleSummary } from '../sample/generate-sample.js'
+import { SAMPLE_PROFILES } from '../sample/sample-profile.js'
 
 /** Where sample files go: the local landing folder, or objects under `s3://bucket/prefix`. */
 async function landingWriter(landing: string, env: Readonly<Record<string, string | undefined>>): Promise<LandingWriter> {
@@ -21,8 +22,10 @@ export interface SampleFlags {
   start?: string
   seed: string
   driftFrom?: string
-  badRows: string
+  /** Default: the profile's own rate (realistic 0.01, light 0). */
+  badRows?: string
   gzip?: boolean
+  profile?: string
 }
 
 /** Parse and run `generate-sample` into a local landing folder. */
@@ -32,8 +35,14 @@ export async function runGenerateSample(landing: string, env: Readonly<Record<st
     return Number(text)
   }
   const days = integer(flags.days, '--days')
-  const badRows = Number(flags.badRows)
-  if (!/^\d*\.?\d+$/.test(flags.badRows) || badRows > 1) throw new StrataError('usage', `--bad-rows "${flags.badRows.slice(0, 20)}" is not a rate from 0 to 1`, 'e.g. --bad-rows 0.01')
+  const profile = flags.profile ?? 'realistic'
+  if (!(SAMPLE_PROFILES as readonly string[]).includes(profile)) {
+    throw new StrataError('usage', `--profile "${profile.slice(0, 20)}" is not one of ${SAMPLE_PROFILES.join(', ')}`, 'e.g. --profile light for small, clean test data')
+  }
+  const badRows = flags.badRows === undefined ? undefined : Number(flags.badRows)
+  if (flags.badRows !== undefined && (!/^\d*\.?\d+$/.test(flags.badRows) || (badRows as number) > 1)) {
+    throw new StrataError('usage', `--bad-rows "${flags.badRows.slice(0, 20)}" is not a rate from 0 to 1`, 'e.g. --bad-rows 0.01')
+  }
   return generateSample({
     out: await landingWriter(landing, env),
     customers: integer(flags.customers, '--customers'),
@@ -42,7 +51,8 @@ export async function runGenerateSample(landing: string, env: Readonly<Record<st
     start: flags.start ?? addDays(dateKeyOf(new Date()), -days),
     seed: integer(flags.seed, '--seed'),
     ...(flags.driftFrom ? { driftFrom: flags.driftFrom } : {}),
-    badRows,
+    profile: profile as SampleProfile,
+    ...(badRows === undefined ? {} : { badRows }),
     ...(flags.gzip ? { gzip: true } : {}),
   })
 }
@@ -58,8 +68,9 @@ export const generateSampleCommand: CommandDefinition = {
       .option('--start <date>', 'first ingest day (default: so that the last day is yesterday)')
       .option('--seed <n>', 'random seed; the same options give the same files', '42')
       .option('--drift-from <date>', 'from this day the digital groups behave more digitally')
-      .option('--bad-rows <rate>', 'share of increment rows corrupted (0..1)', '0')
-      .option('--gzip', 'write increments as .csv.gz')
+      .option('--profile <name>', 'realistic (shaped like real exports: volumes, free text, varied files) or light (small, clean, for fast tests)', 'realistic')
+      .option('--bad-rows <rate>', 'share of rows corrupted, 0..1 (default: realistic 0.01, light 0)')
+      .option('--gzip', 'write increments (realistic: every file) as .csv.gz')
       .option('--json', 'print the summary as JSON')
       .action(async (flags: SampleFlags & { json?: boolean }) => {
         const summary = await runGenerateSample(context.settings().landing, context.io.env, flags)

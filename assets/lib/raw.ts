@@ -141,7 +141,11 @@ interface LoadedTable {
   readonly file: string
   /** Temp table for records loaded from JS (all of them, or the few the fast path hands over). */
   readonly loadTable: string
-  /** SQL source of every record as read: `_line, _original, _problem, _fields`, then the spec columns. */
+  /**
+ * SQL source of every record as read: `_line, _original, _problem, _fields, _split`, then the spec
+ * columns. `_split` is TRUE when `_original` is a quoted line as landed, which the quarantine
+ * re-encodes as encodeCsvRecord would (see writeTable); otherwise `_original` is final.
+ */
   source: string
   /** Temp tables to drop once the records are written. */
   readonly cleanup: string[]
@@ -157,7 +161,7 @@ interface LoadedTable {
 }
 
 /** Columns of the load table before the spec columns. */
-const META_COLUMNS = '_line BIGINT, _original VARCHAR, _problem VARCHAR, _fields INTEGER'
+const META_COLUMNS = '_line BIGINT, _original VARCHAR, _problem VARCHAR, _fields INTEGER, _split BOOLEAN'
 
 interface Located {
   readonly spec: TableSpec
@@ -254,14 +258,48 @@ async function readHeader(file: string, landed: LandingFile, spec: TableSpec, da
 /** Files above this size are streamed through the tokenizer rather than read as one text value. */
 const MAX_TEXT_BYTES = 512 * 1024 * 1024
 
-/** Lines handed to the JS tokenizer: a quote, a CR other than the one before the LF, or a NUL. */
 const STRIPPED_LINE = `CASE WHEN ends_with(l, chr(13)) THEN l[:-2] ELSE l END`
+/**
+ * One whole RFC 4180 record on one line: fields unquoted (no quote, comma or CR) or quoted (any
+ * text but a lone quote). Such a line is read exactly as the tokenizer would read it.
+ */
+const WELL_FORMED_RECORD = '(?:[^",\\r]*|"(?:[^"]|"")*")(?:,(?:[^",\\r]*|"(?:[^"]|"")*"))*'
+/** Every field of a well-formed record with a leading comma added: each match is one comma and its field. */
+const QUOTED_FIELD = ',("(?:[^"]|"")*"|[^",]*)'
 /**
  * A line as read into JS, behind one extra character: the driver decodes text with a decoder that
  * drops a leading byte-order mark, and a BOM inside the file is data.
  */
 const MARKED_LINE = `'.' || l AS marked`
-const SUSPECT_LINE = `(contains(l, '"') OR contains(${STRIPPED_LINE}, chr(13)) OR contains(l, chr(0)))`
+/**
+ * Lines handed to the JS tokenizer: a CR other than the one before the LF, a NUL, or a quote on a
+ * line that is not one well-formed record (a quoted field open across lines, a quote inside an
+ * unquoted field, text after a closing quote). Real exports quote free text (names with commas),
+ * so well-formed quoted lines are split in SQL too.
+ */
+const SUSPECT_LINE = `(contains(${STRIPPED_LINE}, chr(13)) OR contains(l, chr(0)) OR (contains(l, '"') AND NOT regexp_full_match(${STRIPPED_LINE}, ${sqlString(WELL_FORMED_RECORD)})))`
+/**
+ * The fields of a line that is not suspect (its final CR stripped), as the tokenizer reads them:
+ * split on commas, or, with quotes, field by field with the quotes removed and `""` undoubled.
+ */
+function lineFieldsSql(l: string): string {
+  return (
+    `CASE WHEN contains(${l}, '"') THEN list_transform(regexp_extract_all(',' || ${l}, ${sqlString(QUOTED_FIELD)}, 1), ` +
+    `x -> CASE WHEN starts_with(x, '"') THEN replace(x[2:-2], '""', '"') ELSE x END) ELSE string_split(${l}, ',') END`
+  )
+}
+const LINE_FIELDS = lineFieldsSql('l')
+/**
+ * A well-formed quoted line (see `_split`) as encodeCsvRecord writes its fields, which may differ
+ * from the line (a field quoted that needs no quotes). Computed only for quarantined records.
+ */
+function encodedLineSql(l: string): string {
+  const f = lineFieldsSql(l)
+  return (
+    `CASE WHEN ${l} = '""' THEN '""' ELSE array_to_string(list_transform(${f}, x -> ` +
+    `CASE WHEN contains(x, '"') THEN '"' || replace(x, '"', '""') || '"' WHEN contains(x, ',') OR contains(x, chr(10)) OR contains(x, chr(13)) THEN '"' || x || '"' ELSE x END), ',') END`
+  )
+}
 
 /**
  * The fastest path, for the usual file: no quote or NUL anywhere, every CR right before an LF, no
@@ -289,7 +327,7 @@ async function loadPlainText(db: DuckDb, table: LoadedTable, textPath: string, h
   // The same records loadLines would find: the lines after the header, without the CR before the
   // LF, that are not empty (see there for the LIMIT).
   table.source =
-    `(SELECT * FROM (SELECT n AS _line, l AS _original, CAST(NULL AS VARCHAR) AS _problem, CAST(len(f) AS INTEGER) AS _fields, ${fields} ` +
+    `(SELECT * FROM (SELECT n AS _line, l AS _original, CAST(NULL AS VARCHAR) AS _problem, CAST(len(f) AS INTEGER) AS _fields, FALSE AS _split, ${fields} ` +
     `FROM (SELECT n, l, string_split(l, ',') AS f FROM (SELECT ${line} AS l, n FROM (SELECT unnest(s) AS l, CAST(generate_subscripts(s, 1) AS BIGINT) AS n ` +
     `FROM (SELECT string_split(content, chr(10)) AS s FROM ${text}))) WHERE n > 1 AND l <> '') LIMIT ${Number.MAX_SAFE_INTEGER}))`
   // Lines = LFs + 1; less the header, and less the empty line after a final LF.
@@ -359,8 +397,9 @@ async function loadLines(db: DuckDb, table: LoadedTable, textPath: string, heade
   const lines = quoteIdent(linesName)
   try {
     await db.run(
-      `CREATE OR REPLACE TEMP TABLE ${lines} AS
-       SELECT unnest(s) AS l, CAST(generate_subscripts(s, 1) AS BIGINT) AS n FROM (SELECT string_split(content, chr(10)) AS s FROM read_text(${sqlString(textPath)}))`,
+      // Whether a line is suspect is decided once, here: the later statements only read it.
+      `CREATE OR REPLACE TEMP TABLE ${lines} AS SELECT l, n, n > ${header.line} AND ${SUSPECT_LINE} AS odd FROM (
+       SELECT unnest(s) AS l, CAST(generate_subscripts(s, 1) AS BIGINT) AS n FROM (SELECT string_split(content, chr(10)) AS s FROM read_text(${sqlString(textPath)})))`,
     )
   } catch {
     return false
@@ -370,8 +409,8 @@ async function loadLines(db: DuckDb, table: LoadedTable, textPath: string, heade
   // The header line, the last line, and every suspect line, plus one extra row (n NULL) with the
   // number of plain records, in one statement.
   const rows = await db.all<{ n: bigint | null; marked: string | null; odd: boolean | null; last: boolean | null; plain: bigint | null }>(
-    `SELECT n, ${MARKED_LINE}, n > ${header.line} AND ${SUSPECT_LINE} AS odd, n = (SELECT max(n) FROM ${lines}) AS last, CAST(NULL AS BIGINT) AS plain
-     FROM ${lines} WHERE n = ${header.line} OR n = (SELECT max(n) FROM ${lines}) OR (n > ${header.line} AND ${SUSPECT_LINE})
+    `SELECT n, ${MARKED_LINE}, odd, n = (SELECT max(n) FROM ${lines}) AS last, CAST(NULL AS BIGINT) AS plain
+     FROM ${lines} WHERE n = ${header.line} OR n = (SELECT max(n) FROM ${lines}) OR odd
      UNION ALL SELECT NULL, NULL, NULL, NULL, count(*) FROM ${lines} WHERE ${plainLine}
      ORDER BY n NULLS LAST`,
   )
@@ -443,8 +482,8 @@ async function loadLines(db: DuckDb, table: LoadedTable, textPath: string, heade
   // limits nothing keeps DuckDB from pushing the checks below the split: it would inline
   // string_split into every reference to a field, which made the checks three times as costly.
   let source =
-    `SELECT * FROM (SELECT n AS _line, l AS _original, CAST(NULL AS VARCHAR) AS _problem, CAST(len(f) AS INTEGER) AS _fields, ${fields} ` +
-    `FROM (SELECT n, l, string_split(l, ',') AS f FROM (SELECT n, ${STRIPPED_LINE} AS l FROM ${lines} WHERE n > ${header.line} AND NOT ${SUSPECT_LINE}${skip}) WHERE l <> '') ` +
+    `SELECT * FROM (SELECT n AS _line, l AS _original, CAST(NULL AS VARCHAR) AS _problem, CAST(len(f) AS INTEGER) AS _fields, contains(l, '"') AS _split, ${fields} ` +
+    `FROM (SELECT n, l, ${LINE_FIELDS} AS f FROM (SELECT n, ${STRIPPED_LINE} AS l FROM ${lines} WHERE n > ${header.line} AND NOT odd${skip}) WHERE l <> '') ` +
     `LIMIT ${Number.MAX_SAFE_INTEGER})`
   if (jsRows.length > 0) {
     await createLoadTable(db, table)
@@ -461,7 +500,7 @@ async function loadLines(db: DuckDb, table: LoadedTable, textPath: string, heade
 
 /** The plain records of a lines table: after the header, not suspect, not blank once a final CR is stripped. */
 function plainLineSql(headerLine: number): string {
-  return `n > ${headerLine} AND NOT ${SUSPECT_LINE} AND ${STRIPPED_LINE} <> ''`
+  return `n > ${headerLine} AND NOT odd AND ${STRIPPED_LINE} <> ''`
 }
 
 async function createLoadTable(db: DuckDb, table: LoadedTable): Promise<void> {
@@ -573,6 +612,8 @@ function toRows(records: readonly CsvRecord[], positions: readonly number[]): Ap
       encodeCsvRecord(fields),
       problems.length === 0 ? null : problems.map((p) => `record: ${p}`).join('; '),
       fields.length,
+      // _split: NULL (not TRUE) — the original is encoded already.
+      null,
     ]
     for (const position of positions) row.push(position < 0 ? null : (fields[position] ?? null))
     rows.push(row)
@@ -779,37 +820,43 @@ async function createQuarantineTable(db: DuckDb): Promise<void> {
 }
 
 /**
- * Write a table's valid records and collect its bad ones. The first pass writes the records the
- * cheap proof accepts (a small expression: DuckDB plans the full reasons of a table in up to ~15 ms,
- * more than running them on a day's increment). COPY's row count says how many it wrote; only when
- * that is short of the records read is the source read again, for the exact reasons of the rest,
- * and only when some of those turn out valid after all is the file written again, with them.
+ * Write a table's valid records and collect its bad ones. The records are read, split and checked
+ * once, into a temp table with the cheap proof's verdict (a small expression: DuckDB plans the full
+ * reasons of a table in up to ~15 ms, more than running them on a day's increment); the valid file
+ * and the quarantine are written from it. Only records the proof does not accept get their exact
+ * reasons, and only when some of those turn out valid after all is the file written again, with them.
  */
 async function writeTable(db: DuckDb, table: LoadedTable, order: number, day: string, path: string): Promise<{ rowsRead: number; valid: number; quarantined: number }> {
   const { spec } = table
   const params = spec.columns.some((c) => c.rule.kind === 'timestamp') ? { next_day: addDays(day, 1) } : undefined
-  const source = checkedSource(table)
-  const ok = recordOkSql(table)
+  const checkedName = `_raw_checked_${spec.name}`
+  const checked = quoteIdent(checkedName)
+  // Real exports always carry a few bad rows; reading the landed text once instead of once for the
+  // valid file and again for the quarantine halves raw on them.
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE ${checked} AS SELECT *, ${recordOkSql(table)} AS _ok FROM ${checkedSource(table)}${table.ordered ? '' : ' ORDER BY _line'}`,
+    params,
+  )
+  table.cleanup.push(checkedName)
   // The spec's "an empty optional value is null" applies here already, so raw and curated agree.
   const columns = spec.columns.map((c) => (c.nullable ? `NULLIF(${quoteIdent(c.name)}, '') AS ${quoteIdent(c.name)}` : quoteIdent(c.name))).join(', ')
-  const copy = async (where: string): Promise<number> => {
-    const [copied] = await db.all<{ Count: bigint }>(
-      `COPY (SELECT ${columns}, _line FROM ${source} WHERE ${where}${table.ordered ? '' : ' ORDER BY _line'}) TO ${sqlString(path)} (${tableParquet(table.rows)})`,
-      params,
-    )
+  // Only the exact reasons refer to the next day; the proof was taken when the table was built.
+  const copy = async (where: string, withParams: boolean): Promise<number> => {
+    const [copied] = await db.all<{ Count: bigint }>(`COPY (SELECT ${columns}, _line FROM ${checked} WHERE ${where}) TO ${sqlString(path)} (${tableParquet(table.rows)})`, withParams ? params : undefined)
     return Number(copied?.Count ?? 0)
   }
-  let valid = await copy(ok)
+  let valid = await copy('_ok', false)
   let quarantined = 0
   if (valid < table.rows) {
     const reason = recordReasonSql(table, day)
     const [inserted] = await db.all<{ Count: bigint }>(
       `INSERT INTO ${quoteIdent(QUARANTINE_TABLE)}
-       SELECT ${order}, ${sqlString(spec.name)}, _line, _reason, _original FROM (SELECT _line, _original, ${reason} AS _reason FROM ${source} WHERE (${ok}) IS NOT TRUE) WHERE _reason IS NOT NULL`,
+       SELECT ${order}, ${sqlString(spec.name)}, _line, _reason, CASE WHEN _split THEN ${encodedLineSql('_original')} ELSE _original END
+       FROM (SELECT _line, _original, _split, ${reason} AS _reason FROM ${checked} WHERE _ok IS NOT TRUE LIMIT ${Number.MAX_SAFE_INTEGER}) WHERE _reason IS NOT NULL`,
       params,
     )
     quarantined = Number(inserted?.Count ?? 0)
-    if (valid + quarantined < table.rows) valid = await copy(`(${ok}) OR (${reason}) IS NULL`)
+    if (valid + quarantined < table.rows) valid = await copy(`_ok OR (${reason}) IS NULL`, true)
   }
   await dropTables(db, table.cleanup)
   if (valid + quarantined !== table.rows) {

@@ -3,6 +3,11 @@ import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { gzip } from 'node:zlib'
 import { StrataError } from '../../framework/errors/index.js'
+import { canonicalLayout, drawLayout, renderLine, renderValues, type FileLayout } from './file-layout.js'
+import { campaign, csvField, displayName, ticketSubject } from './free-text.js'
+import { SAMPLE_PROFILES, sampleShape, type SampleProfile, type SampleShape, type TimestampStyles } from './sample-profile.js'
+
+export type { SampleProfile } from './sample-profile.js'
 
 /**
  * Where `generateSample` puts its files. One call per file; `day` is the ingest day
@@ -29,6 +34,11 @@ export type BadRowKind =
   | 'enum_out_of_range'
   | 'non_numeric_notional'
   | 'wrong_field_count'
+  // Realistic profile only:
+  | 'bad_date'
+  | 'bad_boolean'
+  | 'bad_code'
+  | 'bad_quoting'
 
 export interface GenerateSampleOptions {
   readonly out: LandingWriter
@@ -40,11 +50,13 @@ export interface GenerateSampleOptions {
   readonly start: string
   /** PRNG seed; the same options give byte-identical files. Default 42. */
   readonly seed?: number
+  /** `realistic` (default): shaped like real exports; `light`: the lighter, cleaner shape for fast tests. */
+  readonly profile?: SampleProfile
   /** From this ingest day on the digital groups behave more digitally. */
   readonly driftFrom?: string
-  /** Share 0..1 of increment rows that are corrupted. Default 0. */
+  /** Share 0..1 of rows that are corrupted (light: increment rows only). Default 0.01 realistic, 0 light. */
   readonly badRows?: number
-  /** Write increments as `<name>.csv.gz`. Default false. */
+  /** Write increments (realistic: every file) as `<name>.csv.gz`. Default false (realistic: about a fifth of the files). */
   readonly gzip?: boolean
 }
 
@@ -54,6 +66,7 @@ export interface SampleSummary {
   readonly lastDay: string
   readonly days: number
   readonly seed: number
+  readonly profile: SampleProfile
   /** Distinct customers over the sample. */
   readonly customers: number
   readonly customersOnLastDay: number
@@ -247,10 +260,11 @@ function cumulative(weights: readonly number[]): Float64Array {
   return out
 }
 
-function compile(spec: ProfileSpec): Profile {
+function compile(spec: ProfileSpec, scale: readonly number[]): Profile {
+  const rates = spec.rates.map((rate, k) => rate * scale[k]!)
   return {
-    totalRate: spec.rates.reduce((a, b) => a + b, 0),
-    tableCum: cumulative(spec.rates),
+    totalRate: rates.reduce((a, b) => a + b, 0),
+    tableCum: cumulative(rates),
     eventChannelCum: cumulative(spec.eventChannels),
     loginShare: spec.loginShare,
     tradeChannelCum: cumulative(spec.tradeChannels),
@@ -364,13 +378,13 @@ function offsetText(minutes: number, colon: boolean): string {
  * A valid timestamp for an instant on UTC day `day`: mostly `Z`, some with milliseconds, some
  * written in another zone (whose local date may be the day before or after), a few without seconds.
  */
-function timestamp(rng: Rng, names: DayNames, day: number): string {
+function timestamp(rng: Rng, names: DayNames, day: number, styles: TimestampStyles): string {
   const second = rng.int(DAY_S)
   const style = rng.next()
-  if (style < 0.8) return `${names.get(day)}T${clock(second)}Z`
-  if (style < 0.86) return `${names.get(day)}T${clock(second)}.${String(rng.int(1000)).padStart(3, '0')}Z`
-  if (style < 0.97) {
-    const colon = style < 0.92
+  if (style < styles.plain) return `${names.get(day)}T${clock(second)}Z`
+  if (style < styles.millis) return `${names.get(day)}T${clock(second)}.${String(rng.int(1000)).padStart(3, '0')}Z`
+  if (style < styles.compactOffset) {
+    const colon = style < styles.colonOffset
     const offset = colon ? COLON_OFFSETS[rng.int(COLON_OFFSETS.length)]! : COMPACT_OFFSETS[rng.int(COMPACT_OFFSETS.length)]!
     const local = second + offset * 60
     const shift = Math.floor(local / DAY_S)
@@ -393,12 +407,10 @@ class CsvBuilder {
   private lines: string[] = []
   private readonly chunks: Buffer[] = []
   rows = 0
-  constructor(
-    header: string,
-    private readonly eol: string,
-    bom: boolean,
-  ) {
-    this.chunks.push(Buffer.from(`${bom ? '\uFEFF' : ''}${header}${eol}`, 'utf8'))
+  private readonly eol: string
+  constructor(layout: FileLayout) {
+    this.eol = layout.eol
+    this.chunks.push(Buffer.from(`${layout.bom ? '\uFEFF' : ''}${layout.header}${layout.eol}`, 'utf8'))
   }
   push(line: string): void {
     this.lines.push(line)
@@ -417,21 +429,36 @@ class CsvBuilder {
   }
 }
 
-function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value
-}
 
 // ---------------------------------------------------------------------------------------------
 
 const INCREMENTS = ['channel_events', 'trades', 'tickets', 'marketing'] as const
 type IncrementTable = (typeof INCREMENTS)[number]
+/** Each table's columns in their usual order (light). */
+const COLUMNS: Readonly<Record<LandingTable, readonly string[]>> = {
+  customers: ['customer_id', 'signup_date', 'country', 'has_robo_advice', 'alerts_enabled'],
+  statements: ['customer_id', 'delivery_mode'],
+  channel_events: ['event_id', 'customer_id', 'ts', 'channel', 'event'],
+  trades: ['trade_id', 'customer_id', 'ts', 'channel', 'notional', 'currency'],
+  tickets: ['ticket_id', 'customer_id', 'opened_ts', 'resolved_via'],
+  marketing: ['event_id', 'customer_id', 'ts', 'event'],
+}
+/** The realistic profile's usual columns: free text the pipeline ignores (marketing's campaign only on some days). */
+const REALISTIC_COLUMNS: Readonly<Record<LandingTable, readonly string[]>> = {
+  ...COLUMNS,
+  customers: ['customer_id', 'display_name', 'signup_date', 'country', 'has_robo_advice', 'alerts_enabled'],
+  tickets: [...COLUMNS.tickets, 'subject'],
+  marketing: [...COLUMNS.marketing, 'campaign'],
+}
+/** Share of realistic days whose marketing file has a campaign column. */
+const CAMPAIGN_DAY_SHARE = 0.4
 const HEADERS: Readonly<Record<LandingTable, string>> = {
-  customers: 'customer_id,signup_date,country,has_robo_advice,alerts_enabled',
-  statements: 'customer_id,delivery_mode',
-  channel_events: 'event_id,customer_id,ts,channel,event',
-  trades: 'trade_id,customer_id,ts,channel,notional,currency',
-  tickets: 'ticket_id,customer_id,opened_ts,resolved_via',
-  marketing: 'event_id,customer_id,ts,event',
+  customers: COLUMNS.customers.join(','),
+  statements: COLUMNS.statements.join(','),
+  channel_events: COLUMNS.channel_events.join(','),
+  trades: COLUMNS.trades.join(','),
+  tickets: COLUMNS.tickets.join(','),
+  marketing: COLUMNS.marketing.join(','),
 }
 const ID_PREFIX: Readonly<Record<IncrementTable, string>> = { channel_events: 'E', trades: 'T', tickets: 'K', marketing: 'M' }
 const ENUM_COLUMNS: Readonly<Record<IncrementTable, readonly number[]>> = {
@@ -460,11 +487,24 @@ const BAD_KINDS: readonly BadRowKind[] = [
   'wrong_field_count',
   'non_numeric_notional',
 ]
-const LATE_SHARE = 0.02
-/** Duplicates are a small fraction of the bad-row rate: enough to exercise dedup, not to dominate. */
+/** Realistic bad increment rows: every SPEC §1 reason their columns can break. */
+const REALISTIC_INCREMENT_KINDS: Readonly<Record<IncrementTable, readonly BadRowKind[]>> = {
+  channel_events: ['missing_id', 'bad_id', 'bad_timestamp', 'future_timestamp', 'enum_out_of_range', 'wrong_field_count', 'bad_quoting'],
+  trades: ['missing_id', 'bad_id', 'bad_timestamp', 'future_timestamp', 'enum_out_of_range', 'wrong_field_count', 'non_numeric_notional', 'bad_code', 'bad_quoting'],
+  tickets: ['missing_id', 'bad_id', 'bad_timestamp', 'future_timestamp', 'enum_out_of_range', 'wrong_field_count', 'bad_quoting'],
+  marketing: ['missing_id', 'bad_id', 'bad_timestamp', 'future_timestamp', 'enum_out_of_range', 'wrong_field_count', 'bad_quoting'],
+}
+const CUSTOMER_KINDS: readonly BadRowKind[] = ['missing_id', 'bad_id', 'bad_date', 'bad_boolean', 'bad_code', 'wrong_field_count', 'bad_quoting']
+const STATEMENT_KINDS: readonly BadRowKind[] = ['missing_id', 'bad_id', 'enum_out_of_range', 'wrong_field_count', 'bad_quoting']
+const BAD_DATES = ['2025-02-30', '01.03.2019', '2019-1-5', '20190105', '0000-01-01', 'unknown']
+const BAD_BOOLEANS = ['yes', 'no', 'Y', 'N', 'wahr', '2', 'on']
+const BAD_COUNTRIES = ['DEU', 'D', 'Deutschland', 'U.S.', '12']
+const BAD_CURRENCIES = ['EURO', '€', 'US$', 'E', '978']
+const BAD_DELIVERY = ['Paper', 'email', 'ELECTRONIC', 'post']
+/** A quote inside an unquoted field, or text after a closing quote: the record cannot be trusted. */
+const BAD_QUOTING = ['C00"0123', '"C000123"x', 'ab"c', '"quoted" tail']
+/** Duplicates in the light profile are a small fraction of the bad-row rate: enough to exercise dedup, not to dominate. */
 const DUPLICATE_SHARE_OF_BAD = 0.1
-const CHURN_SHARE = 0.03
-const SIGNUP_DURING_SHARE = 0.15
 const NO_TOGGLE = 0x7fffffff
 
 function usage(message: string, hint: string): StrataError {
@@ -481,6 +521,7 @@ interface Validated {
   readonly driftDay: number
   readonly badRate: number
   readonly gzip: boolean
+  readonly shape: SampleShape
 }
 
 function validate(options: GenerateSampleOptions): Validated {
@@ -502,7 +543,12 @@ function validate(options: GenerateSampleOptions): Validated {
   if (!Number.isSafeInteger(seed)) {
     throw usage(`option "seed" must be an integer, got ${String(seed)}`, 'Use e.g. --seed 42.')
   }
-  const badRate = options.badRows ?? 0
+  const profile = options.profile ?? 'realistic'
+  if (!SAMPLE_PROFILES.includes(profile)) {
+    throw usage(`option "profile" must be one of ${SAMPLE_PROFILES.join(', ')}, got "${String(profile)}"`, 'Use --profile realistic (real exports) or --profile light (small, clean test data).')
+  }
+  const shape = sampleShape(profile)
+  const badRate = options.badRows ?? shape.defaultBadRate
   if (typeof badRate !== 'number' || !Number.isFinite(badRate) || badRate < 0 || badRate > 1) {
     throw usage(`option "badRows" must be a rate between 0 and 1, got ${String(badRate)}`, 'Use e.g. --bad-rows 0.02 for 2% bad increment rows.')
   }
@@ -520,7 +566,7 @@ function validate(options: GenerateSampleOptions): Validated {
   }
   const gzip = options.gzip ?? false
   if (typeof gzip !== 'boolean') throw usage('option "gzip" must be true or false', 'Pass gzip: true to write .csv.gz increments.')
-  return { customers, days, start, startEpochDay, seed, driftDay, badRate, gzip }
+  return { customers, days, start, startEpochDay, seed, driftDay, badRate, gzip, shape }
 }
 
 /** Per-customer state, in typed arrays so a million customers stay cheap. */
@@ -547,6 +593,10 @@ interface Population {
   readonly initialFlags: Uint8Array
   /** Day each flag flips (NO_TOGGLE when it never does), three per customer. */
   readonly toggleDay: Int32Array
+  /** Realistic only (empty otherwise): the display name as a CSV field, the country, no statements row. */
+  readonly displayName: string[]
+  readonly country: Uint8Array
+  readonly noStatements: Uint8Array
 }
 
 function buildPopulation(rng: Rng, v: Validated, names: DayNames): Population {
@@ -554,6 +604,7 @@ function buildPopulation(rng: Rng, v: Validated, names: DayNames): Population {
   const groupCum = cumulative(GROUP_SHARE)
   const countryCum = cumulative(COUNTRY_WEIGHTS)
   const numericWidth = Math.max(5, String(n).length + 1)
+  const { varied, signupDuringShare, churnShare } = v.shape
   const prefixStart = new Uint32Array(n + 1)
   const prefixChunks: Buffer[] = []
   let pending: string[] = []
@@ -571,27 +622,37 @@ function buildPopulation(rng: Rng, v: Validated, names: DayNames): Population {
     churnDay: new Int32Array(n),
     initialFlags: new Uint8Array(n),
     toggleDay: new Int32Array(3 * n),
+    displayName: [],
+    country: new Uint8Array(varied ? n : 0),
+    noStatements: new Uint8Array(varied ? n : 0),
   }
   for (let i = 0; i < n; i++) {
     // Numeric-looking ids with leading zeros are the classic way a pipeline loses data; keep many.
     pop.idStyle[i] = rng.next() < 0.6 ? 1 : 0
     const id = customerId(pop, i)
     const g = pick(groupCum, rng.next())
-    const signup = rng.next() < SIGNUP_DURING_SHARE ? rng.int(v.days) : -1 - rng.int(SIGNUP_HISTORY_DAYS)
+    const signup = rng.next() < signupDuringShare ? rng.int(v.days) : -1 - rng.int(SIGNUP_HISTORY_DAYS)
     const firstActive = Math.max(signup, 0)
     const churnDraw = rng.next()
     const churnAt = firstActive + 1 + rng.int(Math.max(1, v.days - firstActive - 1))
-    const churn = churnDraw < CHURN_SHARE && churnAt < v.days ? churnAt : NO_TOGGLE
-    const country = COUNTRIES[pick(countryCum, rng.next())]!
+    const churn = churnDraw < churnShare && churnAt < v.days ? churnAt : NO_TOGGLE
+    const countryIndex = pick(countryCum, rng.next())
+    const country = COUNTRIES[countryIndex]!
     const styleDraw = rng.next()
-    const prefix = `${id},${names.get(signup)},${country},`
+    let prefix = `${id},${names.get(signup)},${country},`
+    if (varied) {
+      const name = displayName(rng)
+      pop.displayName.push(name)
+      pop.country[i] = countryIndex
+      pop.noStatements[i] = rng.next() < v.shape.noStatementsShare ? 1 : 0
+      prefix = `${id},${name},${names.get(signup)},${country},`
+    }
     pending.push(prefix)
-    // Every piece is ASCII, so string length is byte length.
-    offset += prefix.length
+    offset += Buffer.byteLength(prefix)
     prefixStart[i + 1] = offset
     pop.idLength[i] = id.length
     if (pending.length >= CHUNK_ROWS) {
-      prefixChunks.push(Buffer.from(pending.join(''), 'latin1'))
+      prefixChunks.push(Buffer.from(pending.join(''), 'utf8'))
       pending = []
     }
     pop.group[i] = g
@@ -618,7 +679,7 @@ function buildPopulation(rng: Rng, v: Validated, names: DayNames): Population {
     }
     pop.initialFlags[i] = flags
   }
-  prefixChunks.push(Buffer.from(pending.join(''), 'latin1'))
+  prefixChunks.push(Buffer.from(pending.join(''), 'utf8'))
   return { ...pop, prefixBytes: Buffer.concat(prefixChunks) }
 }
 
@@ -633,7 +694,7 @@ const CUSTOMERS_HEADER = Buffer.from(`${HEADERS.customers}\n`)
 const STATEMENTS_HEADER = Buffer.from(`${HEADERS.statements}\n`)
 
 /** The two snapshots of one day, written straight into preallocated Buffers. */
-function snapshots(pop: Population, day: number): { customers: Buffer; statements: Buffer; rows: number } {
+function snapshots(pop: Population, day: number): SnapshotFiles {
   const n = pop.idLength.length
   // Upper bounds: every customer present, the longest boolean spelling ("FALSE," + "FALSE\n").
   const customers = Buffer.allocUnsafe(CUSTOMERS_HEADER.length + pop.prefixBytes.length + 12 * n)
@@ -652,12 +713,132 @@ function snapshots(pop: Population, day: number): { customers: Buffer; statement
     s += pop.prefixBytes.copy(statements, s, start, start + pop.idLength[i]! + 1)
     s += DELIVERY_BYTES[flagOn(pop, i, 0, day) ? 1 : 0].copy(statements, s)
   }
-  return { customers: customers.subarray(0, c), statements: statements.subarray(0, s), rows }
+  return { customers: customers.subarray(0, c), statements: statements.subarray(0, s), present: rows, customerRows: rows, statementRows: rows }
 }
 
 function flagOn(pop: Population, i: number, f: number, day: number): boolean {
   const initial = (pop.initialFlags[i]! >> f) & 1
   return (day >= pop.toggleDay[3 * i + f]! ? initial ^ 1 : initial) === 1
+}
+
+/** A growable byte buffer: realistic snapshots mix byte copies with rendered rows. */
+class ByteSink {
+  private buf: Buffer
+  length = 0
+  constructor(capacity: number) {
+    this.buf = Buffer.allocUnsafe(Math.max(capacity, 1024))
+  }
+  private ensure(extra: number): void {
+    if (this.length + extra <= this.buf.length) return
+    const next = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.length + extra))
+    this.buf.copy(next, 0, 0, this.length)
+    this.buf = next
+  }
+  copy(source: Buffer, start: number, end: number): void {
+    this.ensure(end - start)
+    this.length += source.copy(this.buf, this.length, start, end)
+  }
+  text(value: string): void {
+    this.ensure(3 * value.length)
+    this.length += this.buf.write(value, this.length)
+  }
+  toBuffer(): Buffer {
+    return this.buf.subarray(0, this.length)
+  }
+}
+
+interface SnapshotFiles {
+  readonly customers: Buffer
+  readonly statements: Buffer
+  /** Customers in the snapshot (present that day). */
+  readonly present: number
+  readonly customerRows: number
+  readonly statementRows: number
+}
+
+/**
+ * The realistic snapshots of one day: customers with display names, statements without the
+ * customers who have none, each through its file's layout; about `badRate` of the rows broken in
+ * place and `dupRate` repeated at the end with other values (so "keep the first" matters). Rows
+ * in the usual layout are byte copies of the customer's prefix, as in the light snapshots.
+ */
+function realisticSnapshots(
+  pop: Population,
+  day: number,
+  rng: Rng,
+  names: DayNames,
+  layouts: { customers: FileLayout; statements: FileLayout },
+  badRate: number,
+  dupRate: number,
+  counters: Counters,
+): SnapshotFiles {
+  const n = pop.idLength.length
+  const customers = new ByteSink(pop.prefixBytes.length + 16 * n)
+  const statements = new ByteSink(24 * n)
+  const cl = layouts.customers
+  const sl = layouts.statements
+  customers.text(`${cl.bom ? '\uFEFF' : ''}${cl.header}${cl.eol}`)
+  statements.text(`${sl.bom ? '\uFEFF' : ''}${sl.header}${sl.eol}`)
+  const duplicates = { customers: [] as string[], statements: [] as string[] }
+  let present = 0
+  let customerRows = 0
+  let statementRows = 0
+  for (let i = 0; i < n; i++) {
+    if (day < pop.signupDay[i]! || day >= pop.churnDay[i]!) continue
+    present++
+    const start = pop.prefixStart[i]!
+    const [no, yes] = BOOLEAN_STYLES[pop.booleanStyle[i]!]!
+    const robo = flagOn(pop, i, 1, day) ? yes : no
+    const alerts = flagOn(pop, i, 2, day) ? yes : no
+    const r = rng.next()
+    customerRows++
+    if (r >= badRate + dupRate && cl.canonical) {
+      customers.copy(pop.prefixBytes, start, pop.prefixStart[i + 1]!)
+      customers.text(`${robo},${alerts}${cl.eol}`)
+    } else {
+      const id = customerId(pop, i)
+      const fields = [id, pop.displayName[i]!, names.get(pop.signupDay[i]!), COUNTRIES[pop.country[i]!]!, robo, alerts]
+      if (r < badRate) {
+        customers.text(`${corruptRow('customers', fields, rng, names, day, counters, CUSTOMER_KINDS, cl)}${cl.eol}`)
+        counters.bad++
+      } else {
+        customers.text(`${renderLine(cl, fields, rng)}${cl.eol}`)
+        if (r < badRate + dupRate) {
+          // The same customer again with alerts switched: a second export of a row that changed.
+          fields[5] = alerts === yes ? no : yes
+          duplicates.customers.push(renderLine(cl, fields, rng))
+          counters.duplicates++
+        }
+      }
+    }
+    if (pop.noStatements[i] === 1) continue
+    const electronic = flagOn(pop, i, 0, day)
+    const mode = electronic ? 'electronic' : 'paper'
+    const rs = rng.next()
+    statementRows++
+    if (rs >= badRate + dupRate && sl.canonical) {
+      statements.copy(pop.prefixBytes, start, start + pop.idLength[i]! + 1)
+      statements.text(`${mode}${sl.eol}`)
+    } else {
+      const fields = [customerId(pop, i), mode]
+      if (rs < badRate) {
+        statements.text(`${corruptRow('statements', fields, rng, names, day, counters, STATEMENT_KINDS, sl)}${sl.eol}`)
+        counters.bad++
+      } else {
+        statements.text(`${renderLine(sl, fields, rng)}${sl.eol}`)
+        if (rs < badRate + dupRate) {
+          fields[1] = electronic ? 'paper' : 'electronic'
+          duplicates.statements.push(renderLine(sl, fields, rng))
+          counters.duplicates++
+        }
+      }
+    }
+  }
+  for (const line of duplicates.customers) customers.text(`${line}${cl.eol}`)
+  for (const line of duplicates.statements) statements.text(`${line}${sl.eol}`)
+  customerRows += duplicates.customers.length
+  statementRows += duplicates.statements.length
+  return { customers: customers.toBuffer(), statements: statements.toBuffer(), present, customerRows, statementRows }
 }
 
 interface Counters {
@@ -668,8 +849,10 @@ interface Counters {
   badByKind: Record<BadRowKind, number>
 }
 
-function nextId(counters: Counters, table: IncrementTable): string {
+function nextId(counters: Counters, table: IncrementTable, numericTickets: boolean): string {
   counters.next[table] += 1
+  // Real ticket systems export numeric ids with leading zeros; they must survive as text.
+  if (numericTickets && table === 'tickets') return String(counters.next[table]).padStart(9, '0')
   return `${ID_PREFIX[table]}${String(counters.next[table]).padStart(8, '0')}`
 }
 
@@ -683,10 +866,11 @@ function fillRow(
   id: string,
   customerId: string,
   eventDay: number,
+  styles: TimestampStyles,
 ): void {
   fields[0] = id
   fields[1] = customerId
-  fields[2] = timestamp(rng, names, eventDay)
+  fields[2] = timestamp(rng, names, eventDay, styles)
   switch (table) {
     case 'channel_events': {
       const channel = pick(profile.eventChannelCum, rng.next())
@@ -708,26 +892,52 @@ function fillRow(
     }
     case 'tickets':
       fields[3] = RESOLVED_VIA[pick(profile.resolvedCum, rng.next())]!
+      // The realistic files' free text (see REALISTIC_COLUMNS).
+      if (fields.length > 4) fields[4] = ticketSubject(rng)
       return
     case 'marketing':
       fields[3] = MARKETING_EVENTS[pick(profile.marketingCum, rng.next())]!
+      if (fields.length > 4) fields[4] = campaign(rng)
       return
   }
 }
 
 
-/** Breaks a valid row in one of the ways SPEC §1 quarantines, and renders it as a CSV line. */
-function corruptRow(table: IncrementTable, valid: readonly string[], rng: Rng, names: DayNames, day: number, counters: Counters): string {
+/** The light profile's bad increment rows (notional only in trades). */
+function lightKinds(table: IncrementTable): readonly BadRowKind[] {
+  return table === 'trades' ? BAD_KINDS : BAD_KINDS.slice(0, -1)
+}
+
+/**
+ * Breaks a valid row (canonical fields of `table`; realistic snapshots too) in one of `kinds`, each
+ * a way SPEC §1 quarantines, and renders it as a CSV line through `layout`.
+ */
+function corruptRow(
+  table: LandingTable,
+  valid: readonly string[],
+  rng: Rng,
+  names: DayNames,
+  day: number,
+  counters: Counters,
+  kinds: readonly BadRowKind[],
+  layout: FileLayout,
+): string {
   const fields = valid.slice()
-  const kinds = table === 'trades' ? BAD_KINDS.length : BAD_KINDS.length - 1
-  const kind = BAD_KINDS[rng.int(kinds)]!
+  const kind = kinds[rng.int(kinds.length)]!
   counters.badByKind[kind] += 1
+  const snapshot = table === 'customers' || table === 'statements'
+  // The field that was changed (-1: none), CSV-encoded unless the point is a quoting error.
+  let changed = -1
+  let encode = true
+  let fieldDelta = 0
   switch (kind) {
     case 'missing_id':
-      fields[rng.next() < 0.5 ? 0 : 1] = ''
+      changed = snapshot || rng.next() < 0.5 ? 0 : 1
+      fields[changed] = ''
       break
     case 'bad_id':
-      fields[rng.next() < 0.3 ? 0 : 1] = BAD_IDS[rng.int(BAD_IDS.length)]!
+      changed = snapshot || rng.next() < 0.3 ? 0 : 1
+      fields[changed] = BAD_IDS[rng.int(BAD_IDS.length)]!
       break
     case 'bad_timestamp': {
       const date = names.get(day)
@@ -740,11 +950,13 @@ function corruptRow(table: IncrementTable, valid: readonly string[], rng: Rng, n
         String(Math.floor(Date.parse(`${date}T10:15:00Z`) / 1000)),
         'n/a',
       ]
+      changed = 2
       fields[2] = variants[rng.int(variants.length)]!
       break
     }
     case 'future_timestamp': {
       const r = rng.next()
+      changed = 2
       // Exactly midnight and a late-evening negative offset are both "at or after 00:00Z next day".
       if (r < 0.3) fields[2] = `${names.get(day + 1)}T00:00:00Z`
       else if (r < 0.6) fields[2] = `${names.get(day)}T23:30:00-0100`
@@ -752,24 +964,87 @@ function corruptRow(table: IncrementTable, valid: readonly string[], rng: Rng, n
       break
     }
     case 'enum_out_of_range': {
-      const columns = ENUM_COLUMNS[table]
+      if (table === 'statements') {
+        changed = 1
+        fields[1] = BAD_DELIVERY[rng.int(BAD_DELIVERY.length)]!
+        break
+      }
+      const increment = table as IncrementTable
+      const columns = ENUM_COLUMNS[increment]
       const c = rng.int(columns.length)
-      const choices = BAD_ENUMS[table][c]!
-      fields[columns[c]!] = choices[rng.int(choices.length)]!
+      const choices = BAD_ENUMS[increment][c]!
+      changed = columns[c]!
+      fields[changed] = choices[rng.int(choices.length)]!
       break
     }
     case 'non_numeric_notional':
+      changed = 4
       fields[4] = BAD_NOTIONALS[rng.int(BAD_NOTIONALS.length)]!
       break
     case 'wrong_field_count':
-      if (rng.next() < 0.5) fields.pop()
-      else fields.push('extra')
+      fieldDelta = rng.next() < 0.5 ? -1 : 1
+      break
+    case 'bad_date':
+      changed = 2
+      fields[2] = BAD_DATES[rng.int(BAD_DATES.length)]!
+      break
+    case 'bad_boolean':
+      changed = 4 + rng.int(2)
+      fields[changed] = BAD_BOOLEANS[rng.int(BAD_BOOLEANS.length)]!
+      break
+    case 'bad_code':
+      // customers' country, trades' currency
+      changed = table === 'customers' ? 3 : 5
+      fields[changed] = table === 'customers' ? BAD_COUNTRIES[rng.int(BAD_COUNTRIES.length)]! : BAD_CURRENCIES[rng.int(BAD_CURRENCIES.length)]!
+      break
+    case 'bad_quoting':
+      changed = 0
+      encode = false
+      fields[0] = BAD_QUOTING[rng.int(BAD_QUOTING.length)]!
       break
   }
-  let line = ''
-  for (let k = 0; k < fields.length; k++) line += (k === 0 ? '' : ',') + csvField(fields[k]!)
-  return line
+  if (changed >= 0 && encode) fields[changed] = csvField(fields[changed]!)
+  const values = renderValues(layout, fields, rng)
+  if (fieldDelta < 0) values.pop()
+  else if (fieldDelta > 0) values.push('extra')
+  return values.join(',')
 }
+
+interface DayLayouts {
+  /** Each table's canonical columns that day (what a row's fields hold). */
+  readonly columns: Readonly<Record<LandingTable, readonly string[]>>
+  readonly files: Readonly<Record<LandingTable, FileLayout>>
+}
+
+/**
+ * How the day's six files are laid out. Light: the usual columns; a Windows export (CRLF) and a
+ * BOM-prefixed file keep readers honest (both allowed by SPEC §1); increments gzipped on request.
+ * Realistic: drawn per file (see drawLayout), marketing with a campaign column on some days.
+ */
+function dayLayouts(shape: SampleShape, rng: Rng, dayName: string, gzipAll: boolean): DayLayouts {
+  if (!shape.varied) {
+    const lf = { eol: '\n', bom: false, gzip: false } as const
+    const increment = { ...lf, gzip: gzipAll }
+    return {
+      columns: COLUMNS,
+      files: {
+        customers: canonicalLayout(COLUMNS.customers, lf),
+        statements: canonicalLayout(COLUMNS.statements, lf),
+        channel_events: canonicalLayout(COLUMNS.channel_events, increment),
+        trades: canonicalLayout(COLUMNS.trades, increment),
+        tickets: canonicalLayout(COLUMNS.tickets, { ...increment, bom: true }),
+        marketing: canonicalLayout(COLUMNS.marketing, { ...increment, eol: '\r\n' }),
+      },
+    }
+  }
+  const columns = { ...REALISTIC_COLUMNS, marketing: rng.next() < CAMPAIGN_DAY_SHARE ? REALISTIC_COLUMNS.marketing : COLUMNS.marketing }
+  const stamp = `${dayName}T0${1 + rng.int(5)}:${TWO_DIGITS[rng.int(60)]}:00Z`
+  const files = {} as Record<LandingTable, FileLayout>
+  for (const table of TABLE_ORDER) files[table] = drawLayout(rng, columns[table], gzipAll, stamp)
+  return { columns, files }
+}
+
+const TABLE_ORDER: readonly LandingTable[] = ['customers', 'statements', 'channel_events', 'trades', 'tickets', 'marketing']
 
 /**
  * Writes a synthetic landing area for the CDI pipeline (SPEC §1): per ingest day two snapshots
@@ -783,9 +1058,11 @@ export async function generateSample(options: GenerateSampleOptions): Promise<Sa
   const rng = new Rng(v.seed)
   const names = new DayNames(v.startEpochDay, -SIGNUP_HISTORY_DAYS - DAY_MARGIN, v.days + DAY_MARGIN)
   const pop = buildPopulation(rng, v, names)
-  const base = BASE_PROFILES.map(compile)
-  const drifted = DRIFTED_PROFILES.map(compile)
-  const dupRate = v.badRate * DUPLICATE_SHARE_OF_BAD
+  const shape = v.shape
+  const base = BASE_PROFILES.map((spec) => compile(spec, shape.rateScale))
+  const drifted = DRIFTED_PROFILES.map((spec) => compile(spec, shape.rateScale))
+  const dupRate = shape.duplicateRate ?? v.badRate * DUPLICATE_SHARE_OF_BAD
+  const styles = shape.timestampStyles
   const counters: Counters = {
     next: { channel_events: 0, trades: 0, tickets: 0, marketing: 0 },
     late: 0,
@@ -799,14 +1076,18 @@ export async function generateSample(options: GenerateSampleOptions): Promise<Sa
       enum_out_of_range: 0,
       non_numeric_notional: 0,
       wrong_field_count: 0,
+      bad_date: 0,
+      bad_boolean: 0,
+      bad_code: 0,
+      bad_quoting: 0,
     },
   }
   const rows: Record<LandingTable, number> = { customers: 0, statements: 0, channel_events: 0, trades: 0, tickets: 0, marketing: 0 }
   const scratch: Record<IncrementTable, string[]> = {
-    channel_events: new Array<string>(5),
-    trades: new Array<string>(6),
-    tickets: new Array<string>(4),
-    marketing: new Array<string>(4),
+    channel_events: [],
+    trades: [],
+    tickets: [],
+    marketing: [],
   }
   let files = 0
   let bytes = 0
@@ -816,12 +1097,13 @@ export async function generateSample(options: GenerateSampleOptions): Promise<Sa
   for (let day = 0; day < v.days; day++) {
     const dayName = names.get(day)
     const profiles = day >= v.driftDay ? drifted : base
-    // A Windows export (CRLF) and a BOM-prefixed file keep readers honest; both are allowed by SPEC §1.
+    const layouts = dayLayouts(shape, rng, dayName, v.gzip)
+    for (const table of INCREMENTS) scratch[table].length = layouts.columns[table].length
     const increments: Record<IncrementTable, CsvBuilder> = {
-      channel_events: new CsvBuilder(HEADERS.channel_events, '\n', false),
-      trades: new CsvBuilder(HEADERS.trades, '\n', false),
-      tickets: new CsvBuilder(HEADERS.tickets, '\n', true),
-      marketing: new CsvBuilder(HEADERS.marketing, '\r\n', false),
+      channel_events: new CsvBuilder(layouts.files.channel_events),
+      trades: new CsvBuilder(layouts.files.trades),
+      tickets: new CsvBuilder(layouts.files.tickets),
+      marketing: new CsvBuilder(layouts.files.marketing),
     }
     const duplicates: Record<IncrementTable, string[]> = { channel_events: [], trades: [], tickets: [], marketing: [] }
 
@@ -835,7 +1117,7 @@ export async function generateSample(options: GenerateSampleOptions): Promise<Sa
       for (let e = 0; e < count; e++) {
         const table = INCREMENTS[pick(profile.tableCum, rng.next())]!
         let eventDay = day
-        if (rng.next() < LATE_SHARE) {
+        if (rng.next() < shape.lateShare) {
           const candidate = day - 1 - rng.int(10)
           // An event before the customer existed would be a different kind of bad data; keep it on time.
           if (candidate >= signup) {
@@ -844,21 +1126,26 @@ export async function generateSample(options: GenerateSampleOptions): Promise<Sa
           }
         }
         const fields = scratch[table]
-        fillRow(table, fields, rng, names, profile, nextId(counters, table), id, eventDay)
+        fillRow(table, fields, rng, names, profile, nextId(counters, table, shape.varied), id, eventDay, styles)
         const builder = increments[table]
+        const layout = layouts.files[table]
         if (v.badRate > 0 && rng.next() < v.badRate) {
-          builder.push(corruptRow(table, fields, rng, names, day, counters))
+          builder.push(corruptRow(table, fields, rng, names, day, counters, shape.varied ? REALISTIC_INCREMENT_KINDS[table] : lightKinds(table), layout))
           counters.bad += 1
           continue
         }
-        const line = fields.join(',')
+        const line = renderLine(layout, fields, rng)
         builder.push(line)
         if (dupRate > 0 && rng.next() < dupRate) {
-          // Half are plain re-sends, half the same id with a corrected timestamp; dedup keeps the first either way.
-          if (rng.next() < 0.5) duplicates[table].push(line)
+          // Half are plain re-sends, half the same id with a corrected timestamp (realistic trades:
+          // a corrected notional); dedup keeps the first either way.
+          if (shape.varied && table === 'trades') {
+            fields[4] = (Number(fields[4]) + 1 + rng.int(100)).toFixed(2)
+            duplicates[table].push(renderLine(layout, fields, rng))
+          } else if (rng.next() < 0.5) duplicates[table].push(line)
           else {
-            fields[2] = timestamp(rng, names, eventDay)
-            duplicates[table].push(fields.join(','))
+            fields[2] = timestamp(rng, names, eventDay, styles)
+            duplicates[table].push(renderLine(layout, fields, rng))
           }
           counters.duplicates += 1
         }
@@ -866,19 +1153,23 @@ export async function generateSample(options: GenerateSampleOptions): Promise<Sa
     }
     for (const table of INCREMENTS) for (const line of duplicates[table]) increments[table].push(line)
 
-    const snapshot = snapshots(pop, day)
-    snapshotCustomerDays += snapshot.rows
-    if (day === v.days - 1) customersOnLastDay = snapshot.rows
-    rows.customers += snapshot.rows
-    rows.statements += snapshot.rows
-    const outputs: [string, Buffer][] = [
-      ['customers.csv', snapshot.customers],
-      ['statements.csv', snapshot.statements],
+    const snapshot = shape.varied ? realisticSnapshots(pop, day, rng, names, layouts.files, v.badRate, dupRate, counters) : snapshots(pop, day)
+    snapshotCustomerDays += snapshot.present
+    if (day === v.days - 1) customersOnLastDay = snapshot.present
+    rows.customers += snapshot.customerRows
+    rows.statements += snapshot.statementRows
+    const plain: [LandingTable, Buffer][] = [
+      ['customers', snapshot.customers],
+      ['statements', snapshot.statements],
     ]
-    for (const table of INCREMENTS) rows[table] += increments[table].rows
-    // zlib's async API runs on the thread pool, so the four files compress side by side.
-    const contents = await Promise.all(INCREMENTS.map((table) => (v.gzip ? gzipAsync(increments[table].toBuffer()) : increments[table].toBuffer())))
-    INCREMENTS.forEach((table, k) => outputs.push([v.gzip ? `${table}.csv.gz` : `${table}.csv`, contents[k]!]))
+    for (const table of INCREMENTS) {
+      rows[table] += increments[table].rows
+      plain.push([table, increments[table].toBuffer()])
+    }
+    // zlib's async API runs on the thread pool, so the files compress side by side.
+    const outputs: [string, Buffer][] = await Promise.all(
+      plain.map(async ([table, content]): Promise<[string, Buffer]> => (layouts.files[table].gzip ? [`${table}.csv.gz`, await gzipAsync(content)] : [`${table}.csv`, content])),
+    )
     for (const [, content] of outputs) bytes += content.length
     files += outputs.length
     await Promise.all(outputs.map(([fileName, content]) => options.out.write(dayName, fileName, content)))
@@ -897,6 +1188,7 @@ export async function generateSample(options: GenerateSampleOptions): Promise<Sa
     lastDay: names.get(v.days - 1),
     days: v.days,
     seed: v.seed,
+    profile: shape.profile,
     customers: v.customers,
     customersOnLastDay,
     inactiveCustomers,

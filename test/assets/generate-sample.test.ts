@@ -58,6 +58,8 @@ function timestampMs(value: string): number | undefined {
 interface CsvRecord {
   line: number
   fields: string[]
+  /** A quote inside an unquoted field, or text after a closing quote. */
+  malformed?: boolean
 }
 
 /** RFC 4180 reader: BOM ignored, CRLF or LF, quoted fields with commas, quotes and newlines, blank lines skipped. */
@@ -67,14 +69,18 @@ function parseCsv(text: string): CsvRecord[] {
   let fields: string[] = []
   let field = ''
   let quoted = false
+  let malformed = false
+  let fieldStart = true
   let line = 1
   let recordLine = 1
   let i = 0
   const endRecord = (): void => {
     fields.push(field)
-    if (!(fields.length === 1 && fields[0] === '')) records.push({ line: recordLine, fields })
+    if (!(fields.length === 1 && fields[0] === '')) records.push({ line: recordLine, fields, ...(malformed ? { malformed } : {}) })
     fields = []
     field = ''
+    malformed = false
+    fieldStart = true
   }
   while (i < src.length) {
     const ch = src[i]!
@@ -84,18 +90,26 @@ function parseCsv(text: string): CsvRecord[] {
         i += 2
         continue
       }
-      if (ch === '"') quoted = false
-      else {
+      if (ch === '"') {
+        quoted = false
+        if (src[i + 1] !== undefined && !',\r\n'.includes(src[i + 1]!)) malformed = true
+      } else {
         if (ch === '\n') line++
         field += ch
       }
       i++
       continue
     }
-    if (ch === '"') quoted = true
-    else if (ch === ',') {
+    if (ch === '"' && fieldStart) quoted = true
+    else if (ch === '"') {
+      malformed = true
+      field += ch
+    } else if (ch === ',') {
       fields.push(field)
       field = ''
+      fieldStart = true
+      i++
+      continue
     } else if (ch === '\r' && src[i + 1] === '\n') {
       i++
       continue
@@ -103,7 +117,10 @@ function parseCsv(text: string): CsvRecord[] {
       endRecord()
       line++
       recordLine = line
+      i++
+      continue
     } else field += ch
+    fieldStart = false
     i++
   }
   if (field !== '' || fields.length > 0) endRecord()
@@ -191,7 +208,7 @@ interface Landed {
 
 async function land(options: Omit<GenerateSampleOptions, 'out'>): Promise<Landed> {
   const writer = new MemoryWriter()
-  const summary = await generateSample({ ...options, out: writer })
+  const summary = await generateSample({ profile: 'light', ...options, out: writer })
   const days: string[] = []
   const tables = new Map<string, Map<Table, { header: string[]; records: CsvRecord[] }>>()
   for (let d = 0; d < options.days; d++) {
@@ -225,7 +242,7 @@ async function listFiles(root: string): Promise<string[]> {
 
 describe('generateSample', () => {
   it('writes byte-identical files for the same options, and different ones for another seed', async () => {
-    const options = { customers: 300, days: 6, start: '2025-03-28', badRows: 0.05, driftFrom: '2025-03-31' }
+    const options = { customers: 300, days: 6, start: '2025-03-28', badRows: 0.05, driftFrom: '2025-03-31', profile: 'light' as const }
     const roots = await Promise.all([0, 1, 2].map(() => mkdtemp(join(tmpdir(), 'strata-sample-'))))
     tempDirs.push(...roots)
     const [a, b, c] = roots as [string, string, string]
@@ -354,7 +371,8 @@ describe('generateSample', () => {
     expect(duplicates).toBe(summary.duplicateRows)
     expect(duplicates).toBeGreaterThan(0)
     expect(rules).toEqual(new Set(['field', 'id', 'timestamp', 'future', 'channel', 'event', 'notional', 'resolved_via']))
-    expect(Object.values(summary.badRowsByKind).every((n) => n > 0)).toBe(true)
+    const realisticOnly = new Set(['bad_date', 'bad_boolean', 'bad_code', 'bad_quoting'])
+    expect(Object.entries(summary.badRowsByKind).every(([kind, n]) => (realisticOnly.has(kind) ? n === 0 : n > 0))).toBe(true)
     // Snapshots stay clean: a bad snapshot row would fail whole-customer features, not one event.
     for (const day of days) for (const table of ['customers', 'statements'] as const) for (const r of tables.get(day)!.get(table)!.records) expect(problems(table, r.fields, day)).toEqual([])
   })
@@ -385,6 +403,118 @@ describe('generateSample', () => {
     }
     expect(summary.driftFrom).toBe('2025-01-11')
     expect(perCustomer(10, 20)).toBeGreaterThan(1.3 * perCustomer(0, 10))
+  })
+
+  it('writes the realistic shape: real-export volumes, free text, varied files, bad rows over every rule, late rows and duplicates', async () => {
+    const writer = new MemoryWriter()
+    const options = { customers: 2000, days: 6, start: '2025-01-01' }
+    const summary = await generateSample({ ...options, out: writer })
+    expect(summary.profile).toBe('realistic')
+    const rowCounts: Record<Table, number> = { customers: 0, statements: 0, channel_events: 0, trades: 0, tickets: 0, marketing: 0 }
+    let bad = 0
+    let duplicates = 0
+    let differingDuplicates = 0
+    let late = 0
+    let timestamps = 0
+    let offsets = 0
+    let millis = 0
+    let multiLine = 0
+    let present = 0
+    const files = { gzip: 0, crlf: 0, bom: 0, reordered: 0, extra: 0, total: 0 }
+    const text = { displayNames: new Set<string>(), subjects: new Set<string>(), campaigns: 0 }
+    const numericIds = new Set<Table>()
+    for (let d = 0; d < options.days; d++) {
+      const day = new Date(dateMs(options.start)! + d * DAY_MS).toISOString().slice(0, 10)
+      for (const table of TABLES) {
+        const gz = writer.files.get(`ingest_date=${day}/${table}.csv.gz`)
+        const content = gz ? gunzipSync(gz) : writer.files.get(`ingest_date=${day}/${table}.csv`)!
+        expect(content, `${day} ${table}`).toBeDefined()
+        files.total++
+        if (gz) files.gzip++
+        if (content.includes('\r\n')) files.crlf++
+        if (content[0] === 0xef) files.bom++
+        const [header, ...records] = parseCsv(content.toString('utf8'))
+        const names = header!.fields
+        const positions = HEADERS[table].map((name) => names.indexOf(name))
+        expect(positions.every((p) => p >= 0), `${day} ${table}: ${names.join(',')}`).toBe(true)
+        if (positions.some((p, k) => k > 0 && p < positions[k - 1]!)) files.reordered++
+        if (names.some((n) => !HEADERS[table].includes(n) && !['display_name', 'subject', 'campaign'].includes(n))) files.extra++
+        if (table === 'marketing' && names.includes('campaign')) text.campaigns++
+        rowCounts[table] += records.length
+        if (table === 'customers') present += records.length
+        const firstValid = new Map<string, string>()
+        for (const [k, record] of records.entries()) {
+          const next = records[k + 1]
+          if (next !== undefined && next.line > record.line + 1) multiLine++
+          const broken = record.malformed || record.fields.length !== names.length ? ['record'] : problems(table, positions.map((p) => record.fields[p]!), day)
+          if (broken.length > 0) {
+            bad++
+            continue
+          }
+          const fields = positions.map((p) => record.fields[p]!)
+          if (/^0\d+$/.test(fields[0]!)) numericIds.add(table)
+          if (table === 'customers') text.displayNames.add(record.fields[names.indexOf('display_name')]!)
+          if (table === 'tickets') text.subjects.add(record.fields[names.indexOf('subject')]!)
+          const key = fields.join('\u0000')
+          const seen = firstValid.get(fields[0]!)
+          if (seen !== undefined) {
+            duplicates++
+            if (seen !== key) differingDuplicates++
+          } else firstValid.set(fields[0]!, key)
+          if (INCREMENTS.includes(table)) {
+            const ts = fields[2]!
+            timestamps++
+            if (!ts.endsWith('Z')) offsets++
+            if (ts.includes('.')) millis++
+            if (timestampMs(ts)! < dateMs(day)!) late++
+          }
+        }
+      }
+    }
+    expect(rowCounts).toEqual(summary.rows)
+    expect(bad).toBe(summary.badRows)
+    expect(duplicates).toBe(summary.duplicateRows)
+    const allRows = Object.values(rowCounts).reduce((a, b) => a + b, 0)
+    expect(bad / allRows).toBeGreaterThan(0.006)
+    expect(bad / allRows).toBeLessThan(0.014)
+    // At 1% a day's few trades rarely get a bad notional; a higher rate shows every kind.
+    const heavy = await generateSample({ customers: 500, days: 2, start: '2025-01-01', badRows: 0.2, out: new MemoryWriter() })
+    expect(Object.entries(heavy.badRowsByKind).filter(([, n]) => n === 0)).toEqual([])
+    expect(duplicates / allRows).toBeGreaterThan(0.001)
+    expect(differingDuplicates).toBeGreaterThan(0)
+    // Per 100k customers a day: channel_events ≈ 136k, customers ≈ 98k, statements ≈ 96k, marketing ≈ 23k, trades ≈ 16k, tickets ≈ 4k.
+    const perCustomerDay = (t: Table) => rowCounts[t] / (options.customers * options.days)
+    expect(perCustomerDay('customers')).toBeGreaterThan(0.95)
+    expect(perCustomerDay('statements')).toBeGreaterThan(0.93)
+    expect(perCustomerDay('statements')).toBeLessThan(perCustomerDay('customers'))
+    expect(perCustomerDay('channel_events')).toBeGreaterThan(1.2)
+    expect(perCustomerDay('channel_events')).toBeLessThan(1.55)
+    expect(perCustomerDay('marketing')).toBeGreaterThan(0.19)
+    expect(perCustomerDay('marketing')).toBeLessThan(0.28)
+    expect(perCustomerDay('trades')).toBeGreaterThan(0.13)
+    expect(perCustomerDay('trades')).toBeLessThan(0.2)
+    expect(perCustomerDay('tickets')).toBeGreaterThan(0.03)
+    expect(perCustomerDay('tickets')).toBeLessThan(0.055)
+    expect(present).toBeGreaterThan(0)
+    expect(late / timestamps).toBeGreaterThan(0.025)
+    expect(late / timestamps).toBeLessThan(0.055)
+    expect(offsets / timestamps).toBeGreaterThan(0.04)
+    expect(offsets / timestamps).toBeLessThan(0.1)
+    expect(millis / timestamps).toBeGreaterThan(0.05)
+    expect(millis / timestamps).toBeLessThan(0.11)
+    // About 15% of files reordered with extra columns; some gzip, CRLF and BOM files.
+    expect(files.reordered).toBeGreaterThan(0)
+    expect(files.extra).toBeGreaterThan(0)
+    expect(files.reordered).toBeLessThan(0.35 * files.total)
+    expect(files.gzip).toBeGreaterThan(0)
+    expect(files.crlf).toBeGreaterThan(0)
+    expect(text.campaigns).toBeGreaterThan(0)
+    expect(multiLine).toBeGreaterThan(0)
+    expect([...text.displayNames].some((n) => n.includes(', ') && /[^ -~]/.test(n))).toBe(true)
+    expect([...text.subjects].some((n) => n.includes('"'))).toBe(true)
+    expect([...text.subjects].some((n) => /[\u0400-\u04ff]/.test(n))).toBe(true)
+    expect([...text.subjects].some((n) => /[\u3040-\u30ff]/.test(n))).toBe(true)
+    expect(numericIds).toEqual(new Set(['customers', 'statements', 'tickets']))
   })
 
   it('rejects bad options with a usage error that names the option', async () => {

@@ -27,7 +27,7 @@ const LAST = '2026-03-25'
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'strata-e2e-'))
-  const sample = await strata('generate-sample', '--customers', '300', '--days', '24', '--start', '2026-03-02')
+  const sample = await strata('generate-sample', '--profile', 'light', '--customers', '300', '--days', '24', '--start', '2026-03-02')
   expect(sample.err).toBe('')
   expect(sample.code).toBe(0)
 }, 60_000)
@@ -106,7 +106,7 @@ describe('the CDI pipeline through the real binary', () => {
     const landing = join(dir, 'bad-landing')
     const storage = join(dir, 'bad-storage')
     const where = ['--landing', landing, '--storage', storage]
-    expect((await strata('generate-sample', '--customers', '200', '--days', '2', '--start', '2026-03-02', '--bad-rows', '0.3', ...where)).code).toBe(0)
+    expect((await strata('generate-sample', '--profile', 'light', '--customers', '200', '--days', '2', '--start', '2026-03-02', '--bad-rows', '0.3', ...where)).code).toBe(0)
     const result = await strata('materialize', '+cdi_scores', '--partition', '2026-03-03', ...where)
     expect(result.code).toBe(1)
     expect(result.out).toMatch(/failed raw\(2026-03-03\): blocking check quarantine_rate failed: quarantine rate over 5%/)

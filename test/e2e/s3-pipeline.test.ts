@@ -34,7 +34,7 @@ afterAll(async () => {
 
 describe('the main job on S3 (an S3-compatible server on 127.0.0.1)', () => {
   it('runs the demo with STRATA_LANDING and STRATA_STORAGE on s3://, and show/status/lineage read it back', async () => {
-    const demo = await strata('demo', '--customers', '150', '--days', '12', '--last', '2')
+    const demo = await strata('demo', '--profile', 'light', '--customers', '150', '--days', '12', '--last', '2')
     expect(demo.err).toBe('')
     expect(demo.out).toMatch(/run \S+: success/)
     expect(demo.out).toContain('drift summary:')
