@@ -44,7 +44,7 @@ export async function loadDefinitions(settings: Settings): Promise<Definitions> 
     assets: cdiAssets(config),
     schedules: [dailySchedule()],
     commands: [generateSampleCommand, demoCommand],
-    sourceFreshness: { name: 'landing', dueBy: '01:00Z', warnAfter: '00:30Z', listDays: () => landing.listDays() },
+    sourceFreshness: { name: 'landing', dueBy: '01:00Z', warnAfter: '00:30Z', layout: 'ingest_date=YYYY-MM-DD folders', listDays: () => landing.listDays() },
     async openResources({ log }) {
       const duckdb = await openDuckDb({ profile: sqlProfileFromEnv(settings.env) })
       const metrics = openMetricsPublisher(settings, log)

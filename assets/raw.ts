@@ -1,7 +1,7 @@
 import { defineAsset, type AssetCheck } from '../framework/definitions/index.js'
 import { daily, printable } from '../framework/partitions/index.js'
 import { StrataError } from '../framework/errors/index.js'
-import { readParquet, sqlString } from '../resources/duckdb.js'
+import { readParquet } from '../resources/duckdb.js'
 import { join } from 'node:path'
 import type { CdiResources } from './cdi-resources.js'
 import { withConnection } from './cdi-resources.js'
@@ -40,8 +40,11 @@ export function rawAsset(config: CdiConfig) {
       return { metadata: metadata as unknown as JsonObject }
     },
     show({ dir, manifest, table }) {
+      if (table === 'quarantine') {
+        return { kind: 'sql', title: 'the quarantined rows of every table: line in the landing file, every rule broken, the original record', sql: `SELECT "table", line, reason, original FROM ${readParquet([join(dir, 'quarantine.parquet')])} ORDER BY "table", line` }
+      }
       if (table !== undefined) {
-        return { kind: 'sql', sql: `SELECT "table", line, reason, original FROM ${readParquet([join(dir, 'quarantine.parquet')])} WHERE "table" = ${sqlString(knownTable(table))} ORDER BY line` }
+        return { kind: 'sql', title: `the ${knownTable(table, ['quarantine'])} rows as landed (text), before typing and deduplication; rejected rows: --table quarantine`, sql: `SELECT * FROM ${readParquet([join(dir, `${table}.parquet`)])}` }
       }
       const tables = (manifest.metadata as unknown as RawMetadata).tables
       const parts = TABLE_NAMES.map((name) => {
@@ -49,15 +52,15 @@ export function rawAsset(config: CdiConfig) {
         const id = tableSpec(name).idColumn
         return `SELECT '${name}' AS "table", ${m?.rows_read ?? 0}::BIGINT AS rows_read, count(DISTINCT "${id}")::BIGINT AS curated, ${m?.quarantined ?? 0}::BIGINT AS quarantined, (count(*) - count(DISTINCT "${id}"))::BIGINT AS duplicates FROM ${readParquet([join(dir, `${name}.parquet`)])}`
       })
-      return { kind: 'sql', sql: parts.join(' UNION ALL ') }
+      return { kind: 'sql', title: `rows read, curated, quarantined and duplicates per table; the rows of one: --table ${TABLE_NAMES.join('|')}|quarantine`, sql: parts.join(' UNION ALL ') }
     },
   })
 }
 
 /** Only the six known table names ever reach SQL text. */
-export function knownTable(table: string): string {
+export function knownTable(table: string, also: readonly string[] = []): string {
   if (!(TABLE_NAMES as readonly string[]).includes(table)) {
-    throw new StrataError('usage', `unknown table "${printable(table)}"`, `Tables: ${TABLE_NAMES.join(', ')}.`)
+    throw new StrataError('usage', `unknown table "${printable(table)}"`, `Tables: ${[...TABLE_NAMES, ...also].join(', ')}.`)
   }
   return table
 }

@@ -12,6 +12,11 @@ export interface CommandKit {
   settings(): Settings
   definitions(): Promise<Definitions>
   storage(): Promise<Storage>
+  /**
+   * The source's landing days (undefined when the definitions declare no source), or a usage
+   * error naming the landing location and where it was set when it is missing or empty.
+   */
+  landingDays(): Promise<readonly string[] | undefined>
   /** Raise the process exit code (never lowers it): 1 when work failed. */
   fail(code?: 1 | 2): void
   /** Write a line to stdout. */

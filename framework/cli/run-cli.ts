@@ -42,7 +42,20 @@ export async function runCli(argv: readonly string[], io: CliIo, app: StrataApp)
       return (cachedDefinitions ??= app.load(kit.settings()))
     },
     storage() {
-      return (cachedStorage ??= import('../storage/open-storage.js').then(({ openStorage }) => openStorage(kit.settings().storage, { env: io.env, log })))
+      return (cachedStorage ??= (async () => {
+        const settings = kit.settings()
+        config?.assertStorageLocation(settings)
+        const { openStorage } = await import('../storage/open-storage.js')
+        return openStorage(settings.storage, { env: io.env, log })
+      })())
+    },
+    async landingDays() {
+      const definitions = await kit.definitions()
+      const source = definitions.sourceFreshness
+      if (!source || !config) return undefined
+      const settings = kit.settings()
+      const demo = definitions.commands.some((command) => command.name === 'demo')
+      return config.assertLandingDays(settings, () => source.listDays(settings), { ...(source.layout ? { layout: source.layout } : {}), ...(demo ? { create: 'To start with sample data there: strata demo.' } : {}) })
     },
     fail(code = 1) {
       exitCode = Math.max(exitCode, code)
@@ -91,7 +104,7 @@ export async function runCli(argv: readonly string[], io: CliIo, app: StrataApp)
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0
       return 2
     }
-    return report(error, io)
+    return report(cachedSettings && config ? config.explainLocationError(error, cachedSettings) : error, io)
   } finally {
     if (cachedStorage) await cachedStorage.then((storage) => (storage as { close?: () => Promise<void> }).close?.()).catch(() => undefined)
   }

@@ -1,1 +1,2 @@
 export { defaultConcurrency, resolveSettings, type Settings, type SettingsFlags } from './settings.js'
+export { assertLandingDays, assertStorageLocation, explainLocationError, originOf } from './check-locations.js'

@@ -3,6 +3,7 @@ import { resolve } from 'node:path'
 import { Ajv } from 'ajv'
 import { StrataError } from '../errors/index.js'
 import type { JsonObject } from '../definitions/json.js'
+import { didYouMean, formatSuggestions } from '../selection/did-you-mean.js'
 
 /** Where the data is and how to run: from flags, then environment, then the config file, then defaults. */
 export interface Settings {
@@ -17,6 +18,8 @@ export interface Settings {
   readonly config: JsonObject
   /** Path of the config file read, if any. */
   readonly configFile?: string
+  /** Where each location came from, in words a user can act on (`--storage`, `STRATA_LANDING`, …). */
+  readonly origins?: { readonly landing: string; readonly storage: string }
 }
 
 export interface SettingsFlags {
@@ -37,6 +40,8 @@ const configSchema = {
     start: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
     hysteresisDelta: { type: 'number', minimum: 0 },
     quarantineThreshold: { type: 'number', minimum: 0, maximum: 1 },
+    /** How many of the newest due partitions `strata freshness` judges per asset (default 7). */
+    freshnessWindow: { type: 'integer', minimum: 1, maximum: 3660 },
     aws: {
       type: 'object',
       additionalProperties: false,
@@ -94,9 +99,16 @@ export function defaultConcurrency(cores: number): number {
 export function resolveSettings(flags: SettingsFlags, env: Readonly<Record<string, string | undefined>>, cwd: string, defaultConcurrency: number): Settings {
   const configPath = flags.config ?? env.STRATA_CONFIG ?? (existsSync(resolve(cwd, 'strata.config.json')) ? 'strata.config.json' : undefined)
   const config = configPath ? readConfig(resolve(cwd, configPath)) : {}
-  const pick = (flag: string | undefined, envName: string, key: string, fallback: string) => flag ?? env[envName] ?? (typeof config[key] === 'string' ? (config[key] as string) : undefined) ?? fallback
-  const landing = pick(flags.landing, 'STRATA_LANDING', 'landing', './data/landing')
-  const storage = pick(flags.storage, 'STRATA_STORAGE', 'storage', './data/storage')
+  const configFile = configPath ? resolve(cwd, configPath) : undefined
+  const pick = (flag: string | undefined, envName: string, key: string, fallback: string): [string, string] => {
+    if (flag !== undefined) return [flag, `--${key}`]
+    const fromEnv = env[envName]
+    if (fromEnv !== undefined) return [fromEnv, envName]
+    if (typeof config[key] === 'string') return [config[key] as string, `"${key}" in ${configFile ?? 'the config file'}`]
+    return [fallback, `the default (${fallback}, relative to ${cwd})`]
+  }
+  const [landing, landingOrigin] = pick(flags.landing, 'STRATA_LANDING', 'landing', './data/landing')
+  const [storage, storageOrigin] = pick(flags.storage, 'STRATA_STORAGE', 'storage', './data/storage')
   const concurrencyText = flags.concurrency ?? env.STRATA_CONCURRENCY
   const concurrency = concurrencyText === undefined ? (typeof config.concurrency === 'number' ? config.concurrency : defaultConcurrency) : parseConcurrency(concurrencyText, flags.concurrency !== undefined ? '--concurrency' : 'STRATA_CONCURRENCY')
   return {
@@ -106,7 +118,8 @@ export function resolveSettings(flags: SettingsFlags, env: Readonly<Record<strin
     cwd,
     env,
     config,
-    ...(configPath ? { configFile: resolve(cwd, configPath) } : {}),
+    ...(configFile ? { configFile } : {}),
+    origins: { landing: landingOrigin, storage: storageOrigin },
   }
 }
 
@@ -148,8 +161,26 @@ function readConfig(path: string): JsonObject {
     throw new StrataError('config', `cannot read config file ${path}: ${describeConfigError(error)}`, 'Fix the JSON, or point --config / STRATA_CONFIG at the right file.')
   }
   if (!validateConfig(parsed)) {
-    const problems = (validateConfig.errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? ''}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`).join('; ')
-    throw new StrataError('config', `config file ${path} is invalid: ${problems}`, 'See the README section "Configuration" for the keys and their types.')
+    const errors = validateConfig.errors ?? []
+    const problems = errors.map((e) => `${e.instancePath || '(root)'} ${e.message ?? ''}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`).join('; ')
+    const suggestions = errors.flatMap((e) => {
+      if (!e.params || !('additionalProperty' in e.params)) return []
+      const key = String(e.params.additionalProperty)
+      const question = formatSuggestions(didYouMean(key, keysAt(e.instancePath)))
+      return question ? [`"${key}": ${question}`] : []
+    })
+    throw new StrataError('config', `config file ${path} is invalid: ${problems}`, `${suggestions.length > 0 ? `${suggestions.join('; ')} ` : ''}See the README section "Configuration" for the keys and their types.`)
   }
   return parsed as JsonObject
+}
+
+/** The keys the schema allows at a JSON pointer such as `/aws` (the root for ''). */
+function keysAt(pointer: string): string[] {
+  let node: { properties?: Record<string, unknown> } = configSchema
+  for (const segment of pointer.split('/').filter(Boolean)) {
+    const next = node.properties?.[segment] as { properties?: Record<string, unknown> } | undefined
+    if (!next) return []
+    node = next
+  }
+  return Object.keys(node.properties ?? {}).filter((key) => key !== '$schema')
 }

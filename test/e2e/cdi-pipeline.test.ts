@@ -94,12 +94,13 @@ describe('the CDI pipeline through the real binary', () => {
   })
 
   it('traces partition-level lineage from manifests', async () => {
-    const { code, out } = await strata('lineage', 'cdi_scores', '--partition', LAST)
+    const { code, out } = await strata('lineage', 'cdi_scores', '--partition', LAST, '--depth', '5')
     expect(code).toBe(0)
     expect(out.split('\n')[0]).toMatch(new RegExp(`^cdi_scores\\(${LAST}\\) data [0-9a-f]{12}`))
     expect(out).toContain(`features(${LAST})`)
-    expect(out).toContain('customer_activity(2026-03-02)')
+    expect(out).toContain(`customer_activity 2026-03-02 … ${LAST}, 24 partitions`)
     expect(out).toContain(`raw(${LAST})`)
+    expect(out).toContain(`activity_window 2026-03-02 … 2026-03-24, 23 partitions, each from the day before`)
   })
 
   it('quarantines bad rows and a blocking quarantine rate stops everything downstream', async () => {
@@ -110,7 +111,7 @@ describe('the CDI pipeline through the real binary', () => {
     const result = await strata('materialize', '+cdi_scores', '--partition', '2026-03-03', ...where)
     expect(result.code).toBe(1)
     expect(result.out).toMatch(/failed raw\(2026-03-03\): blocking check quarantine_rate failed: quarantine rate over 5%/)
-    const quarantine = JSON.parse((await strata('show', 'raw', '--partition', '2026-03-03', '--table', 'trades', '--format', 'json', ...where)).out) as { line: number; reason: string; original: string }[]
+    const quarantine = JSON.parse((await strata('show', 'raw', '--partition', '2026-03-03', '--table', 'quarantine', '--format', 'json', ...where)).out) as { line: number; reason: string; original: string }[]
     expect(quarantine.length).toBeGreaterThan(0)
     for (const row of quarantine) {
       expect(row.line).toBeGreaterThan(1)

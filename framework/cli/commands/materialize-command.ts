@@ -50,6 +50,7 @@ export function registerMaterializeCommands(program: Command, kit: CommandKit): 
 async function materialize(kit: CommandKit, selection: string, options: MaterializeOptions, verb: string): Promise<void> {
   if (options.executor !== 'local' && options.executor !== 'fargate') throw new StrataError('usage', `--executor "${String(options.executor).slice(0, 20)}" is not local or fargate`, 'Use --executor local (default) or --executor fargate.')
   const definitions = await kit.definitions()
+  await kit.landingDays()
   const storage = await kit.storage()
   const state = await loadStoredState(storage, definitions.graph.keys)
   const started = performance.now()

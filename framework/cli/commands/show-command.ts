@@ -13,15 +13,15 @@ export function registerShowCommand(program: Command, kit: CommandKit): void {
     .argument('<asset>', 'asset key')
     .requiredOption('--partition <key>', 'partition (YYYY-MM-DD; weekly: a date in the week)')
     .option('--format <format>', 'table, csv or json', 'table')
-    .option('--limit <n>', 'rows to print with --format table (default 50)')
-    .option('--table <name>', 'for assets holding several tables (raw, curated)')
+    .option('--limit <n>', 'at most this many rows (default: 50 for table, all for csv and json)')
+    .option('--table <name>', 'one table of an asset that holds several; without it such an asset shows a summary whose header line names its tables')
     .option('--json', 'same as --format json')
     .description('print the committed rows (or JSON document) of a partition')
     .action(async (asset: string, options: { partition: string; format: string; limit?: string; table?: string; json?: boolean }) => {
       const format = options.json ? 'json' : options.format
       if (!['table', 'csv', 'json'].includes(format)) throw new StrataError('usage', `--format "${format.slice(0, 20)}" is not table, csv or json`, 'e.g. --format csv')
-      const limit = options.limit === undefined ? 50 : Number(options.limit)
-      if (!Number.isInteger(limit) || limit < 1) throw new StrataError('usage', `--limit "${String(options.limit).slice(0, 20)}" is not a positive whole number`, 'e.g. --limit 100')
+      const limit = options.limit === undefined ? (format === 'table' ? 50 : Infinity) : Number(options.limit)
+      if (limit !== Infinity && (!Number.isInteger(limit) || limit < 1)) throw new StrataError('usage', `--limit "${String(options.limit).slice(0, 20)}" is not a positive whole number`, 'e.g. --limit 100')
       const { graph } = await kit.definitions()
       const definition = graph.asset(asset)
       const partitions = definition.partitions
@@ -38,12 +38,16 @@ export function registerShowCommand(program: Command, kit: CommandKit): void {
         kit.print(JSON.stringify(JSON.parse(await readFile(source.path, 'utf8')), null, 2))
         return
       }
-      const { columns, rows } = source.kind === 'rows' ? source : await query(source.sql)
-      if (format === 'json') kit.printJson(rows.map((row) => Object.fromEntries(columns.map((column, i) => [column, row[i]]))))
-      else if (format === 'csv') kit.print([columns.map(csvField).join(','), ...rows.map((row) => row.map(csvField).join(','))].join('\n'))
+      // csv and json read no more than they print; a table also counts what it leaves out.
+      const { columns, rows } = source.kind === 'rows' ? source : await query(format === 'table' || limit === Infinity ? source.sql : `SELECT * FROM (${source.sql}) LIMIT ${limit}`)
+      const shown = rows.slice(0, limit)
+      if (format === 'json') kit.printJson(shown.map((row) => Object.fromEntries(columns.map((column, i) => [column, row[i]]))))
+      else if (format === 'csv') kit.print([columns.map(csvField).join(','), ...shown.map((row) => row.map(csvField).join(','))].join('\n'))
       else {
-        kit.print(formatTable(columns, rows.slice(0, limit)))
+        kit.print(`${asset}(${key})${source.title ? `: ${source.title}` : ''}`)
+        kit.print(formatTable(columns, shown))
         if (rows.length > limit) kit.print(`… ${rows.length - limit} more rows (--limit N, or --format csv for all)`)
+        if (rows.length === 0) kit.print('(no rows)')
       }
     })
 }

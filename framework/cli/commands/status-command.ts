@@ -16,12 +16,19 @@ export function registerStatusCommand(program: Command, kit: CommandKit): void {
     .option('--json', 'print JSON: one entry per asset partition with its state and reason')
     .description('show which partitions are materialized, stale, missing or failed')
     .action(async (selection: string, options: { from?: string; to?: string; json?: boolean }) => {
-      const { graph } = await kit.definitions()
+      const definitions = await kit.definitions()
+      const { graph } = definitions
+      await kit.landingDays()
       const storage = await kit.storage()
       const state = await loadStoredState(storage, graph.keys)
+      const committed = (await Promise.all(graph.keys.map((key) => storage.listManifests(key)))).flat()
+      if (committed.length === 0 && !options.json) {
+        const next = definitions.commands.some((command) => command.name === 'demo') ? 'strata demo' : "strata materialize '*' --partition YYYY-MM-DD"
+        return kit.print(`no partitions materialized yet in ${storage.location} — try \`${next}\``)
+      }
       let to = options.to
       if (!to) {
-        const newest = (await Promise.all(graph.keys.map((key) => storage.listManifests(key)))).flat().map((m) => m.partition).filter((p) => /^\d{4}-/.test(p)).sort().at(-1)
+        const newest = committed.map((m) => m.partition).filter((p) => /^\d{4}-/.test(p)).sort().at(-1)
         to = newest ?? addDays(dateKeyOf(new Date()), -1)
       }
       const from = options.from ?? addDays(to, -13)
