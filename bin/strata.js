@@ -3,6 +3,7 @@
 // nowhere else, so the engine never imports the pipeline.
 import { readFileSync } from 'node:fs'
 import { processIo, runCli } from '../dist/framework/cli/index.js'
+import { COMMAND_SUMMARIES } from '../dist/assets/commands/command-summaries.js'
 
 // Node 20 is the supported runtime; the AWS SDK's banner about future versions is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
@@ -22,6 +23,6 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 const code = await runCli(
   process.argv.slice(2),
   processIo(controller.signal),
-  { name: 'strata', version: pkg.version, load: async (settings) => (await import('../dist/assets/definitions.js')).loadDefinitions(settings) },
+  { name: 'strata', version: pkg.version, load: async (settings) => (await import('../dist/assets/definitions.js')).loadDefinitions(settings), commandSummaries: COMMAND_SUMMARIES },
 )
 process.exitCode = code

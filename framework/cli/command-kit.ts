@@ -29,4 +29,9 @@ export interface StrataApp {
   readonly name: string
   readonly version: string
   readonly load: DefinitionsLoader
+  /**
+   * Name → one-line description of the commands the definitions add, so `strata --help` lists
+   * them without loading the definitions.
+   */
+  readonly commandSummaries?: Readonly<Record<string, string>>
 }

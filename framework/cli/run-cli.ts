@@ -80,6 +80,9 @@ export async function runCli(argv: readonly string[], io: CliIo, app: StrataApp)
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
 
   for (const register of builtInCommands) register(program, kit)
+  // Bare `strata` / `strata --help` runs no command: the definitions' commands are listed from
+  // their summaries (placeholders that never run), not loaded.
+  if (first === undefined) for (const [name, description] of Object.entries(app.commandSummaries ?? {})) program.command(name).description(description)
   // Commands contributed by the definitions (e.g. generate-sample) need them loaded first; they
   // are registered only when the first argument names none of the built-in commands.
   if (first && !program.commands.some((command) => command.name() === first || command.aliases().includes(first))) {

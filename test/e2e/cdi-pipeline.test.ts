@@ -80,7 +80,7 @@ describe('the CDI pipeline through the real binary', () => {
     expect(report.warmup).toBe(true)
     expect(report.status).not.toBe('alert')
     expect(typeof report.cdi_psi).toBe('number')
-    const runs = JSON.parse((await strata('runs', '--json', '--limit', '5')).out) as { steps: { asset: string; status: string }[] }[]
+    const runs = JSON.parse((await strata('runs', '--json', '--limit', '5', '--all')).out) as { steps: { asset: string; status: string }[] }[]
     expect(runs.length).toBe(2)
   })
 

@@ -25,7 +25,7 @@ export function registerMaterializeCommands(program: Command, kit: CommandKit): 
       .option('--force', 'rebuild the requested partitions even when up to date')
       .option('--dry-run', 'print the plan and run nothing')
       .option('--json', 'print JSON (the full plan with --dry-run, else the run record)')
-      .option('--concurrency <n>', 'steps run at once (default: the number of cores)')
+      .option('--concurrency <n>', 'steps run at once (default: STRATA_CONCURRENCY, config key concurrency, else the number of cores + 1)')
       .option('--executor <kind>', 'local or fargate', 'local')
 
   shared(

@@ -90,7 +90,7 @@ describe('strata CLI', () => {
     const show = await cli('show', 'score', '--partition', '2026-01-05')
     expect(JSON.parse(show.out)).toMatchObject({ partition: '2026-01-05' })
 
-    const runs = await cli('runs', '--json')
+    const runs = await cli('runs', '--all', '--json')
     const records = JSON.parse(runs.out) as { runId: string; status: string }[]
     expect(records).toHaveLength(2)
     const detail = await cli('runs', 'show', records[1]!.runId)
