@@ -14,6 +14,7 @@ interface MaterializeOptions {
   concurrency?: string
   executor?: string
   runId?: string
+  quiet?: boolean
 }
 
 /** `strata materialize` and `strata backfill`: plan, print (dry run) or execute. */
@@ -27,6 +28,7 @@ export function registerMaterializeCommands(program: Command, kit: CommandKit): 
       .option('--json', 'print JSON (the full plan with --dry-run, else the run record)')
       .option('--concurrency <n>', 'steps run at once (default: STRATA_CONCURRENCY, config key concurrency, else the number of cores + 1)')
       .option('--executor <kind>', 'local or fargate', 'local')
+      .option('--quiet', 'no progress: neither the bar on a terminal nor the line per finished step otherwise')
 
   shared(
     program
@@ -64,7 +66,7 @@ async function materialize(kit: CommandKit, selection: string, options: Material
   }
   // Loaded here, not at start-up: it brings the executors, DuckDB and the AWS clients.
   const { executeRun } = await import('../execute-run.js')
-  const record = await executeRun(kit, definitions, storage, runPlan, { command: `${verb} ${selection}`, concurrency: options.concurrency, executor: options.executor })
+  const record = await executeRun(kit, definitions, storage, runPlan, { command: `${verb} ${selection}`, concurrency: options.concurrency, executor: options.executor, quiet: options.quiet === true, json: options.json === true })
   if (options.json) kit.printJson(record)
   else {
     const seconds = record.endedAt ? (Date.parse(record.endedAt) - Date.parse(record.startedAt)) / 1000 : 0

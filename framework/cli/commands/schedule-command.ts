@@ -48,7 +48,7 @@ export function registerScheduleCommand(program: Command, kit: CommandKit): void
       const at = options.at === undefined ? new Date() : parseInstant(options.at, '--at')
       const schedules = await chosenSchedules(kit, options.schedule)
       const reports: TickReport[] = []
-      for (const s of schedules) reports.push(await tick(kit, s, at))
+      for (const s of schedules) reports.push(await tick(kit, s, at, { json: options.json === true }))
       if (options.json) kit.printJson(reports)
       else if (schedules.length === 0) kit.print('no schedules defined')
       else for (const report of reports) kit.print(describeTick(report))
@@ -87,14 +87,14 @@ async function chosenSchedules(kit: CommandKit, name: string | undefined): Promi
 }
 
 /** One tick of one schedule: plan each due tick's partitions as a range (so assets that do not have them yet are clipped) and execute. */
-async function tick(kit: CommandKit, schedule: ScheduleDefinition, at: Date): Promise<TickReport> {
+async function tick(kit: CommandKit, schedule: ScheduleDefinition, at: Date, output: { json?: boolean } = {}): Promise<TickReport> {
   const definitions = await kit.definitions()
   const storage = await kit.storage()
   const launch: TickLauncher = async ({ schedule: s, partitions, runId }) => {
     const state = await loadStoredState(storage, definitions.graph.keys)
     const runPlan = plan(definitions.graph, { selection: s.selection, from: partitions.from, to: partitions.to }, state)
     const { executeRun } = await import('../execute-run.js')
-    const record = await executeRun(kit, definitions, storage, runPlan, { command: `schedule tick ${s.name}`, runId })
+    const record = await executeRun(kit, definitions, storage, runPlan, { command: `schedule tick ${s.name}`, runId, json: output.json === true })
     const blocked = runPlan.steps.filter((step) => step.action === 'blocked' && step.requested).length
     const counts = `${record.counts.succeeded} succeeded, ${record.counts.failed} failed, ${record.counts.skipped} skipped${blocked > 0 ? `, ${blocked} blocked` : ''}`
     return { status: record.status === 'running' ? 'failed' : record.status === 'success' && blocked > 0 ? 'failed' : record.status, message: counts }

@@ -36,7 +36,9 @@ describe('strata schedule', () => {
   it('two ticks for the same time launch one run; the second says nothing was launched', async () => {
     const first = await cli({}, ['schedule', 'tick', '--at', '2026-01-10T02:05:00Z'])
     expect(first.code).toBe(0)
-    expect(first.out).toMatch(/^daily 2026-01-10T02:00:00.000Z: run \S+ for 2026-01-09: success/)
+    expect(first.out).toMatch(/^daily 2026-01-10T02:00:00.000Z: run \S+ for 2026-01-09: success/m)
+    // a cron log gets a line per finished step before the tick's summary
+    expect(first.out).toMatch(/^\[1\/\d+\] done {5}\w+\(2026-01-0\d\) in \d+\.\d s$/m)
     const second = await cli({}, ['schedule', 'tick', '--at', '2026-01-10T02:05:00Z', '--json'])
     expect(second.code).toBe(0)
     const [report] = JSON.parse(second.out) as TickReport[]
