@@ -15,6 +15,7 @@ import { cpus, loadavg, totalmem } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { addDays } from '../framework/partitions/index.js'
+import { CsvTokenizer } from '../assets/lib/csv-reader.js'
 import { RunStore, type RunRecord } from '../framework/runs/index.js'
 import { LocalStorage } from '../framework/storage/local-storage.js'
 
@@ -66,8 +67,8 @@ interface ChildResult {
 
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
-const ALL = ['help', 'engine', 'engine10k', 'plan', 'day100k', 'backfill100k', 'day1m']
-const QUICK_DEFAULT = ['help', 'engine', 'plan', 'day100k', 'backfill100k']
+const ALL = ['help', 'csv', 'engine', 'engine10k', 'plan', 'day100k', 'backfill100k', 'day1m']
+const QUICK_DEFAULT = ['help', 'csv', 'engine', 'plan', 'day100k', 'backfill100k']
 const named = args.filter((arg) => !arg.startsWith('--'))
 for (const name of named) if (!ALL.includes(name)) throw new Error(`unknown benchmark "${name}"; known: ${ALL.join(', ')}`)
 const selected = named.length > 0 ? named : quick ? QUICK_DEFAULT : ALL
@@ -186,6 +187,25 @@ function engineRows(id: string, assets: number, days: number, runs: number): Row
     })
   }
   return rows
+}
+
+/** The landing CSV tokenizer's throughput on a trades-shaped file held in memory (no disk). */
+function benchCsv(): Row[] {
+  const line = 'T000123,C000123,2026-03-01T10:15:00Z,app,1234.56,EUR\n'
+  const bytes = Buffer.from('trade_id,customer_id,ts,channel,notional,currency\n' + line.repeat(500_000))
+  const times: number[] = []
+  for (let run = 0; run < 3; run++) {
+    const tokenizer = new CsvTokenizer()
+    const started = performance.now()
+    let count = 0
+    for (let at = 0; at < bytes.length; at += 1 << 16) count += tokenizer.push(bytes.subarray(at, at + (1 << 16))).length
+    count += tokenizer.end().length
+    times.push(performance.now() - started)
+    if (count !== 500_001) throw new Error(`csv bench: ${count} records, expected 500001`)
+  }
+  const ms = median(times)
+  const mbPerS = bytes.length / 1e6 / (ms / 1000)
+  return [{ id: 'csv', benchmark: 'CSV tokenizer, 500,000 trade lines', what: `${(bytes.length / 1e6).toFixed(1)} MB in memory, 64 KiB chunks: ${mbPerS.toFixed(0)} MB/s`, wallMs: ms, runs: 3, target: '≥ 50 MB/s', met: mbPerS >= 50 }]
 }
 
 function benchPlan(): Row[] {
@@ -429,6 +449,7 @@ async function main(): Promise<void> {
   for (const name of selected) {
     log(`── ${name}`)
     if (name === 'help') keep(benchHelp())
+    else if (name === 'csv') keep(benchCsv())
     else if (name === 'engine') keep(engineRows('engine', 10, 100, quick ? 1 : 3))
     else if (name === 'engine10k') keep(engineRows('engine10k', 10, 1000, 1))
     else if (name === 'plan') keep(benchPlan())
