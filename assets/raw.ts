@@ -1,7 +1,7 @@
 import { defineAsset, type AssetCheck } from '../framework/definitions/index.js'
 import { daily, printable } from '../framework/partitions/index.js'
 import { StrataError } from '../framework/errors/index.js'
-import { readParquet } from '../resources/duckdb.js'
+import { readParquet, sqlString } from '../resources/duckdb.js'
 import { join } from 'node:path'
 import type { CdiResources } from './cdi-resources.js'
 import { withConnection } from './cdi-resources.js'
@@ -44,7 +44,9 @@ export function rawAsset(config: CdiConfig) {
         return { kind: 'sql', title: 'the quarantined rows of every table: line in the landing file, every rule broken, the original record', sql: `SELECT "table", line, reason, original FROM ${readParquet([join(dir, 'quarantine.parquet')])} ORDER BY "table", line` }
       }
       if (table !== undefined) {
-        return { kind: 'sql', title: `the ${knownTable(table, ['quarantine'])} rows as landed (text), before typing and deduplication; rejected rows: --table quarantine`, sql: `SELECT * FROM ${readParquet([join(dir, `${table}.parquet`)])}` }
+        // SPEC §8: raw --table NAME is that table's quarantine (the typed rows are curated's).
+        const name = knownTable(table, ['quarantine'])
+        return { kind: 'sql', title: `the quarantined rows of ${name}: line in the landing file, every rule broken, the original record (its curated rows: strata show curated --table ${name})`, sql: `SELECT "table", line, reason, original FROM ${readParquet([join(dir, 'quarantine.parquet')])} WHERE "table" = ${sqlString(name)} ORDER BY line` }
       }
       const tables = (manifest.metadata as unknown as RawMetadata).tables
       const parts = TABLE_NAMES.map((name) => {
@@ -52,7 +54,7 @@ export function rawAsset(config: CdiConfig) {
         const id = tableSpec(name).idColumn
         return `SELECT '${name}' AS "table", ${m?.rows_read ?? 0}::BIGINT AS rows_read, count(DISTINCT "${id}")::BIGINT AS curated, ${m?.quarantined ?? 0}::BIGINT AS quarantined, (count(*) - count(DISTINCT "${id}"))::BIGINT AS duplicates FROM ${readParquet([join(dir, `${name}.parquet`)])}`
       })
-      return { kind: 'sql', title: `rows read, curated, quarantined and duplicates per table; the rows of one: --table ${TABLE_NAMES.join('|')}|quarantine`, sql: parts.join(' UNION ALL ') }
+      return { kind: 'sql', title: `rows read, curated, quarantined and duplicates per table; the quarantined rows of one table: --table ${TABLE_NAMES.join('|')}; of all: --table quarantine`, sql: parts.join(' UNION ALL ') }
     },
   })
 }

@@ -111,7 +111,7 @@ describe('the CDI pipeline through the real binary', () => {
     const result = await strata('materialize', '+cdi_scores', '--partition', '2026-03-03', ...where)
     expect(result.code).toBe(1)
     expect(result.out).toMatch(/failed raw\(2026-03-03\): blocking check quarantine_rate failed: quarantine rate over 5%/)
-    const quarantine = JSON.parse((await strata('show', 'raw', '--partition', '2026-03-03', '--table', 'quarantine', '--format', 'json', ...where)).out) as { line: number; reason: string; original: string }[]
+    const quarantine = JSON.parse((await strata('show', 'raw', '--partition', '2026-03-03', '--table', 'trades', '--format', 'json', ...where)).out) as { line: number; reason: string; original: string }[]
     expect(quarantine.length).toBeGreaterThan(0)
     for (const row of quarantine) {
       expect(row.line).toBeGreaterThan(1)

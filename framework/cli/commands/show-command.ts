@@ -47,7 +47,7 @@ export function registerShowCommand(program: Command, kit: CommandKit): void {
         kit.print(`${asset}(${key})${source.title ? `: ${source.title}` : ''}`)
         kit.print(formatTable(columns, shown))
         if (rows.length > limit) kit.print(`… ${rows.length - limit} more rows (--limit N, or --format csv for all)`)
-        if (rows.length === 0) kit.print('(no rows)')
+        if (rows.length === 0) kit.print('(no rows: nothing here for this partition)')
       }
     })
 }
