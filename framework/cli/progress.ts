@@ -107,7 +107,13 @@ function terminalReporter(stream: CliStream, planned: number): ProgressReporter 
     const now = names.length === 0 ? 'waiting' : `running ${names.slice(0, 3).join(', ')}${names.length > 3 ? ` +${names.length - 3}` : ''}`
     return { failed: failed > 0 ? `, ${failed} failed` : '', elapsed: seconds(Date.now() - started), running: now }
   }
-  const ensure = (total: number) => (bar ??= multi.create(total, 0, payload()))
+  const ensure = (total: number): SingleBar => {
+    if (bar) return bar
+    bar = multi.create(total, 0, payload())
+    // Drawn at once, not at the next redraw tick: the first steps may take a while.
+    multi.update()
+    return bar
+  }
   return {
     watch: (launch) => async (step, env) => {
       running.set(step.id, stepName(step))

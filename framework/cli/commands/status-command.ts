@@ -19,9 +19,10 @@ export function registerStatusCommand(program: Command, kit: CommandKit): void {
     .action(async (selection: string, options: { from?: string; to?: string; json?: boolean }) => {
       const definitions = await kit.definitions()
       const { graph } = definitions
-      await kit.landingDays()
       const storage = await kit.storage()
       const state = await loadStoredState(storage, graph.keys)
+      // After the store answered: an unreachable store is the failure to report first.
+      await kit.landingDays()
       const committed = (await Promise.all(graph.keys.map((key) => storage.listManifests(key)))).flat()
       if (committed.length === 0 && !options.json) {
         const next = definitions.commands.some((command) => command.name === 'demo') ? 'strata demo' : "strata materialize '*' --partition YYYY-MM-DD"

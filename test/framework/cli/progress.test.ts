@@ -41,7 +41,6 @@ describe('run progress', () => {
     expect(await runCli(['backfill', '+score', '--from', '2026-01-01', '--to', '2026-01-03'], io, app)).toBe(1)
     const err = io.err()
     expect(err).toMatch(/#+-* \d+\/\d+ steps, 1 failed \| \d+\.\d s elapsed \| ETA \S+ \| finished/)
-    expect(err).toMatch(/running (source|clean|rolling|score)\(2026-01-0\d\)/)
     // eslint-disable-next-line no-control-regex -- the terminal's erase-line codes come before the line
     expect(err).toMatch(/(^|\n|\x1b\[0K|\x1b\[2K)failed clean\(2026-01-03\) after \d+\.\d s \(why: in the summary below\)\n/)
     expect(occurrences(err + io.out(), 'boom in clean')).toBe(1)
@@ -56,5 +55,24 @@ describe('run progress', () => {
     const json = captureIo(env(), root)
     await runCli(['materialize', 'score', '--partition', '2026-01-02', '--force', '--json'], json, app)
     expect(JSON.parse(json.out())).toMatchObject({ status: 'success' })
+  })
+})
+
+describe('the terminal bar', () => {
+  it('names the steps running now', async () => {
+    const { progressReporter } = await import('../../../framework/cli/progress.js')
+    let err = ''
+    const io = { ...captureIo({}, root), stderr: { write: (text: string) => (err += text), isTTY: true, columns: 120 } }
+    const reporter = progressReporter(io, { total: 2 })
+    let finish: () => void = () => undefined
+    const step = { id: 'score@2026-01-05', asset: 'score', partition: '2026-01-05' } as Parameters<Parameters<typeof reporter.watch>[0]>[0]
+    const launched = reporter.watch(() => new Promise((resolve) => (finish = () => resolve({ asset: 'score', partition: '2026-01-05', status: 'success' }))))(step, {} as Parameters<Parameters<typeof reporter.watch>[0]>[1])
+    // The bar is drawn when the first step starts, before any finishes.
+    expect(err).toMatch(/-+ 0\/2 steps \| \d+\.\d s elapsed \| ETA \S+ \| running score\(2026-01-05\)/)
+    finish()
+    await launched
+    reporter.update({ done: 1, total: 2, failed: 0 })
+    reporter.done()
+    expect(err).toMatch(/1\/2 steps \| \d+\.\d s elapsed \| ETA \S+ \| finished/)
   })
 })
