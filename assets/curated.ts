@@ -25,10 +25,11 @@ export function curatedAsset(config: CdiConfig) {
       return { metadata: metadata as unknown as JsonObject }
     },
     show({ dir, manifest, table }) {
-      if (table !== undefined) return { kind: 'sql', sql: `SELECT * FROM ${readParquet([join(dir, `${knownTable(table)}.parquet`)])}` }
+      if (table !== undefined) return { kind: 'sql', title: `the ${knownTable(table)} rows typed and deduplicated (the quarantine is in raw: strata show raw --table quarantine)`, sql: `SELECT * FROM ${readParquet([join(dir, `${knownTable(table)}.parquet`)])}` }
       const tables = (manifest.metadata as unknown as CuratedMetadata).tables
       return {
         kind: 'rows',
+        title: `rows read, curated, quarantined and duplicates per table; the rows of one: --table ${TABLE_NAMES.join('|')}`,
         columns: ['table', 'rows_read', 'curated', 'quarantined', 'duplicates'],
         rows: TABLE_NAMES.map((name) => [name, tables[name]?.rows_read ?? 0, tables[name]?.curated ?? 0, tables[name]?.quarantined ?? 0, tables[name]?.duplicates ?? 0]),
       }

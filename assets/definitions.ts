@@ -64,7 +64,7 @@ export async function loadDefinitions(settings: Settings): Promise<Definitions> 
     schedules: [dailySchedule()],
     commands: [generateSampleCommand, demoCommand],
     dashboards: [driftDashboard],
-    sourceFreshness: { name: 'landing', dueBy: '01:00Z', warnAfter: '00:30Z', listDays: () => landing.listDays() },
+    sourceFreshness: { name: 'landing', dueBy: '01:00Z', warnAfter: '00:30Z', layout: 'ingest_date=YYYY-MM-DD folders', listDays: () => landing.listDays() },
     settingsDocument: () => cdiSettingsDocument(settings, config),
     async openResources({ log }) {
       const duckdb = await openDuckDb({ profile: sqlProfileFromEnv(settings.env) })

@@ -46,8 +46,13 @@ export function rawAsset(config: CdiConfig, landing: Landing) {
       return { metadata: metadata as unknown as JsonObject }
     },
     show({ dir, manifest, table }) {
+      if (table === 'quarantine') {
+        return { kind: 'sql', title: 'the quarantined rows of every table: line in the landing file, every rule broken, the original record', sql: `SELECT "table", line, reason, original FROM ${readParquet([join(dir, 'quarantine.parquet')])} ORDER BY "table", line` }
+      }
       if (table !== undefined) {
-        return { kind: 'sql', sql: `SELECT "table", line, reason, original FROM ${readParquet([join(dir, 'quarantine.parquet')])} WHERE "table" = ${sqlString(knownTable(table))} ORDER BY line` }
+        // SPEC §8: raw --table NAME is that table's quarantine (the typed rows are curated's).
+        const name = knownTable(table, ['quarantine'])
+        return { kind: 'sql', title: `the quarantined rows of ${name}: line in the landing file, every rule broken, the original record (its curated rows: strata show curated --table ${name})`, sql: `SELECT "table", line, reason, original FROM ${readParquet([join(dir, 'quarantine.parquet')])} WHERE "table" = ${sqlString(name)} ORDER BY line` }
       }
       const tables = (manifest.metadata as unknown as RawMetadata).tables
       const parts = TABLE_NAMES.map((name) => {
@@ -55,15 +60,15 @@ export function rawAsset(config: CdiConfig, landing: Landing) {
         const id = tableSpec(name).idColumn
         return `SELECT '${name}' AS "table", ${m?.rows_read ?? 0}::BIGINT AS rows_read, count(DISTINCT "${id}")::BIGINT AS curated, ${m?.quarantined ?? 0}::BIGINT AS quarantined, (count(*) - count(DISTINCT "${id}"))::BIGINT AS duplicates FROM ${readParquet([join(dir, `${name}.parquet`)])}`
       })
-      return { kind: 'sql', sql: parts.join(' UNION ALL ') }
+      return { kind: 'sql', title: `rows read, curated, quarantined and duplicates per table; the quarantined rows of one table: --table ${TABLE_NAMES.join('|')}; of all: --table quarantine`, sql: parts.join(' UNION ALL ') }
     },
   })
 }
 
 /** Only the six known table names ever reach SQL text. */
-export function knownTable(table: string): string {
+export function knownTable(table: string, also: readonly string[] = []): string {
   if (!(TABLE_NAMES as readonly string[]).includes(table)) {
-    throw new StrataError('usage', `unknown table "${printable(table)}"`, `Tables: ${TABLE_NAMES.join(', ')}.`)
+    throw new StrataError('usage', `unknown table "${printable(table)}"`, `Tables: ${[...TABLE_NAMES, ...also].join(', ')}.`)
   }
   return table
 }

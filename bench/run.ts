@@ -5,7 +5,7 @@
  * kept). Results are kept per benchmark in `.bench-cache/results.json`, so running one
  * benchmark updates its rows and keeps the others'.
  *
- * Names: help, engine, engine10k, plan, observe, ui, day100k, backfill30, backfill100k, day1m (default: all
+ * Names: help, csv, engine, engine10k, plan, observe, ui, day100k, backfill30, backfill100k, day1m (default: all
  * but day1m and engine10k in --quick mode). The CDI benchmarks run on `generate-sample`'s
  * realistic profile (shaped like real exports). Environment: BENCH_1M_HISTORY_DAYS (default 90)
  * — how many days of history the 1M-customer store gets before the measured day (see BENCHMARKS.md).
@@ -16,6 +16,7 @@ import { cpus, loadavg, totalmem } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { addDays } from '../framework/partitions/index.js'
+import { CsvTokenizer } from '../assets/lib/csv-reader.js'
 import { RunStore, type RunRecord } from '../framework/runs/index.js'
 import { LocalStorage } from '../framework/storage/local-storage.js'
 
@@ -67,8 +68,8 @@ interface ChildResult {
 
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
-const ALL = ['help', 'engine', 'engine10k', 'plan', 'observe', 'ui', 'day100k', 'backfill30', 'backfill100k', 'day1m']
-const QUICK_DEFAULT = ['help', 'engine', 'plan', 'observe', 'ui', 'day100k', 'backfill30', 'backfill100k']
+const ALL = ['help', 'csv', 'engine', 'engine10k', 'plan', 'observe', 'ui', 'day100k', 'backfill30', 'backfill100k', 'day1m']
+const QUICK_DEFAULT = ['help', 'csv', 'engine', 'plan', 'observe', 'ui', 'day100k', 'backfill30', 'backfill100k']
 const named = args.filter((arg) => !arg.startsWith('--'))
 for (const name of named) if (!ALL.includes(name)) throw new Error(`unknown benchmark "${name}"; known: ${ALL.join(', ')}`)
 const selected = named.length > 0 ? named : quick ? QUICK_DEFAULT : ALL
@@ -222,6 +223,24 @@ function benchUi(): Row[] {
     rows.push({ id: 'ui-page', benchmark: '`strata ui` pages in headless Chromium, 10 assets × 3,650 days', what: 'navigation until the page has drawn (graph laid out by dagre; asset page with its health bar), median of 5', wallMs: page, runs: 5, target: '< 1 s', met: page < 1000, notes: `graph ${n('pageGraphMs').toFixed(0)} ms, asset ${n('pageAssetMs').toFixed(0)} ms` })
   }
   return rows
+}
+
+function benchCsv(): Row[] {
+  const line = 'T000123,C000123,2026-03-01T10:15:00Z,app,1234.56,EUR\n'
+  const bytes = Buffer.from('trade_id,customer_id,ts,channel,notional,currency\n' + line.repeat(500_000))
+  const times: number[] = []
+  for (let run = 0; run < 3; run++) {
+    const tokenizer = new CsvTokenizer()
+    const started = performance.now()
+    let count = 0
+    for (let at = 0; at < bytes.length; at += 1 << 16) count += tokenizer.push(bytes.subarray(at, at + (1 << 16))).length
+    count += tokenizer.end().length
+    times.push(performance.now() - started)
+    if (count !== 500_001) throw new Error(`csv bench: ${count} records, expected 500001`)
+  }
+  const ms = median(times)
+  const mbPerS = bytes.length / 1e6 / (ms / 1000)
+  return [{ id: 'csv', benchmark: 'CSV tokenizer, 500,000 trade lines', what: `${(bytes.length / 1e6).toFixed(1)} MB in memory, 64 KiB chunks: ${mbPerS.toFixed(0)} MB/s`, wallMs: ms, runs: 3, target: '≥ 50 MB/s', met: mbPerS >= 50 }]
 }
 
 function benchPlan(): Row[] {
@@ -473,6 +492,7 @@ async function main(): Promise<void> {
   for (const name of selected) {
     log(`── ${name}`)
     if (name === 'help') keep(benchHelp())
+    else if (name === 'csv') keep(benchCsv())
     else if (name === 'engine') keep(engineRows('engine', 10, 100, quick ? 1 : 3))
     else if (name === 'engine10k') keep(engineRows('engine10k', 10, 1000, 1))
     else if (name === 'plan') keep(benchPlan())

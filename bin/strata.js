@@ -2,7 +2,8 @@
 // The composition root: the engine (framework/) meets the CDI definitions (assets/) here, and
 // nowhere else, so the engine never imports the pipeline.
 import { readFileSync } from 'node:fs'
-import { runCli } from '../dist/framework/cli/index.js'
+import { processIo, runCli } from '../dist/framework/cli/index.js'
+import { COMMAND_SUMMARIES } from '../dist/assets/commands/command-summaries.js'
 
 // Node 20 is the supported runtime; the AWS SDK's banner about future versions is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
@@ -21,11 +22,12 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 
 const code = await runCli(
   process.argv.slice(2),
-  { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), signal: controller.signal },
+  processIo(controller.signal),
   {
     name: 'strata',
     version: pkg.version,
     load: async (settings) => (await import('../dist/assets/definitions.js')).loadDefinitions(settings),
+    commandSummaries: COMMAND_SUMMARIES,
     // --aws-stack: the CloudFormation client loads only when a stack is named.
     stackOutputs: async (stackName, region) => (await import('../dist/resources/cloudformation.js')).readStackOutputs(stackName, region),
   },

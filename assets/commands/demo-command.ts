@@ -3,6 +3,7 @@ import type { CommandDefinition } from '../../framework/definitions/index.js'
 import { addDays } from '../../framework/partitions/index.js'
 import { formatTable } from '../../framework/cli/index.js'
 import { runGenerateSample } from './generate-sample-command.js'
+import { COMMAND_SUMMARIES } from './command-summaries.js'
 import { openLanding } from '../definitions.js'
 
 /**
@@ -15,7 +16,7 @@ export const demoCommand: CommandDefinition = {
   register(program: Command, context) {
     program
       .command('demo')
-      .description('generate sample data if needed, build the last 14 days of every asset, print the drift summary')
+      .description(COMMAND_SUMMARIES.demo)
       .option('--customers <n>', 'customers in the generated sample', '20000')
       .option('--days <n>', 'days in the generated sample', '120')
       .option('--last <n>', 'how many of the newest days to materialize', '14')

@@ -4,6 +4,7 @@ import { StrataError } from '../../framework/errors/index.js'
 import { addDays, dateKeyOf } from '../../framework/partitions/index.js'
 import { generateSample, localLandingWriter, type LandingWriter, type SampleProfile, type SampleSummary } from '../sample/generate-sample.js'
 import { SAMPLE_PROFILES } from '../sample/sample-profile.js'
+import { COMMAND_SUMMARIES } from './command-summaries.js'
 
 /** Where sample files go: the local landing folder, or objects under `s3://bucket/prefix`. */
 async function landingWriter(landing: string, env: Readonly<Record<string, string | undefined>>): Promise<LandingWriter> {
@@ -62,7 +63,7 @@ export const generateSampleCommand: CommandDefinition = {
   register(program: Command, context) {
     program
       .command('generate-sample')
-      .description('write realistic, deterministic landing data (ingest_date=YYYY-MM-DD folders) to the landing root')
+      .description(COMMAND_SUMMARIES['generate-sample'])
       .option('--customers <n>', 'distinct customers', '20000')
       .option('--days <n>', 'ingest days', '120')
       .option('--start <date>', 'first ingest day (default: so that the last day is yesterday)')

@@ -12,6 +12,11 @@ export interface CommandKit {
   settings(): Settings
   definitions(): Promise<Definitions>
   storage(): Promise<Storage>
+  /**
+   * The source's landing days (undefined when the definitions declare no source), or a usage
+   * error naming the landing location and where it was set when it is missing or empty.
+   */
+  landingDays(): Promise<readonly string[] | undefined>
   /** Raise the process exit code (never lowers it): 1 when work failed. */
   fail(code?: 1 | 2): void
   /** Write a line to stdout. */
@@ -26,4 +31,9 @@ export interface StrataApp {
   readonly load: DefinitionsLoader
   /** Reads a deployed stack's outputs for --aws-stack (resources/cloudformation.ts, wired in bin/). */
   readonly stackOutputs?: StackOutputsReader
+  /**
+   * Name → one-line description of the commands the definitions add, so `strata --help` lists
+   * them without loading the definitions.
+   */
+  readonly commandSummaries?: Readonly<Record<string, string>>
 }

@@ -1,6 +1,6 @@
 import { StrataError } from '../errors/index.js'
 import type { Definitions } from '../definitions/definitions.js'
-import { localExecutor, type Executor, type RunProgress } from '../executors/index.js'
+import { localExecutor, runStep, type Executor, type RunProgress, type StepLauncher } from '../executors/index.js'
 import { glueDatabaseOf } from '../catalog/glue-database.js'
 import type { RunPlan } from '../planner/index.js'
 import { newRunId, type RunRecord } from '../runs/index.js'
@@ -16,21 +16,22 @@ export async function executeRun(
   definitions: Definitions,
   storage: Storage,
   runPlan: RunPlan,
-  options: { command: string; concurrency?: string; executor?: string; runId?: string; onProgress?: (progress: RunProgress) => void },
+  options: { command: string; concurrency?: string; executor?: string; runId?: string; quiet?: boolean; json?: boolean; onProgress?: (progress: RunProgress) => void },
 ): Promise<RunRecord> {
   const settings = kit.settings()
   const concurrency = options.concurrency === undefined ? settings.concurrency : Number(options.concurrency)
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
     throw new StrataError('usage', `--concurrency "${String(options.concurrency).slice(0, 20)}" is not a whole number from 1 to 256`, 'e.g. --concurrency 2')
   }
-  const executor: Executor = await chooseExecutor(kit, definitions, options.executor ?? 'local')
+  // Without a terminal the step lines go to stdout with the summary (a cron log), unless stdout holds JSON.
+  const progress = progressReporter(kit.io, { ...(options.quiet ? { quiet: true } : {}), ...(options.json ? {} : { lines: kit.io.stdout }), total: runPlan.steps.filter((step) => step.action === 'run').length })
+  const executor: Executor = await chooseExecutor(kit, definitions, options.executor ?? 'local', progress.watch)
   const scope = await definitions.openResources({ settings, storage, log: kit.log })
   let duckdb: Promise<DuckDb> | undefined
-  const progress = progressReporter(kit.io)
   try {
     const record = await executor.execute(
       runPlan,
-      { graph: definitions.graph, storage, resources: scope.resources, runId: options.runId ?? newRunId(new Date()), log: kit.log, duckdb: () => (duckdb ??= openDuckDb({ threads: 1, profile: sqlProfileFromEnv(kit.io.env) })) },
+      { graph: definitions.graph, storage, resources: scope.resources, runId: options.runId ?? newRunId(new Date()), log: progress.logger(kit.log), duckdb: () => (duckdb ??= openDuckDb({ threads: 1, profile: sqlProfileFromEnv(kit.io.env) })) },
       { command: options.command, concurrency, ...(kit.io.signal ? { signal: kit.io.signal } : {}), onProgress: (p) => {
         progress.update(p)
         options.onProgress?.(p)
@@ -46,14 +47,14 @@ export async function executeRun(
   }
 }
 
-async function chooseExecutor(kit: CommandKit, definitions: Definitions, kind: string): Promise<Executor> {
+async function chooseExecutor(kit: CommandKit, definitions: Definitions, kind: string, watch: (launch: StepLauncher) => StepLauncher): Promise<Executor> {
   const settings = kit.settings()
   // The AWS clients load only when used: a plain local run never pays for them.
   if (kind === 'local') {
-    if (!glueDatabaseOf(settings)) return localExecutor()
+    if (!glueDatabaseOf(settings)) return localExecutor(watch(runStep))
     // On S3 storage with a Glue database configured, each local commit registers its partition.
     const { openGlueCatalog, withCatalog } = await import('../catalog/index.js')
-    return withCatalog(localExecutor(), openGlueCatalog(settings), kit.log)
+    return withCatalog(localExecutor(watch(runStep)), openGlueCatalog(settings), kit.log)
   }
   if (kind === 'fargate') {
     const { assertS3Locations, fargateLauncher, resolveFargateSettings } = await import('../executors/fargate-launcher.js')
@@ -64,7 +65,7 @@ async function chooseExecutor(kit: CommandKit, definitions: Definitions, kind: s
     // The tasks commit, so they register in Glue themselves: the settings document gives them the same settings.
     const document = settingsDocument(settings, definitions.settingsDocument?.() ?? {})
     return localExecutor(
-      fargateLauncher({ ecs: createEcsClient(fargate.region ? { region: fargate.region } : {}), settings: fargate, storage: settings.storage, landing: settings.landing, settingsDocument: document }),
+      watch(fargateLauncher({ ecs: createEcsClient(fargate.region ? { region: fargate.region } : {}), settings: fargate, storage: settings.storage, landing: settings.landing, settingsDocument: document })),
       'fargate',
     )
   }

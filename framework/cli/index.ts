@@ -1,5 +1,5 @@
 export { runCli } from './run-cli.js'
-export { captureIo, type CliIo } from './cli-io.js'
+export { captureIo, pipeSafe, processIo, type CliIo, type CliStream } from './cli-io.js'
 export type { CommandKit, StrataApp } from './command-kit.js'
 export { redactSecrets } from './redact.js'
 export { formatTable, csvField } from './format-table.js'

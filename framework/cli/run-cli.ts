@@ -52,7 +52,20 @@ export async function runCli(argv: readonly string[], io: CliIo, app: StrataApp)
       return (cachedDefinitions ??= app.load(kit.settings()))
     },
     storage() {
-      return (cachedStorage ??= import('../storage/open-storage.js').then(({ openStorage }) => openStorage(kit.settings().storage, { env: io.env, log, config: kit.settings().config })))
+      return (cachedStorage ??= (async () => {
+        const settings = kit.settings()
+        config?.assertStorageLocation(settings)
+        const { openStorage } = await import('../storage/open-storage.js')
+        return openStorage(settings.storage, { env: io.env, log, config: settings.config })
+      })())
+    },
+    async landingDays() {
+      const definitions = await kit.definitions()
+      const source = definitions.sourceFreshness
+      if (!source || !config) return undefined
+      const settings = kit.settings()
+      const demo = definitions.commands.some((command) => command.name === 'demo')
+      return config.assertLandingDays(settings, () => source.listDays(settings), { ...(source.layout ? { layout: source.layout } : {}), ...(demo ? { create: 'To start with sample data there: strata demo.' } : {}) })
     },
     fail(code = 1) {
       exitCode = Math.max(exitCode, code)
@@ -78,6 +91,9 @@ export async function runCli(argv: readonly string[], io: CliIo, app: StrataApp)
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
 
   for (const register of builtInCommands) register(program, kit)
+  // Bare `strata` / `strata --help` runs no command: the definitions' commands are listed from
+  // their summaries (placeholders that never run), not loaded.
+  if (first === undefined) for (const [name, description] of Object.entries(app.commandSummaries ?? {})) program.command(name).description(description)
   // Commands contributed by the definitions (e.g. generate-sample) need them loaded first; they
   // are registered only when the first argument names none of the built-in commands.
   if (first && !program.commands.some((command) => command.name() === first || command.aliases().includes(first))) {
@@ -103,7 +119,7 @@ export async function runCli(argv: readonly string[], io: CliIo, app: StrataApp)
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0
       return 2
     }
-    return report(error, io)
+    return report(cachedSettings && config ? config.explainLocationError(error, cachedSettings) : error, io)
   } finally {
     if (cachedStorage) await cachedStorage.then((storage) => (storage as { close?: () => Promise<void> }).close?.()).catch(() => undefined)
   }

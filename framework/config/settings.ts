@@ -4,6 +4,7 @@ import { Ajv } from 'ajv'
 import { StrataError } from '../errors/index.js'
 import type { JsonObject } from '../definitions/json.js'
 import { layerConfig } from './stack-outputs.js'
+import { didYouMean, formatSuggestions } from '../selection/did-you-mean.js'
 
 /** Where the data is and how to run: from flags, then environment, then the config file, then defaults. */
 export interface Settings {
@@ -18,6 +19,8 @@ export interface Settings {
   readonly config: JsonObject
   /** Path of the config file read, or `STRATA_SETTINGS` when the settings document was used. */
   readonly configFile?: string
+  /** Where each location came from, in words a user can act on (`--storage`, `STRATA_LANDING`, …). */
+  readonly origins?: { readonly landing: string; readonly storage: string }
 }
 
 /** The environment variable that carries the whole settings document to another process (see settings-document.ts). */
@@ -50,6 +53,8 @@ const configSchema = {
         waitMs: { type: 'integer', minimum: 0, maximum: 86_400_000 },
       },
     },
+    /** How many of the newest due partitions `strata freshness` judges per asset (default 7). */
+    freshnessWindow: { type: 'integer', minimum: 1, maximum: 3660 },
     aws: {
       type: 'object',
       additionalProperties: false,
@@ -115,9 +120,16 @@ export function resolveSettings(flags: SettingsFlags, env: Readonly<Record<strin
   const configPath = document ? undefined : (flags.config ?? env.STRATA_CONFIG ?? (existsSync(resolve(cwd, 'strata.config.json')) ? 'strata.config.json' : undefined))
   // `under` (a deployed stack's outputs) fills in only what the config file or document leaves out.
   const config = layerConfig(under, document ? readSettingsDocument(document) : configPath ? readConfig(resolve(cwd, configPath)) : {})
-  const pick = (flag: string | undefined, envName: string, key: string, fallback: string) => flag ?? env[envName] ?? (typeof config[key] === 'string' ? (config[key] as string) : undefined) ?? fallback
-  const landing = pick(flags.landing, 'STRATA_LANDING', 'landing', './data/landing')
-  const storage = pick(flags.storage, 'STRATA_STORAGE', 'storage', './data/storage')
+  const configFile = document ? SETTINGS_VARIABLE : configPath ? resolve(cwd, configPath) : undefined
+  const pick = (flag: string | undefined, envName: string, key: string, fallback: string): [string, string] => {
+    if (flag !== undefined) return [flag, `--${key}`]
+    const fromEnv = env[envName]
+    if (fromEnv !== undefined) return [fromEnv, envName]
+    if (typeof config[key] === 'string') return [config[key] as string, `"${key}" in ${configFile ?? 'the outputs of the stack named by --aws-stack'}`]
+    return [fallback, `the default (${fallback}, relative to ${cwd})`]
+  }
+  const [landing, landingOrigin] = pick(flags.landing, 'STRATA_LANDING', 'landing', './data/landing')
+  const [storage, storageOrigin] = pick(flags.storage, 'STRATA_STORAGE', 'storage', './data/storage')
   const concurrencyText = flags.concurrency ?? env.STRATA_CONCURRENCY
   const concurrency = concurrencyText === undefined ? (typeof config.concurrency === 'number' ? config.concurrency : defaultConcurrency) : parseConcurrency(concurrencyText, flags.concurrency !== undefined ? '--concurrency' : 'STRATA_CONCURRENCY')
   return {
@@ -127,7 +139,8 @@ export function resolveSettings(flags: SettingsFlags, env: Readonly<Record<strin
     cwd,
     env,
     config,
-    ...(document ? { configFile: SETTINGS_VARIABLE } : configPath ? { configFile: resolve(cwd, configPath) } : {}),
+    ...(configFile ? { configFile } : {}),
+    origins: { landing: landingOrigin, storage: storageOrigin },
   }
 }
 
@@ -189,11 +202,29 @@ function readConfig(path: string): JsonObject {
   return checkConfig(parsed, `config file ${path}`)
 }
 
-/** `document` against the config schema; StrataError('config') naming `source` and every bad key. */
+/** `document` against the config schema; StrataError('config') naming `source`, every bad key, and a did-you-mean for unknown keys. */
 export function checkConfig(document: unknown, source: string): JsonObject {
-  const problems = configProblems(document)
-  if (problems !== undefined) {
-    throw new StrataError('config', `${source} is invalid: ${problems}`, 'See the README section "Configuration" for the keys and their types.')
+  if (!validateConfig(document)) {
+    const errors = validateConfig.errors ?? []
+    const problems = errors.map((e) => `${e.instancePath || '(root)'} ${e.message ?? ''}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`).join('; ')
+    const suggestions = errors.flatMap((e) => {
+      if (!e.params || !('additionalProperty' in e.params)) return []
+      const key = String(e.params.additionalProperty)
+      const question = formatSuggestions(didYouMean(key, keysAt(e.instancePath)))
+      return question ? [`"${key}": ${question}`] : []
+    })
+    throw new StrataError('config', `${source} is invalid: ${problems}`, `${suggestions.length > 0 ? `${suggestions.join('; ')} ` : ''}See the README section "Configuration" for the keys and their types.`)
   }
   return document as JsonObject
+}
+
+/** The keys the schema allows at a JSON pointer such as `/aws` (the root for ''). */
+function keysAt(pointer: string): string[] {
+  let node: { properties?: Record<string, unknown> } = configSchema
+  for (const segment of pointer.split('/').filter(Boolean)) {
+    const next = node.properties?.[segment] as { properties?: Record<string, unknown> } | undefined
+    if (!next) return []
+    node = next
+  }
+  return Object.keys(node.properties ?? {}).filter((key) => key !== '$schema')
 }

@@ -47,10 +47,14 @@ export interface ShowRequest {
 }
 
 /** Rows to print: a SELECT over the partition's files, fixed rows, or one JSON document. */
-export type ShowSource =
+export type ShowSource = (
   | { readonly kind: 'sql'; readonly sql: string }
   | { readonly kind: 'rows'; readonly columns: readonly string[]; readonly rows: readonly (readonly unknown[])[] }
   | { readonly kind: 'document'; readonly path: string }
+) & {
+  /** One line saying what these rows are (and which other tables `--table` shows), printed above a table. */
+  readonly title?: string
+}
 
 /** What a compute function returns. Row count and schema are measured by the engine when omitted. */
 export interface MaterializeResult {

@@ -40,6 +40,8 @@ export interface SourceFreshness {
   readonly warnAfter?: string
   /** The landing days present. */
   listDays(settings: Settings): Promise<readonly string[]>
+  /** What the landing days look like on disk, for messages (e.g. `ingest_date=YYYY-MM-DD folders`). */
+  readonly layout?: string
 }
 
 export interface DefinitionsSpec<R> {

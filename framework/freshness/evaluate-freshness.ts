@@ -8,11 +8,12 @@ import { formatDuration } from './format-duration.js'
 import { parseTimeOfDay } from './time-of-day.js'
 
 /**
- * How many due partitions per asset are looked at, newest first. Freshness answers "is recent
- * data there on time?": a gap three months back is a backfill question (`strata status`), and a
- * bounded window keeps the evaluation cheap however long the history is.
+ * How many days back freshness looks: the partitions that fell due in the last 7 days (and the
+ * newest due one, always). Freshness answers "is recent data there on time?": an older gap is a
+ * backfill question (`strata status`), not an alert, and a bounded window keeps the evaluation
+ * cheap however long the history is.
  */
-export const DEFAULT_FRESHNESS_WINDOW = 30
+export const DEFAULT_FRESHNESS_WINDOW = 7
 
 /** One partition's freshness at the evaluation time. */
 export interface PartitionFreshness {
@@ -37,7 +38,7 @@ export interface AssetFreshness {
   /** The policy in words, e.g. "D due by 03:00Z on D+1, warn after 02:30Z". */
   readonly policy: string
   readonly state: FreshnessState
-  /** How many partitions are due by the evaluation time, within the window. */
+  /** How many partitions fell due within the window (at least the newest due one). */
   readonly due: number
   /** The newest partition due by the evaluation time. */
   readonly newestDue?: string
@@ -56,6 +57,7 @@ export interface AssetFreshness {
 
 export interface FreshnessReport {
   readonly at: string
+  /** Days back judged: the partitions that fell due in (at − window days, at]. */
   readonly window: number
   /** False when any asset or source is late or missing. */
   readonly ok: boolean
@@ -95,7 +97,7 @@ const MS_PER_DAY = 86_400_000
  */
 export function evaluateFreshness(input: FreshnessInput): FreshnessReport {
   const window = input.window ?? DEFAULT_FRESHNESS_WINDOW
-  if (!Number.isInteger(window) || window < 1) throw new StrataError('usage', `freshness window ${window} is not a positive whole number`, 'e.g. --window 30')
+  if (!Number.isInteger(window) || window < 1) throw new StrataError('usage', `freshness window ${window} is not a positive whole number of days`, 'e.g. --window 7')
   const assets: AssetFreshness[] = []
   for (const key of input.graph.keys) {
     const definition = input.graph.asset(key)
@@ -155,11 +157,14 @@ function evaluateSeries(name: string, kind: 'asset' | 'source', policy: Freshnes
 
   const deadline = (key: string, minute: number) => (toEpochDay(partitions.daysOf(key).to) + 1 + lagDays) * MS_PER_DAY + minute * MS_PER_MINUTE
   const now = at.getTime()
-  // No partition whose last day is today or later can be due (or warn) yet; look back far enough to find `window` due ones.
+  // No partition whose last day is today or later can be due (or warn) yet; look back far enough
+  // to find every partition that fell due in the window, and the newest due one before it.
   const today = dateKeyOf(at)
-  const span = (partitions.kind === 'weekly' ? 7 : 1) * (window + 1) + lagDays + 1
+  const span = window + 7 + lagDays + 1
   const candidates = partitions.keysInRange(addDays(today, -span), today)
-  const due = candidates.filter((key) => deadline(key, dueMinute) <= now).slice(-window)
+  const allDue = candidates.filter((key) => deadline(key, dueMinute) <= now)
+  const recent = allDue.filter((key) => deadline(key, dueMinute) > now - window * MS_PER_DAY)
+  const due = recent.length > 0 ? recent : allDue.slice(-1)
   const warnKeys = warnMinute === undefined ? [] : candidates.filter((key) => deadline(key, warnMinute) <= now && deadline(key, dueMinute) > now)
 
   const late: PartitionFreshness[] = []

@@ -85,6 +85,9 @@ function whyInvalid(term: string): string {
   if (/[ \t\r\n\v\f]/.test(term)) return 'it contains a space'
   if (/[^\x20-\x7e]/.test(term)) return 'it contains a character that is not plain ASCII'
   if (/[A-Z]/.test(term)) return 'asset keys are lowercase'
+  // `*segments` / `segments*`: a glob where dbt and Dagster users write + for "and upstream / downstream".
+  const glob = /^\*([a-z0-9_]+)$|^([a-z0-9_]+)\*$/.exec(term)
+  if (glob) return glob[1] ? `"*" is not a wildcard here; for ${glob[1]} and everything upstream write +${glob[1]}` : `"*" is not a wildcard here; for ${glob[2] ?? ''} and everything downstream write ${glob[2] ?? ''}+`
   const stray = /[^a-z0-9_+]/.exec(term)
   if (stray) return `${JSON.stringify(stray[0])} has no meaning in a selection`
   return 'it does not follow the selection syntax'

@@ -3,7 +3,6 @@ import type { JsonObject, JsonValue } from '../definitions/json.js'
 import type { AssetFreshness } from '../freshness/index.js'
 import type { AssetGraph } from '../graph/index.js'
 import { formatAssetLineage } from '../lineage/index.js'
-import type { PartitionLineageNode } from '../lineage/partition-lineage.js'
 import type { PartitionMapping } from '../partitions/index.js'
 import type { CheckResult } from '../checks/check.js'
 import type { FailureRecord, Manifest } from '../storage/manifest.js'
@@ -127,7 +126,16 @@ export async function partitionJson(model: UiModel, asset: string, partition: st
  * many upstream partitions each child has: a 90-day window chain is opened a level at a time
  * instead of sent whole.
  */
-export interface LineageLevel extends Omit<PartitionLineageNode, 'children'> {
+/** One partition in a level of lineage, with the fields `lineage --partition --json` gives a partition. */
+export interface LineageLevel {
+  readonly asset: string
+  readonly partition: string
+  /** The committed data version (undefined when the partition is not materialized). */
+  readonly dataVersion?: string
+  /** The data version the child was built from, when it differs from what is committed now. */
+  readonly readVersion?: string
+  readonly runId?: string
+  readonly committedAt?: string
   /** How many upstream partitions this one was built from. */
   readonly upstream: number
   readonly children: readonly LineageLevel[]

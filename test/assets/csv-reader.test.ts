@@ -133,18 +133,15 @@ describe('CsvTokenizer', () => {
     expect(tokenize('\n\n')).toEqual([])
   })
 
-  it('is fast enough for landing files (well above 50 MB/s on a quiet machine)', () => {
+  it('tokenizes a large file pushed in 64 KiB chunks (its throughput is measured by npm run bench csv)', () => {
     const line = 'T000123,C000123,2026-03-01T10:15:00Z,app,1234.56,EUR\n'
     const bytes = Buffer.from('trade_id,customer_id,ts,channel,notional,currency\n' + line.repeat(100_000))
     const tokenizer = new CsvTokenizer()
-    const started = performance.now()
-    let count = 0
-    for (let at = 0; at < bytes.length; at += 1 << 16) count += tokenizer.push(bytes.subarray(at, at + (1 << 16))).length
-    count += tokenizer.end().length
-    const seconds = (performance.now() - started) / 1000
-    expect(count).toBe(100_001)
-    // A loose floor, so a busy CI box does not fail it; the bench measures the real figure.
-    expect(bytes.length / 1e6 / seconds).toBeGreaterThan(5)
+    const records: CsvRecord[] = []
+    for (let at = 0; at < bytes.length; at += 1 << 16) records.push(...tokenizer.push(bytes.subarray(at, at + (1 << 16))))
+    records.push(...tokenizer.end())
+    expect(records).toHaveLength(100_001)
+    expect(simple(records.slice(-1))[0]).toEqual([100_001, ['T000123', 'C000123', '2026-03-01T10:15:00Z', 'app', '1234.56', 'EUR'], []])
   })
 })
 

@@ -80,7 +80,7 @@ describe('the CDI pipeline through the real binary', () => {
     expect(report.warmup).toBe(true)
     expect(report.status).not.toBe('alert')
     expect(typeof report.cdi_psi).toBe('number')
-    const runs = JSON.parse((await strata('runs', '--json', '--limit', '5')).out) as { steps: { asset: string; status: string }[] }[]
+    const runs = JSON.parse((await strata('runs', '--json', '--limit', '5', '--all')).out) as { steps: { asset: string; status: string }[] }[]
     expect(runs.length).toBe(2)
   })
 
@@ -94,12 +94,13 @@ describe('the CDI pipeline through the real binary', () => {
   })
 
   it('traces partition-level lineage from manifests', async () => {
-    const { code, out, err } = await strata('lineage', 'cdi_scores', '--partition', LAST)
+    const { code, out, err } = await strata('lineage', 'cdi_scores', '--partition', LAST, '--depth', '5')
     expect(code, err).toBe(0)
     expect(out.split('\n')[0]).toMatch(new RegExp(`^cdi_scores\\(${LAST}\\) data [0-9a-f]{12}`))
     expect(out).toContain(`features(${LAST})`)
-    expect(out).toContain('customer_activity(2026-03-02)')
+    expect(out).toContain(`customer_activity 2026-03-02 … ${LAST}, 24 partitions`)
     expect(out).toContain(`raw(${LAST})`)
+    expect(out).toContain(`activity_window 2026-03-02 … 2026-03-24, 23 partitions, each from the day before`)
   })
 
   it('quarantines bad rows and a blocking quarantine rate stops everything downstream', async () => {

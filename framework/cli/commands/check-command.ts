@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { StrataError } from '../../errors/index.js'
 import type { RecheckOutcome } from '../../checks/index.js'
 import { blocks } from '../../checks/check.js'
 import { parseDateKey } from '../../partitions/index.js'
@@ -37,6 +38,15 @@ async function check(kit: CommandKit, selection: string, options: { partition: s
   const storage = await kit.storage()
   const graph = definitions.graph
   const assets = resolveSelection(selection, graph).filter((asset) => graph.asset(asset).checks.length > 0)
+  // An asset with checks but no partition holding D: say so, rather than "declares no checks".
+  const outOfRange = assets.filter((asset) => {
+    const partitions = graph.asset(asset).partitions
+    return partitions.kind !== 'unpartitioned' && partitions.keysInRange(day, day).length === 0
+  })
+  if (outOfRange.length > 0 && outOfRange.length === assets.length) {
+    const first = outOfRange.map((asset) => `${asset} (${graph.asset(asset).partitions.start ?? '?'})`).join(', ')
+    throw new StrataError('partition', `${day} is outside the partitions of ${first}`, `Pick a date from the first partition on, e.g. strata check ${outOfRange[0] ?? ''} --partition ${graph.asset(outOfRange[0] ?? '').partitions.start ?? day}`)
+  }
   // The checks and DuckDB load only when this command runs, not at start-up.
   const { recheckPartition } = await import('../../checks/index.js')
   const { lazyDuckDb, openDuckDb } = await import('../../../resources/duckdb.js')

@@ -12,12 +12,15 @@ export function registerFreshnessCommand(program: Command, kit: CommandKit): voi
     .command('freshness')
     .description('evaluate freshness policies from the manifests (nothing runs); exit 1 when an asset or the landing data is late or missing')
     .option('--at <time>', 'evaluate at this ISO-8601 time with a zone, e.g. 2026-03-02T03:30:00Z (default: now)')
-    .option('--window <n>', `how many due partitions per asset to look at (default ${DEFAULT_FRESHNESS_WINDOW})`)
+    .option('--window <days>', `judge the partitions that fell due in the last N days (default: config key freshnessWindow, else ${DEFAULT_FRESHNESS_WINDOW}); older gaps are for strata status`)
     .option('--json', 'print the report as JSON')
     .action(async (options: { at?: string; window?: string; json?: boolean }) => {
       const at = options.at === undefined ? new Date() : parseInstant(options.at, '--at')
-      const window = options.window === undefined ? DEFAULT_FRESHNESS_WINDOW : Number(options.window)
-      if (!Number.isInteger(window) || window < 1 || window > 3660) throw new StrataError('usage', `--window "${String(options.window).slice(0, 20)}" is not a whole number from 1 to 3660`, 'e.g. --window 30')
+      let window: number | undefined
+      if (options.window !== undefined) {
+        window = Number(options.window)
+        if (!Number.isInteger(window) || window < 1 || window > 3660) throw new StrataError('usage', `--window "${String(options.window).slice(0, 20)}" is not a whole number of days from 1 to 3660`, 'e.g. --window 30')
+      }
       const report = await freshnessReport(kit, at, window)
       if (options.json) kit.printJson(report)
       else kit.print(describeFreshness(report))
@@ -27,16 +30,19 @@ export function registerFreshnessCommand(program: Command, kit: CommandKit): voi
 
 /**
  * Load what freshness needs (manifests of assets with a policy, landing days) and evaluate it at
- * `at`; `known` is stored state the caller already holds (the UI's), read instead of the manifests.
+ * `at` over the newest `days` due partitions (default: the config's freshnessWindow, else 7);
+ * `known` is stored state the caller already holds (the UI's), read instead of the manifests.
  */
-export async function freshnessReport(kit: CommandKit, at: Date, window = DEFAULT_FRESHNESS_WINDOW, known?: StoredState): Promise<FreshnessReport> {
+export async function freshnessReport(kit: CommandKit, at: Date, days?: number, known?: StoredState): Promise<FreshnessReport> {
+  const configured = kit.settings().config.freshnessWindow
+  const window = days ?? (typeof configured === 'number' ? configured : DEFAULT_FRESHNESS_WINDOW)
   const definitions = await kit.definitions()
   const storage = await kit.storage()
   const withPolicy = definitions.graph.keys.filter((key) => definitions.graph.asset(key).freshness !== undefined)
   const state = known ?? (await loadStoredState(storage, definitions.graph, withPolicy))
   const sourcePolicy = definitions.sourceFreshness
   const source = sourcePolicy
-    ? { name: sourcePolicy.name, policy: { dueBy: sourcePolicy.dueBy, ...(sourcePolicy.warnAfter ? { warnAfter: sourcePolicy.warnAfter } : {}) }, days: await sourcePolicy.listDays(kit.settings()) }
+    ? { name: sourcePolicy.name, policy: { dueBy: sourcePolicy.dueBy, ...(sourcePolicy.warnAfter ? { warnAfter: sourcePolicy.warnAfter } : {}) }, days: (await kit.landingDays()) ?? [] }
     : undefined
   return evaluateFreshness({ graph: definitions.graph, state, at, window, ...(source ? { source } : {}) })
 }
@@ -45,7 +51,7 @@ export async function freshnessReport(kit: CommandKit, at: Date, window = DEFAUL
 export function describeFreshness(report: FreshnessReport): string {
   if (report.assets.length === 0) return `freshness at ${report.at}: no asset declares a freshness policy`
   const late = report.assets.filter((asset) => asset.state === 'late' || asset.state === 'missing').length
-  const lines = [`freshness at ${report.at} (last ${report.window} due partitions per asset): ${late === 0 ? 'nothing late' : `${late} late or missing`}`]
+  const lines = [`freshness at ${report.at} (partitions due in the last ${report.window} days; older gaps: strata status): ${late === 0 ? 'nothing late' : `${late} late or missing`}`]
   lines.push(
     formatTable(
       ['asset', 'state', 'policy', 'newest due', 'lag', 'late partitions'],

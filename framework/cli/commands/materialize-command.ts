@@ -15,6 +15,7 @@ interface MaterializeOptions {
   concurrency?: string
   executor?: string
   runId?: string
+  quiet?: boolean
 }
 
 /** `strata materialize` and `strata backfill`: plan, print (dry run) or execute. */
@@ -26,8 +27,9 @@ export function registerMaterializeCommands(program: Command, kit: CommandKit): 
       .option('--force', 'rebuild the requested partitions even when up to date')
       .option('--dry-run', 'print the plan and run nothing')
       .option('--json', 'print JSON (the full plan with --dry-run, else the run record)')
-      .option('--concurrency <n>', 'steps run at once (default: the number of cores)')
+      .option('--concurrency <n>', 'steps run at once (default: STRATA_CONCURRENCY, config key concurrency, else the number of cores + 1)')
       .option('--executor <kind>', 'local or fargate', 'local')
+      .option('--quiet', 'no progress: neither the bar on a terminal nor the line per finished step otherwise')
 
   shared(
     program
@@ -51,6 +53,7 @@ export function registerMaterializeCommands(program: Command, kit: CommandKit): 
 async function materialize(kit: CommandKit, selection: string, options: MaterializeOptions, verb: string): Promise<void> {
   if (options.executor !== 'local' && options.executor !== 'fargate') throw new StrataError('usage', `--executor "${String(options.executor).slice(0, 20)}" is not local or fargate`, 'Use --executor local (default) or --executor fargate.')
   const definitions = await kit.definitions()
+  await kit.landingDays()
   const storage = await kit.storage()
   const state = await loadStoredState(storage, definitions.graph)
   const started = performance.now()
@@ -64,7 +67,7 @@ async function materialize(kit: CommandKit, selection: string, options: Material
   }
   // Loaded here, not at start-up: it brings the executors, DuckDB and the AWS clients.
   const { executeRun } = await import('../execute-run.js')
-  const record = await executeRun(kit, definitions, storage, runPlan, { command: `${verb} ${selection}`, concurrency: options.concurrency, executor: options.executor })
+  const record = await executeRun(kit, definitions, storage, runPlan, { command: `${verb} ${selection}`, concurrency: options.concurrency, executor: options.executor, quiet: options.quiet === true, json: options.json === true })
   if (options.json) kit.printJson(record)
   else {
     const seconds = record.endedAt ? (Date.parse(record.endedAt) - Date.parse(record.startedAt)) / 1000 : 0

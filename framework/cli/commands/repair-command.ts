@@ -65,9 +65,20 @@ export function registerRepairCommand(program: Command, kit: CommandKit): void {
           ),
         )
         if (report.dryRun) kit.print('run without --dry-run to move them aside; the next materialize rebuilds them')
-        else if (report.damaged.some((entry) => entry.action === 'quarantined')) kit.print(`damaged partitions are kept under _strata/damaged/; rebuild them with: strata materialize ${selection} --from … --to …`)
+        else if (report.damaged.some((entry) => entry.action === 'quarantined')) {
+          const moved = report.damaged.filter((entry) => entry.action === 'quarantined')
+          const days = moved.map((entry) => entry.pathSegment.replace(/^[a-z]+=/, '')).filter((day) => /^\d{4}-\d{2}-\d{2}$/.test(day)).sort()
+          const assetsMoved = [...new Set(moved.map((entry) => entry.asset))].join(',')
+          const range = days.length === 0 ? '' : days[0] === days.at(-1) ? ` --partition ${days[0] ?? ''}` : ` --from ${days[0] ?? ''} --to ${days.at(-1) ?? ''}`
+          kit.print(`damaged partitions are kept under _strata/damaged/; rebuild them with: strata materialize ${shellQuote(assetsMoved)}${range}`)
+        }
         for (const entry of report.damaged.filter((candidate) => candidate.action === 'skipped')) kit.print(`  skipped ${entry.asset}/${entry.pathSegment}: ${entry.detail ?? ''}`)
       }
       kit.print(report.dryRun ? `${report.leftoversFound} staging leftovers of crashed runs older than ${flags.olderThan} min (kept in a dry run)` : `removed ${report.leftoversRemoved} leftovers of crashed runs (staging, trash, temp files)`)
     })
+}
+
+/** A selection as the shell needs it: quoted when it holds `*` or other characters a shell expands. */
+function shellQuote(text: string): string {
+  return /^[a-z0-9_,]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`
 }

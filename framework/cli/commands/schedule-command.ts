@@ -1,4 +1,4 @@
-import type { Command } from 'commander'
+import { Option, type Command } from 'commander'
 import { StrataError } from '../../errors/index.js'
 import { parseInstant, summariseFreshness } from '../../freshness/index.js'
 import { loadStoredState, plan } from '../../planner/index.js'
@@ -48,7 +48,7 @@ export function registerScheduleCommand(program: Command, kit: CommandKit): void
       const at = options.at === undefined ? new Date() : parseInstant(options.at, '--at')
       const schedules = await chosenSchedules(kit, options.schedule)
       const reports: TickReport[] = []
-      for (const s of schedules) reports.push(await tick(kit, s, at))
+      for (const s of schedules) reports.push(await tick(kit, s, at, { json: options.json === true }))
       if (options.json) kit.printJson(reports)
       else if (schedules.length === 0) kit.print('no schedules defined')
       else for (const report of reports) kit.print(describeTick(report))
@@ -59,7 +59,10 @@ export function registerScheduleCommand(program: Command, kit: CommandKit): void
     .command('run')
     .description('the scheduler daemon: ticks every schedule on time (catching up missed ticks at start), checks freshness after each run; stops on SIGTERM/SIGINT')
     .option('--schedule <name>', 'only this schedule (default: all)')
-    .action(async (options: { schedule?: string }) => {
+    .addOption(new Option('--at <time>', 'catch up and judge freshness as if it were this ISO-8601 time (replays, tests); later ticks follow the real clock').hideHelp())
+    .action(async (options: { schedule?: string; at?: string }) => {
+      const clock = options.at === undefined ? undefined : parseInstant(options.at, '--at')
+      const now = () => clock ?? new Date()
       const schedules = await chosenSchedules(kit, options.schedule)
       if (schedules.length === 0) throw new StrataError('config', 'no schedules defined: the scheduler has nothing to run', 'Add schedules to the definitions (schedules: [dailySchedule()]).')
       // Without a signal (an embedding that passes none) the loop would never end: refuse rather than hang.
@@ -69,10 +72,11 @@ export function registerScheduleCommand(program: Command, kit: CommandKit): void
         schedules,
         signal,
         log: kit.log,
+        now,
         async tick(s, at) {
           const report = await tick(kit, s, at)
           for (const line of describeTick(report).split('\n')) kit.log.info(line)
-          if (report.outcomes.some((o) => o.action === 'launched')) kit.log.info(summariseFreshness(await freshnessReport(kit, new Date())))
+          if (report.outcomes.some((o) => o.action === 'launched')) kit.log.info(summariseFreshness(await freshnessReport(kit, now())))
         },
       })
     })
@@ -87,14 +91,14 @@ async function chosenSchedules(kit: CommandKit, name: string | undefined): Promi
 }
 
 /** One tick of one schedule: plan each due tick's partitions as a range (so assets that do not have them yet are clipped) and execute. */
-async function tick(kit: CommandKit, schedule: ScheduleDefinition, at: Date): Promise<TickReport> {
+async function tick(kit: CommandKit, schedule: ScheduleDefinition, at: Date, output: { json?: boolean } = {}): Promise<TickReport> {
   const definitions = await kit.definitions()
   const storage = await kit.storage()
   const launch: TickLauncher = async ({ schedule: s, partitions, runId }) => {
     const state = await loadStoredState(storage, definitions.graph)
     const runPlan = plan(definitions.graph, { selection: s.selection, from: partitions.from, to: partitions.to }, state)
     const { executeRun } = await import('../execute-run.js')
-    const record = await executeRun(kit, definitions, storage, runPlan, { command: `schedule tick ${s.name}`, runId })
+    const record = await executeRun(kit, definitions, storage, runPlan, { command: `schedule tick ${s.name}`, runId, json: output.json === true })
     return { status: record.status === 'running' || record.status === 'crashed' ? 'failed' : record.status, message: describeCounts(record.counts) }
   }
   return tickSchedule({ schedule, at, store: new TickStore(storage), storage, launch, newRunId: () => newRunId(new Date()), log: kit.log, ...(kit.io.signal ? { signal: kit.io.signal } : {}) })

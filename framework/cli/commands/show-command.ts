@@ -15,33 +15,39 @@ export function registerShowCommand(program: Command, kit: CommandKit): void {
     .argument('<asset>', 'asset key')
     .requiredOption('--partition <key>', 'partition (YYYY-MM-DD; weekly: a date in the week)')
     .option('--format <format>', 'table, csv or json', 'table')
-    .option('--limit <n>', 'rows to print with --format table (default 50)')
-    .option('--table <name>', 'for assets holding several tables (raw, curated)')
+    .option('--limit <n>', 'at most this many rows (default: 50 for table, all for csv and json)')
+    .option('--table <name>', 'one table of an asset that holds several; without it such an asset shows a summary whose header line names its tables')
     .option('--json', 'same as --format json')
     .description('print the committed rows (or JSON document) of a partition')
     .action(async (asset: string, options: { partition: string; format: string; limit?: string; table?: string; json?: boolean }) => {
       const format = options.json ? 'json' : options.format
       if (!['table', 'csv', 'json'].includes(format)) throw new StrataError('usage', `--format "${format.slice(0, 20)}" is not table, csv or json`, 'e.g. --format csv')
-      const limit = options.limit === undefined ? 50 : Number(options.limit)
-      if (!Number.isInteger(limit) || limit < 1) throw new StrataError('usage', `--limit "${String(options.limit).slice(0, 20)}" is not a positive whole number`, 'e.g. --limit 100')
+      const limit = options.limit === undefined ? (format === 'table' ? 50 : Infinity) : Number(options.limit)
+      if (limit !== Infinity && (!Number.isInteger(limit) || limit < 1)) throw new StrataError('usage', `--limit "${String(options.limit).slice(0, 20)}" is not a positive whole number`, 'e.g. --limit 100')
       const { graph } = await kit.definitions()
-      const shown = await showPartition(graph, await kit.storage(), asset, options.partition, options.table)
+      // csv and json read no more than they print; a table reads all to count what it leaves out.
+      const shown = await showPartition(graph, await kit.storage(), asset, options.partition, options.table, format === 'table' || limit === Infinity ? undefined : limit)
       if (shown.kind === 'document') {
         kit.print(JSON.stringify(shown.document, null, 2))
         return
       }
       const { columns, rows } = shown
-      if (format === 'json') kit.printJson(rows.map((row) => Object.fromEntries(columns.map((column, i) => [column, row[i]]))))
-      else if (format === 'csv') kit.print([columns.map(csvField).join(','), ...rows.map((row) => row.map(csvField).join(','))].join('\n'))
+      const printed = rows.slice(0, limit)
+      if (format === 'json') kit.printJson(printed.map((row) => Object.fromEntries(columns.map((column, i) => [column, row[i]]))))
+      else if (format === 'csv') kit.print([columns.map(csvField).join(','), ...printed.map((row) => row.map(csvField).join(','))].join('\n'))
       else {
-        kit.print(formatTable(columns, rows.slice(0, limit)))
+        kit.print(`${asset}(${shown.key})${shown.title ? `: ${shown.title}` : ''}`)
+        kit.print(formatTable(columns, printed))
         if (rows.length > limit) kit.print(`… ${rows.length - limit} more rows (--limit N, or --format csv for all)`)
+        if (rows.length === 0) kit.print('(no rows: nothing here for this partition)')
       }
     })
 }
 
 /** A partition's rows (as `show` prints them) or its JSON document. */
-export type ShownPartition = { readonly kind: 'rows'; readonly columns: readonly string[]; readonly rows: readonly (readonly unknown[])[] } | { readonly kind: 'document'; readonly document: unknown }
+export type ShownPartition =
+  | { readonly kind: 'rows'; readonly key: string; readonly title?: string; readonly columns: readonly string[]; readonly rows: readonly (readonly unknown[])[] }
+  | { readonly kind: 'document'; readonly key: string; readonly document: unknown }
 
 /**
  * What `strata show` prints for a partition (weekly: any date in the week): the asset's own
@@ -59,11 +65,12 @@ export async function showPartition(graph: AssetGraph, storage: Storage, asset: 
   // DuckDB loads only when this command runs, not at start-up.
   const { readParquet } = await import('../../../resources/duckdb.js')
   const source: ShowSource = definition.show?.({ manifest, dir, ...(table ? { table } : {}) }) ?? defaultSource(asset, dir, manifest.files.map((file) => file.name), table, readParquet)
-  if (source.kind === 'document') return { kind: 'document', document: JSON.parse(await readFile(source.path, 'utf8')) as unknown }
-  if (source.kind === 'rows') return limit === undefined ? source : { ...source, rows: source.rows.slice(0, limit) }
+  if (source.kind === 'document') return { kind: 'document', key, document: JSON.parse(await readFile(source.path, 'utf8')) as unknown }
+  const title = source.title ? { title: source.title } : {}
+  if (source.kind === 'rows') return { kind: 'rows', key, ...title, columns: source.columns, rows: limit === undefined ? source.rows : source.rows.slice(0, limit) }
   // A preview reads only the rows it shows (the limit is a checked whole number, never text).
   const sql = limit === undefined ? source.sql : `SELECT * FROM (${source.sql}) LIMIT ${Math.max(0, Math.floor(limit))}`
-  return { kind: 'rows', ...(await query(sql)) }
+  return { kind: 'rows', key, ...title, ...(await query(sql)) }
 }
 
 async function query(sql: string): Promise<{ columns: string[]; rows: unknown[][] }> {

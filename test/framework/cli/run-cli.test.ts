@@ -90,7 +90,7 @@ describe('strata CLI', () => {
     const show = await cli('show', 'score', '--partition', '2026-01-05')
     expect(JSON.parse(show.out)).toMatchObject({ partition: '2026-01-05' })
 
-    const runs = await cli('runs', '--json')
+    const runs = await cli('runs', '--all', '--json')
     const records = JSON.parse(runs.out) as { runId: string; status: string }[]
     expect(records).toHaveLength(2)
     const detail = await cli('runs', 'show', records[1]!.runId)
@@ -98,7 +98,8 @@ describe('strata CLI', () => {
 
     const lineage = await cli('lineage', 'rolling', '--partition', '2026-01-05')
     expect(lineage.out).toMatch(/^rolling\(2026-01-05\) data [0-9a-f]{12}/)
-    expect(lineage.out).toContain('clean(2026-01-03)')
-    expect(lineage.out).toContain('source(2026-01-05)')
+    expect(lineage.out).toContain('clean 2026-01-03 … 2026-01-05, 3 partitions')
+    expect(lineage.out).toContain('… source (--depth 2 or more to see their partitions)')
+    expect((await cli('lineage', 'rolling', '--partition', '2026-01-05', '--depth', '2')).out).toContain('source 2026-01-03 … 2026-01-05, 3 partitions')
   })
 })

@@ -25,7 +25,8 @@ describe('evaluateFreshness', () => {
   it('before the deadline the newest partition is not due yet; the gap in the middle is late', () => {
     const report = evaluateFreshness({ graph, state, at: at('2026-01-10T01:00:00Z') })
     const score = of(report, 'score')
-    expect(score).toMatchObject({ state: 'late', due: 8, newestDue: '2026-01-08' }) // 01-09 is due at 03:00 on 01-10
+    // 01-09 is due at 03:00 on 01-10; the window is the partitions due in the last 7 days: 01-02 … 01-08
+    expect(score).toMatchObject({ state: 'late', due: 7, newestDue: '2026-01-08' })
     expect(score.late.map((p) => p.partition)).toEqual(['2026-01-05'])
     expect(score.late[0]).toMatchObject({ why: 'missing', dueAt: '2026-01-06T03:00:00.000Z' })
     // lag: the evaluation time minus the due time of the oldest late partition
@@ -52,7 +53,7 @@ describe('evaluateFreshness', () => {
   })
 
   it('weekly partitions are due the day after their last day; lagDays shifts the deadline; nothing there is missing', () => {
-    const report = evaluateFreshness({ graph, state: storedStateOf([manifest('model', '2026-01-05')]), at: at('2026-01-19T07:00:00Z') })
+    const report = evaluateFreshness({ graph, state: storedStateOf([manifest('model', '2026-01-05')]), at: at('2026-01-19T07:00:00Z'), window: 14 })
     // week 01-05 (due 01-12 06:00) is there, week 01-12 (due 01-19 06:00) is late
     expect(of(report, 'model')).toMatchObject({ state: 'late', due: 2, newestDue: '2026-01-12', late: [{ partition: '2026-01-12', dueAt: '2026-01-19T06:00:00.000Z' }] })
     // clean(D) is due 03:00 on D+2: at 01-03 04:00 only 01-01 is due, and nothing is there at all
@@ -60,6 +61,16 @@ describe('evaluateFreshness', () => {
     const early = evaluateFreshness({ graph, state: storedStateOf([]), at: at('2026-01-03T04:00:00Z') })
     expect(of(early, 'clean')).toMatchObject({ state: 'missing', due: 1, newestDue: '2026-01-01' })
     expect(of(early, 'model')).toMatchObject({ state: 'fresh', due: 0, lagMs: null, lag: '-' })
+  })
+
+  it('judges only what fell due in the window (default 7 days): an older gap is not late, the newest due partition always counts', () => {
+    const recent = storedStateOf(days(20, 31).map((d) => manifest('score', d)))
+    const report = evaluateFreshness({ graph, state: recent, at: at('2026-02-01T04:00:00Z') })
+    expect(report.window).toBe(7)
+    expect(of(report, 'score')).toMatchObject({ state: 'fresh', due: 7, newestDue: '2026-01-31', late: [] })
+    const weekly = evaluateFreshness({ graph, state: storedStateOf([manifest('model', '2026-01-05')]), at: at('2026-01-19T05:00:00Z'), window: 1 })
+    // nothing fell due in the last day: the newest due week (01-05, due 01-12) is judged
+    expect(of(weekly, 'model')).toMatchObject({ state: 'fresh', due: 1, newestDue: '2026-01-05' })
   })
 
   it('looks at a bounded window of due partitions', () => {

@@ -49,6 +49,17 @@ describe('strata freshness', () => {
     expect(out).toContain('nothing late')
   })
 
+  it('late landing data alone fails it: exit 1, the source row late, the assets fresh', async () => {
+    // Only the landing has a policy here; ingest_date=2026-01-09 was due at 01:00 on 01-10.
+    const landingOnly: StrataApp = { name: 'strata', version: '0', load: async () => toyScheduledDefinitions({ landingDays: ['2026-01-06', '2026-01-07', '2026-01-08'] }) }
+    const io = captureIo({ STRATA_STORAGE: join(root, 'storage') }, root)
+    const code = await runCli(['freshness', '--at', '2026-01-10T01:30:00Z'], io, landingOnly)
+    expect(io.out()).toMatch(/landing \(source\)\s+late\s+D due by 01:00Z on D\+1, warn after 00:30Z\s+2026-01-09\s+30m\s+2026-01-09/)
+    expect(code).toBe(1)
+    const onTime = captureIo({ STRATA_STORAGE: join(root, 'storage') }, root)
+    expect(await runCli(['freshness', '--at', '2026-01-10T00:59:00Z'], onTime, landingOnly)).toBe(0)
+  })
+
   it.each(['yesterday', '2026-01-10T01:00:00', '2026-01-32T00:00:00Z'])('a bad --at (%s) exits 2 with a hint', async (value) => {
     const { code, err } = await cli('freshness', '--at', value)
     expect(code).toBe(2)

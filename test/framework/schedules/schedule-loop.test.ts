@@ -33,9 +33,14 @@ describe('runScheduleLoop', () => {
     expect(errors).toEqual(['schedule daily: tick failed: boom'])
   })
 
-  it('returns at once when already aborted', async () => {
+  it('returns at once when already aborted, without ticking or logging', async () => {
     const controller = new AbortController()
     controller.abort()
-    await runScheduleLoop({ schedules: [dailySchedule()], signal: controller.signal, log: silentLogger, tick: () => Promise.reject(new Error('never')) })
+    const ticks: string[] = []
+    const logged: string[] = []
+    const log = { info: (m: string) => logged.push(m), warn: (m: string) => logged.push(m), error: (m: string) => logged.push(m), debug: () => undefined }
+    await expect(runScheduleLoop({ schedules: [dailySchedule()], signal: controller.signal, log, tick: async (schedule) => void ticks.push(schedule.name) })).resolves.toBeUndefined()
+    expect(ticks).toEqual([])
+    expect(logged.filter((line) => !/scheduler (started|stopped)/.test(line))).toEqual([])
   })
 })
