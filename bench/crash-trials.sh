@@ -12,17 +12,17 @@ strata() { node "$here/bin/strata.js" "$@"; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export STRATA_LANDING=$work/landing CI=1 AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=1
-strata generate-sample --customers 3000 --days 40 --start 2026-09-01 --seed 13 >/dev/null
+strata generate-sample --customers 3000 --days 40 --start 2026-09-01 --seed 13 --profile light >/dev/null
 
 export STRATA_STORAGE=$work/kill
 blocked=0 failed=0 damaged=0 recorded=0 notcrashed=0
 for i in $(seq 1 "$kills"); do
-  before=$(strata runs --json --limit 1 | jq -r '.[0].runId // ""')
+  before=$(strata runs --json --all --limit 1 | jq -r '.[0].runId // ""')
   # node itself, not a shell function, so that $! is the pid that kill -9 hits.
   node "$here/bin/strata.js" backfill '*' --from 2026-09-08 --to 2026-09-16 --force >/dev/null 2>&1 &
   pid=$!
   sleep "$(node -e 'console.log((1 + Math.random() * 7).toFixed(2))')"
-  started=$(strata runs --json --limit 1 | jq -r '.[0].runId // ""')
+  started=$(strata runs --json --all --limit 1 | jq -r '.[0].runId // ""')
   [ "$started" = "$before" ] && started=
   kill -9 "$pid" 2>/dev/null
   wait "$pid" 2>/dev/null
@@ -31,7 +31,7 @@ for i in $(seq 1 "$kills"); do
   [ "$code" = 0 ] || failed=$((failed + 1))
   verify=$(strata repair --verify --dry-run 2>&1); grep -q " 0 damaged" <<<"$verify" || damaged=$((damaged + 1))
   # The killed run is recorded once its plan was made; killed before that, it left no record at all.
-  if [ -n "$started" ] && [ "$(strata runs --json --limit 20 | jq -r --arg id "$started" '.[] | select(.runId == $id) | .status')" != crashed ]; then notcrashed=$((notcrashed + 1)); fi
+  if [ -n "$started" ] && [ "$(strata runs --json --all --limit 20 | jq -r --arg id "$started" '.[] | select(.runId == $id) | .status')" != crashed ]; then notcrashed=$((notcrashed + 1)); fi
   [ -n "$started" ] && recorded=$((recorded + 1))
 done
 echo "kill -9: $kills tries; reruns blocked by a lock: $blocked; reruns failed: $failed; stores with damaged partitions: $damaged; killed runs that had a record: $recorded, of them not shown as crashed: $notcrashed"
@@ -45,7 +45,7 @@ for i in $(seq 1 "$overlaps"); do
   b=$!
   wait "$a" || nonzero=$((nonzero + 1))
   wait "$b" || nonzero=$((nonzero + 1))
-  runs=$(strata runs --json --limit 2)
+  runs=$(strata runs --json --all --limit 2)
   twice=$(jq '[.[].steps[] | select(.status == "success") | "\(.asset)@\(.partition)"] | group_by(.) | map(select(length > 1)) | length' <<<"$runs")
   double=$((double + twice))
   waited=$((waited + $(jq '[.[].steps[] | select(.builtBy != null)] | length' <<<"$runs")))

@@ -28,7 +28,7 @@ const manifestOf = async (asset: string, day: string) => JSON.parse(await readFi
 beforeAll(async () => {
   vi.useFakeTimers({ toFake: ['Date'], now: NOW })
   root = await mkdtemp(join(tmpdir(), 'strata-metrics-'))
-  const sample = await cli('generate-sample', '--customers', '200', '--days', '10', '--start', '2026-03-02')
+  const sample = await cli('generate-sample', '--customers', '200', '--days', '10', '--start', '2026-03-02', '--profile', 'light')
   expect(sample.code).toBe(0)
 }, 60_000)
 afterAll(async () => {

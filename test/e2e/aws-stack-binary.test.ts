@@ -76,7 +76,7 @@ describe('strata --aws-stack through the real binary and the SDK (a local CloudF
     // Without a start day the definitions list the landing days: in the stack's landing bucket.
     const listing = await strata({}, 'assets', '--aws-stack', 'Strata')
     expect(listing.code).toBe(2)
-    expect(listing.err).toContain('s3://strata-landing-abc123/landing/')
+    expect(listing.err).toContain('landing location s3://strata-landing-abc123/landing (from "landing" in the outputs of the stack named by --aws-stack)')
     expect(requests.slice(1)).toEqual(['Action=DescribeStacks&Version=2010-05-15&StackName=Strata', 'GET /strata-landing-abc123/?delimiter=%2F&list-type=2&max-keys=1000&prefix=landing%2F'])
 
     const missing = await strata({}, 'status', '--aws-stack', 'Nope')

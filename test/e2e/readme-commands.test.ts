@@ -31,13 +31,15 @@ function argvOf(line: string): string[] {
 }
 
 /**
- * Every `npx strata` line of the README's sh blocks that runs on a laptop: not the AWS ones
- * (placeholders such as DATA_BUCKET, the Fargate executor) and not the daemon, which runs until
- * stopped (test/framework/schedules covers it).
+ * Every `npx strata` line of the README's sh blocks that runs on a laptop: not those of the AWS
+ * sections (an account, placeholders such as DATA_BUCKET, the Fargate executor), not the daemon,
+ * which runs until stopped (test/framework/schedules covers it), and not `strata ui`, a server
+ * (test/framework/ui and test/e2e/ui-browser cover it).
  */
-const commands = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)]
+const laptop = readme.replace(/\n## On AWS\n[\s\S]*?(?=\n## The CDI pipeline)/, '\n')
+const commands = [...laptop.matchAll(/```sh\n([\s\S]*?)```/g)]
   .flatMap((block) => (block[1] ?? '').split('\n'))
-  .filter((line) => line.startsWith('npx strata ') && !/DATA_BUCKET|--executor fargate|schedule run/.test(line))
+  .filter((line) => line.startsWith('npx strata ') && !/DATA_BUCKET|--executor fargate|schedule run|^npx strata ui\b/.test(line))
   .map((line) => ({ line, argv: argvOf(line).slice(2) }))
 
 /** What each command prints, as the README describes it; a README command without an entry fails. */

@@ -44,7 +44,7 @@ describe.runIf(chromium !== undefined)('strata ui in headless Chromium', () => {
     await mkdir(shots, { recursive: true })
     // 12 landing days from a Monday; the model's first week is 2026-03-09. Three days of drift
     // through the CLI; segments(2026-03-12, 2026-03-13) are left for the page to materialize.
-    await strata('generate-sample', '--customers', '200', '--days', '12', '--start', '2026-03-02')
+    await strata('generate-sample', '--customers', '200', '--days', '12', '--start', '2026-03-02', '--profile', 'light')
     await strata('materialize', '+drift_report', '--from', '2026-03-09', '--to', '2026-03-11')
     server = spawn(process.execPath, [bin, 'ui', '--port', '0'], { cwd: dir, env: { ...process.env, STRATA_START: '', CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] })
     base = await new Promise<string>((resolve, reject) => {
@@ -82,8 +82,8 @@ describe.runIf(chromium !== undefined)('strata ui in headless Chromium', () => {
     await page.waitForSelector('body[data-ready="yes"]')
     const states = await page.locator('.health-bar[data-asset="segments"] .range').evaluateAll((ranges) => ranges.map((range) => [range.getAttribute('data-state'), range.getAttribute('title')]))
     expect(states).toEqual([
-      ['materialized', '2026-03-09 … 2026-03-11 (3): materialized — up to date'],
-      ['missing', '2026-03-12 … 2026-03-13 (2): missing'],
+      ['materialized', '2026-03-09 … 2026-03-11 (3): materialized, up to date'],
+      ['missing', '2026-03-12 … 2026-03-13 (2): missing: not materialized yet'],
     ])
     await shot('asset')
   })

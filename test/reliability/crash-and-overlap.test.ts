@@ -62,7 +62,7 @@ describe('a run killed with SIGKILL', () => {
     expect(rerun.code).toBe(0)
     expect(await builds()).toEqual(['slow@2026-03-02'])
 
-    const runs = JSON.parse((await strata(['runs', '--json']).done).out) as RunRecord[]
+    const runs = JSON.parse((await strata(['runs', '--json', '--all']).done).out) as RunRecord[]
     const crashed = runs.find((run) => run.status === 'crashed')
     expect(crashed?.crash).toMatchObject({ why: expect.stringMatching(/^its process \(pid \d+ on .+\) is gone$/), lastSeenAt: expect.any(String) })
     expect(runs.filter((run) => run.status === 'success')).toHaveLength(1)
@@ -78,7 +78,7 @@ describe('a run killed with SIGKILL', () => {
     await startedStep(killed.child.pid as number, 'slow@2026-03-02')
     killed.child.kill('SIGKILL')
     await killed.done
-    const [run] = JSON.parse((await strata(['runs', '--json']).done).out) as RunRecord[]
+    const [run] = JSON.parse((await strata(['runs', '--json', '--all']).done).out) as RunRecord[]
     expect(run?.status).toBe('crashed')
     expect(run?.crash?.lastCompletedStep).toBe('slow@2026-03-01')
     const shown = await strata(['runs', 'show', run?.runId as string]).done
@@ -104,7 +104,7 @@ describe('overlapping runs, as two processes', () => {
     expect([a.code, b.code]).toEqual([0, 0])
     const once = ['after@2026-03-01', 'after@2026-03-02', 'after@2026-03-03', 'slow@2026-03-01', 'slow@2026-03-02', 'slow@2026-03-03']
     expect((await builds()).sort()).toEqual([...once, ...once].sort())
-    const runs = JSON.parse((await strata(['runs', '--json']).done).out) as RunRecord[]
+    const runs = JSON.parse((await strata(['runs', '--json', '--all']).done).out) as RunRecord[]
     const skippedAsBuilt = runs.flatMap((run) => run.steps.filter((step) => step.builtBy !== undefined))
     expect(skippedAsBuilt.length).toBeGreaterThan(0)
     for (const step of skippedAsBuilt) expect(step.reason).toBe(`built by run ${step.builtBy}`)
@@ -144,7 +144,7 @@ describe('the same on S3 storage (the S3 test server), as real processes', () =>
     const rerun = await strata(['materialize', 'slow', '--partition', '2026-03-02'], { STRATA_LOCK_TTL_MS: '600000', STRATA_LOCK_WAIT_MS: '0' }).done
     expect(rerun.err).toMatch(/took over the lock of run/)
     expect(rerun.code).toBe(0)
-    const runs = JSON.parse((await strata(['runs', '--json']).done).out) as RunRecord[]
+    const runs = JSON.parse((await strata(['runs', '--json', '--all']).done).out) as RunRecord[]
     expect(runs.map((run) => run.status).sort()).toEqual(['crashed', 'success'])
   }, 60_000)
 

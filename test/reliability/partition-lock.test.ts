@@ -216,7 +216,7 @@ describe('concurrent materializations through the CLI (step runner holds the loc
     const [a, b] = await Promise.all([cli({}, 'materialize', 'slow', '--partition', '2026-03-02', '--force'), cli({}, 'materialize', 'slow', '--partition', '2026-03-02', '--force')])
     expect([a.code, b.code]).toEqual([0, 0])
     expect([a.out, b.out].join('\n')).toMatch(/1 succeeded/)
-    const runs = JSON.parse((await cli({}, 'runs', '--json')).out) as { runId: string; steps: { reason?: string; builtBy?: string }[] }[]
+    const runs = JSON.parse((await cli({}, 'runs', '--json', '--all')).out) as { runId: string; steps: { reason?: string; builtBy?: string }[] }[]
     const waited = runs.flatMap((run) => run.steps).filter((step) => step.builtBy !== undefined)
     expect(waited).toHaveLength(1)
     expect(runs.map((run) => run.runId)).toContain(waited[0]?.builtBy)

@@ -14,8 +14,10 @@ export function healthBar(health: AssetHealth, options: { compact?: boolean } = 
   if (health.total === 0) bar.append(h('span', { class: 'range state-none', style: 'flex-grow: 1', title: 'no partitions in range' }))
   for (const range of health.ranges) {
     const span = range.from === range.to ? range.from : `${range.from} … ${range.to} (${range.count})`
-    const why = range.reason && range.reason !== range.state ? ` — ${range.reason}${range.count > 1 && /\d{4}-\d{2}-\d{2}/.test(range.reason) ? ' (first of the range)' : ''}` : ''
-    const attributes = { class: `range state-${KNOWN.has(range.state) ? range.state : 'other'}`, 'data-state': range.state, style: `flex-grow: ${range.count}`, title: `${span}: ${range.state}${why}` }
+    // Status reasons start with their state word ("missing: not materialized yet"); others get it in front.
+    const words = !range.reason || range.reason === range.state ? range.state : range.reason.startsWith(range.state) ? range.reason : `${range.state} — ${range.reason}`
+    const first = range.reason && range.count > 1 && /\d{4}-\d{2}-\d{2}/.test(range.reason) ? ' (first of the range)' : ''
+    const attributes = { class: `range state-${KNOWN.has(range.state) ? range.state : 'other'}`, 'data-state': range.state, style: `flex-grow: ${range.count}`, title: `${span}: ${words}${first}` }
     // Compact bars sit inside a link (a graph node), and links do not nest.
     bar.append(options.compact ? h('span', attributes) : h('a', { ...attributes, href: href('assets', health.asset, 'partitions', range.from) }))
   }

@@ -13,6 +13,7 @@ import { lockOptionsOf } from '../../../framework/storage/open-storage.js'
 import { cdiSettingsDocument, loadDefinitions } from '../../../assets/definitions.js'
 import { resolveCdiConfig } from '../../../assets/cdi-config.js'
 import { resolveCloudWatchSettings } from '../../../resources/cloudwatch.js'
+import { openObjectStore } from '../../../resources/s3.js'
 import { startS3Server, type S3TestServer } from '../../support/s3-server.js'
 
 const ecs = mockClient(ECSClient)
@@ -23,6 +24,8 @@ let server: S3TestServer
 let cwd: string
 beforeAll(async () => {
   server = await startS3Server(['strata-settings'])
+  // A landing with a day in it: a landing without ingest_date= folders is a usage error before any launch.
+  await openObjectStore('s3://strata-settings/landing', { env: server.env }).put('ingest_date=2026-03-03/customers.csv', 'customer_id\n')
   cwd = await mkdtemp(join(tmpdir(), 'strata-settings-'))
 })
 afterAll(async () => {

@@ -31,7 +31,7 @@ const day = (d: string) => join(root, 'landing', `ingest_date=${d}`)
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'strata-source-'))
-  expect((await cli('generate-sample', '--customers', '200', '--days', '8', '--start', '2026-09-01', '--seed', '13')).code).toBe(0)
+  expect((await cli('generate-sample', '--customers', '200', '--days', '8', '--start', '2026-09-01', '--seed', '13', '--profile', 'light')).code).toBe(0)
   expect((await cli('materialize', '+curated', '--from', '2026-09-05', '--to', '2026-09-07')).code).toBe(0)
 }, 60_000)
 afterAll(async () => rm(root, { recursive: true, force: true }))

@@ -78,9 +78,9 @@ describe('strata ui: the JSON API', () => {
     expect(body.assets.map((asset) => asset.key)).toEqual(['source', 'clean', 'rolling', 'score', 'model', 'label', 'report'])
     expect(body.range).toEqual({ from: '2026-01-01', to: '2026-01-20' })
     const score = body.assets.find((asset) => asset.key === 'score')
-    expect(score?.health.ranges).toEqual([{ from: '2026-01-01', to: '2026-01-20', count: 20, state: 'materialized', reason: 'up to date' }])
+    expect(score?.health.ranges).toEqual([{ from: '2026-01-01', to: '2026-01-20', count: 20, state: 'materialized', reason: 'materialized, up to date' }])
     const report = body.assets.find((asset) => asset.key === 'report')
-    expect(report?.health.ranges).toEqual([{ from: '2026-01-05', to: '2026-01-20', count: 16, state: 'missing', reason: 'missing' }])
+    expect(report?.health.ranges).toEqual([{ from: '2026-01-05', to: '2026-01-20', count: 16, state: 'missing', reason: 'missing: not materialized yet' }])
     const labels = body.edges.map((edge) => `${edge.from}->${edge.to}:${edge.label}`)
     expect(labels).toEqual(expect.arrayContaining(['clean->rolling:lookback 3', 'rolling->model:14 days before week', 'model->label:week of', 'label->label:previous', 'source->clean:same day']))
     expect(body.dashboards).toEqual([{ name: 'values', title: 'Values' }])
@@ -110,16 +110,17 @@ describe('strata ui: the JSON API', () => {
 
   it('serves a partition with the lineage `lineage --partition --json` prints, and its rows as `show --json` does', async () => {
     const { body } = await get<PartitionJson>('/api/assets/rolling/partitions/2026-01-10')
-    expect(body.status).toEqual({ asset: 'rolling', partition: '2026-01-10', state: 'materialized', reason: 'up to date' })
+    expect(body.status).toEqual({ asset: 'rolling', partition: '2026-01-10', state: 'materialized', reason: 'materialized, up to date' })
     expect(body.manifest?.dataVersion).toMatch(/^[0-9a-f]{64}$/)
-    // One level of what `lineage --partition --json` prints, with each child's own upstream counted.
-    const full = JSON.parse((await cli('lineage', 'rolling', '--partition', '2026-01-10', '--json')).out) as { children: { asset: string; partition: string; dataVersion: string; children: unknown[] }[] }
-    expect(body.lineage.children.map(({ asset, partition, dataVersion, upstream }) => ({ asset, partition, dataVersion, upstream }))).toEqual(full.children.map((child) => ({ asset: child.asset, partition: child.partition, dataVersion: child.dataVersion, upstream: child.children.length })))
+    // One level of lineage: the upstream partitions and data versions the manifest records, each with its own upstream counted.
+    const upstream = (body.manifest as unknown as { upstream: { asset: string; partition: string; dataVersion: string }[] }).upstream
+    expect(body.lineage.children.map(({ asset, partition, dataVersion }) => ({ asset, partition, dataVersion }))).toEqual(upstream)
+    expect(body.lineage.children.every((child) => child.upstream === 1)).toBe(true)
     expect(body.lineage.children.map((child) => child.partition)).toEqual(['2026-01-08', '2026-01-09', '2026-01-10'])
     const next = await get<PartitionJson['lineage']>('/api/assets/clean/partitions/2026-01-08/lineage')
     expect(next.body.children.map((child) => `${child.asset}@${child.partition}`)).toEqual(['source@2026-01-08'])
     const rows = await get<{ kind: string; document: unknown }>('/api/assets/rolling/partitions/2026-01-10/rows')
-    expect(rows.body).toEqual({ kind: 'document', document: JSON.parse((await cli('show', 'rolling', '--partition', '2026-01-10')).out) })
+    expect(rows.body).toEqual({ kind: 'document', key: '2026-01-10', document: JSON.parse((await cli('show', 'rolling', '--partition', '2026-01-10')).out) })
   })
 
   it('refuses unknown assets, bad partitions and run ids, and paths that try to climb out', async () => {

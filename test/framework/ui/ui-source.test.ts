@@ -18,7 +18,7 @@ async function cli(...argv: string[]): Promise<void> {
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'strata-ui-source-'))
-  await cli('generate-sample', '--customers', '200', '--days', '8', '--start', '2026-09-01', '--seed', '13')
+  await cli('generate-sample', '--customers', '200', '--days', '8', '--start', '2026-09-01', '--seed', '13', '--profile', 'light')
   await cli('materialize', '+curated', '--from', '2026-09-05', '--to', '2026-09-07')
 }, 60_000)
 afterAll(async () => rm(root, { recursive: true, force: true }))
