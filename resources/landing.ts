@@ -37,7 +37,7 @@ export function isLandingFileName(name: string): boolean {
 
 /** Check a source request before any path or key is built from it. */
 export function assertLandingFile(day: string, name: string): void {
-  if (!isDateKey(day)) throw new StrataError('partition', `ingest day "${day.slice(0, 40)}" is not a real calendar date`, 'Use a UTC date written YYYY-MM-DD, e.g. 2026-03-01.')
+  assertIngestDay(day)
   if (!isLandingFileName(name)) throw new StrataError('input', `"${name.slice(0, 80)}" is not a landing file`, `Landing files are <table>.csv or <table>.csv.gz for ${TABLE_NAMES.join(', ')}.`)
 }
 
@@ -52,7 +52,7 @@ export class LocalLanding implements Landing {
     const listed = new Map<string, readonly SourceFile[]>()
     await Promise.all(
       days.map(async (day) => {
-        if (!isDateKey(day)) throw new StrataError('partition', `ingest day "${day.slice(0, 40)}" is not a real calendar date`, 'Use a UTC date written YYYY-MM-DD.')
+        assertIngestDay(day)
         const folder = join(this.location, `ingest_date=${day}`)
         const names = await readdir(folder).catch((error: NodeJS.ErrnoException) => {
           if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return []
@@ -128,10 +128,13 @@ async function isFile(path: string): Promise<boolean> {
 
 /** Validate a landing file request before any path or object key is built from it. */
 export function assertLandingRequest(day: string, table: TableName): void {
-  if (!isDateKey(day)) {
-    throw new StrataError('partition', `ingest day "${day}" is not a real calendar date`, 'Use a UTC date written YYYY-MM-DD, e.g. 2026-03-01.')
-  }
+  assertIngestDay(day)
   if (!TABLE_NAMES.includes(table)) {
     throw new StrataError('input', `"${String(table)}" is not a landing table`, `Use one of ${TABLE_NAMES.join(', ')}.`)
   }
+}
+
+/** An ingest day is checked before any path or object key is built from it. */
+export function assertIngestDay(day: string): void {
+  if (!isDateKey(day)) throw new StrataError('partition', `ingest day "${day.slice(0, 40)}" is not a real calendar date`, 'Use a UTC date written YYYY-MM-DD, e.g. 2026-03-01.')
 }

@@ -6,7 +6,7 @@ import { isDateKey } from '../framework/partitions/index.js'
 import { hashFile } from '../framework/storage/index.js'
 import type { SourceFile } from '../framework/sources/index.js'
 import type { TableName } from '../assets/lib/tables.js'
-import { assertLandingFile, assertLandingRequest, isLandingFileName, type Landing, type LandingFile } from './landing.js'
+import { assertIngestDay, assertLandingFile, assertLandingRequest, isLandingFileName, type Landing, type LandingFile } from './landing.js'
 import type { ObjectInfo, ObjectStore } from './s3.js'
 
 const DAY_PREFIX = /^ingest_date=(\d{4}-\d{2}-\d{2})\/$/
@@ -41,7 +41,7 @@ export class S3Landing implements Landing {
 
   /** ListObjectsV2 only: per day prefix for a few days, else the whole landing in pages of 1,000. */
   async list(days: readonly string[]): Promise<ReadonlyMap<string, readonly SourceFile[]>> {
-    for (const day of days) if (!isDateKey(day)) throw new StrataError('partition', `ingest day "${day.slice(0, 40)}" is not a real calendar date`, 'Use a UTC date written YYYY-MM-DD.')
+    for (const day of days) assertIngestDay(day)
     const listed = new Map<string, SourceFile[]>(days.map((day) => [day, []]))
     const collect = async (prefix: string) => {
       for await (const object of this.store.list(prefix)) {
