@@ -1,4 +1,4 @@
-import type { DuckDb } from '../resources/duckdb.js'
+import type { SqlEngine } from '../framework/sql/index.js'
 import type { Landing } from '../resources/landing.js'
 import type { MetricsPublisher } from '../resources/cloudwatch.js'
 import type { ThreadShare } from '../resources/thread-share.js'
@@ -6,7 +6,7 @@ import type { CdiConfig } from './cdi-config.js'
 
 /** What the CDI assets use: one embedded DuckDB (a connection per step), the landing data, the config. */
 export interface CdiResources {
-  readonly duckdb: DuckDb
+  readonly duckdb: SqlEngine
   readonly landing: Landing
   readonly config: CdiConfig
   /** CloudWatch publisher of the drift metrics; absent unless cloudwatch.enabled / STRATA_CLOUDWATCH=1. */
@@ -16,7 +16,7 @@ export interface CdiResources {
 }
 
 /** A private DuckDB connection for one step, so temp tables of concurrent steps never collide. */
-export async function withConnection<T>(resources: CdiResources, work: (db: DuckDb) => Promise<T>): Promise<T> {
+export async function withConnection<T>(resources: CdiResources, work: (db: SqlEngine) => Promise<T>): Promise<T> {
   if (resources.threads) return resources.threads.withConnection(work)
   const db = await resources.duckdb.connect()
   try {

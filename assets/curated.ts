@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { defineAsset, type JsonObject } from '../framework/definitions/index.js'
 import { daily, sameDay } from '../framework/partitions/index.js'
-import { readParquet } from '../resources/duckdb.js'
+import { readParquet } from '../framework/sql/index.js'
 import { withConnection, type CdiResources } from './cdi-resources.js'
 import type { CdiConfig } from './cdi-config.js'
 import { single } from './input-files.js'

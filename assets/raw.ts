@@ -1,7 +1,7 @@
 import { defineAsset, type AssetCheck } from '../framework/definitions/index.js'
 import { daily, printable } from '../framework/partitions/index.js'
 import { StrataError } from '../framework/errors/index.js'
-import { readParquet, sqlString } from '../resources/duckdb.js'
+import { readParquet, sqlString } from '../framework/sql/index.js'
 import { join } from 'node:path'
 import type { CdiResources } from './cdi-resources.js'
 import { withConnection } from './cdi-resources.js'

@@ -18,8 +18,9 @@ import { addDays } from '../framework/partitions/index.js'
 import { loadStoredState, plan, storedStateOf } from '../framework/planner/index.js'
 import { newRunId } from '../framework/runs/index.js'
 import { LocalStorage } from '../framework/storage/local-storage.js'
-import type { DuckDb } from '../resources/duckdb.js'
+import type { SqlEngine } from '../framework/sql/index.js'
 import { toyEngineDefinitions, TOY_START } from './toy-engine.js'
+import { platform } from '../resources/platform.js'
 
 type Measured = Record<string, number | string | boolean | null>
 
@@ -37,7 +38,7 @@ async function cli(target: string, args: string[]): Promise<void> {
     return (await import('../assets/definitions.js')).loadDefinitions(settings)
   }
   const quiet = { write: () => true }
-  const code = await runCli(args, { stdout: quiet, stderr: process.env.BENCH_VERBOSE ? process.stderr : quiet, env: process.env, cwd: process.cwd() }, { name: 'strata', version: '0.0.0', load })
+  const code = await runCli(args, { stdout: quiet, stderr: process.env.BENCH_VERBOSE ? process.stderr : quiet, env: process.env, cwd: process.cwd() }, { name: 'strata', version: '0.0.0', platform, load })
   report({ code, cliMs: Math.round(performance.now() - started) })
 }
 
@@ -50,7 +51,7 @@ async function engine(assets: number, days: number, root: string): Promise<void>
   const t1 = performance.now()
   const runPlan = plan(definitions.graph, { selection: '*', from: TOY_START, to }, state)
   const t2 = performance.now()
-  const noDuckDb = (): Promise<DuckDb> => Promise.reject(new Error('the toy assets need no DuckDB'))
+  const noDuckDb = (): Promise<SqlEngine> => Promise.reject(new Error('the toy assets need no DuckDB'))
   const record = await localExecutor().execute(
     runPlan,
     { graph: definitions.graph, storage, resources: {}, runId: newRunId(new Date()), log: silentLogger, duckdb: noDuckDb },

@@ -15,6 +15,7 @@ import { LocalStorage } from '../framework/storage/local-storage.js'
 import type { Manifest } from '../framework/storage/manifest.js'
 import { UiModel } from '../framework/ui/ui-model.js'
 import { toyEngineDefinitions, TOY_START } from './toy-engine.js'
+import { platform } from '../resources/platform.js'
 
 export const UI_ASSETS = 10
 export const UI_DAYS = 3650
@@ -74,7 +75,7 @@ export async function uiBench(root: string, chromium: string | undefined): Promi
   let out = ''
   const quiet = { write: () => true }
   const t1 = performance.now()
-  const done = runCli(['ui', '--port', '0', '--storage', root], { stdout: { write: (text: string) => (out += text) }, stderr: quiet, env: { ...process.env, STRATA_LOG_LEVEL: 'quiet' }, cwd: process.cwd(), signal: controller.signal }, { name: 'strata', version: '0.0.0', load: async () => toyEngineDefinitions(UI_ASSETS) })
+  const done = runCli(['ui', '--port', '0', '--storage', root], { stdout: { write: (text: string) => (out += text) }, stderr: quiet, env: { ...process.env, STRATA_LOG_LEVEL: 'quiet' }, cwd: process.cwd(), signal: controller.signal }, { name: 'strata', version: '0.0.0', platform, load: async () => toyEngineDefinitions(UI_ASSETS) })
   while (!/http:\/\/\S+\//.test(out)) await new Promise((resolve) => setTimeout(resolve, 5))
   const startMs = performance.now() - t1
   const base = (/(http:\/\/\S+?)\/ /.exec(out) as RegExpExecArray)[1] as string

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// The composition root: the engine (framework/) meets the CDI definitions (assets/) here, and
-// nowhere else, so the engine never imports the pipeline.
+// The composition root: the engine (framework/) meets the outside world (resources/) and the CDI
+// definitions (assets/) here, so the engine imports neither.
 import { readFileSync } from 'node:fs'
 import { processIo, runCli } from '../dist/framework/cli/index.js'
 import { COMMAND_SUMMARIES } from '../dist/assets/commands/command-summaries.js'
+import { platform } from '../dist/resources/platform.js'
 
 // Node 20 is the supported runtime; the AWS SDK's banner about future versions is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
@@ -28,8 +29,7 @@ const code = await runCli(
     version: pkg.version,
     load: async (settings) => (await import('../dist/assets/definitions.js')).loadDefinitions(settings),
     commandSummaries: COMMAND_SUMMARIES,
-    // --aws-stack: the CloudFormation client loads only when a stack is named.
-    stackOutputs: async (stackName, region) => (await import('../dist/resources/cloudformation.js')).readStackOutputs(stackName, region),
+    platform,
   },
 )
 process.exitCode = code

@@ -12,9 +12,12 @@ import {
   type Table,
   type TableInput,
 } from '@aws-sdk/client-glue'
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { StrataError } from '../framework/errors/index.js'
-import type { CatalogClient, CatalogFormat, CatalogOutcome, CatalogPartition, CatalogTable } from '../framework/catalog/index.js'
+import { glueDatabaseOf, type CatalogClient, type CatalogFormat, type CatalogOutcome, type CatalogPartition, type CatalogTable } from '../framework/catalog/index.js'
+import type { Settings } from '../framework/config/index.js'
+import { awsClientConfig, nonEmpty } from './aws-client-config.js'
+import { createS3Client } from './s3.js'
 
 /** Hive classes Athena reads Parquet with. */
 export const PARQUET_FORMAT = {
@@ -35,8 +38,8 @@ export interface GlueCatalogOptions {
   readonly database: string
   /** Another account's catalog; default: the caller's. */
   readonly catalogId?: string
-  /** Writes symlink manifests; default: PutObject with a standard-chain S3 client. */
-  readonly writeText?: (uri: string, body: string) => Promise<void>
+  /** Writes symlink manifests, e.g. {@link s3TextWriter} over the storage's S3 client. */
+  readonly writeText: (uri: string, body: string) => Promise<void>
 }
 
 const GLUE_NAME = /^[a-z0-9_]{1,255}$/
@@ -61,7 +64,7 @@ export class GlueCatalog implements CatalogClient {
     }
     this.database = options.database
     this.catalogId = options.catalogId ? { CatalogId: options.catalogId } : {}
-    this.writeTextTo = options.writeText ?? s3TextWriter(new S3Client({}))
+    this.writeTextTo = options.writeText
   }
 
   async ensureTable(table: CatalogTable): Promise<CatalogOutcome> {
@@ -249,4 +252,21 @@ export function s3TextWriter(s3: S3Client): (uri: string, body: string) => Promi
       throw new StrataError('aws', `could not write the symlink manifest ${uri}: ${error instanceof Error ? error.message : String(error)}`, 'Give the role s3:PutObject on the storage prefix (resources/iam-policy.json).', { cause: error })
     }
   }
+}
+
+/**
+ * The Glue catalog of the settings, or undefined when no database is configured
+ * (STRATA_GLUE_DATABASE, else `aws.glueDatabase`). Its symlink manifests go through an S3 client
+ * built like the storage's, so endpoint, path-style and retry settings apply to them too.
+ */
+export function openGlueCatalog(settings: Pick<Settings, 'config' | 'env'>): GlueCatalog | undefined {
+  const database = glueDatabaseOf(settings)
+  if (!database) return undefined
+  const aws = (settings.config.aws ?? {}) as { region?: string; glueCatalogId?: string }
+  const config = awsClientConfig(settings.env, nonEmpty(settings.env.AWS_REGION) ?? aws.region)
+  return new GlueCatalog(new GlueClient(config), {
+    database,
+    ...(aws.glueCatalogId ? { catalogId: aws.glueCatalogId } : {}),
+    writeText: s3TextWriter(createS3Client({ env: settings.env, ...(config.region ? { region: config.region } : {}) })),
+  })
 }

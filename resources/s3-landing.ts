@@ -7,7 +7,8 @@ import { hashFile } from '../framework/storage/index.js'
 import type { SourceFile } from '../framework/sources/index.js'
 import type { TableName } from '../assets/lib/tables.js'
 import { assertIngestDay, assertLandingFile, assertLandingRequest, isLandingFileName, type Landing, type LandingFile } from './landing.js'
-import type { ObjectInfo, ObjectStore } from './s3.js'
+import type { ObjectInfo, ObjectStore } from '../framework/storage/object-store.js'
+import { cacheDirFor } from '../framework/storage/cache-dir.js'
 
 const DAY_PREFIX = /^ingest_date=(\d{4}-\d{2}-\d{2})\/$/
 const DAY_FILE = /^ingest_date=(\d{4}-\d{2}-\d{2})\/([^/]+)$/
@@ -116,7 +117,7 @@ export class S3Landing implements Landing {
 export function openS3Landing(location: string, options: { env: Readonly<Record<string, string | undefined>> }): Landing {
   let opened: Promise<S3Landing> | undefined
   const landing = (): Promise<S3Landing> =>
-    (opened ??= import('./s3.js').then(({ cacheDirFor, openObjectStore }) => {
+    (opened ??= import('./s3.js').then(({ openObjectStore }) => {
       const store = openObjectStore(location, { env: options.env })
       return new S3Landing(store, cacheDirFor(store.location, options.env))
     }))

@@ -1,8 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { open, rm, stat } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import {
@@ -21,6 +19,8 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3'
 import { StrataError } from '../framework/errors/index.js'
+import { maxAttemptsOf, nonEmpty } from './aws-client-config.js'
+import type { DownloadDigest, ObjectInfo, ObjectStore } from '../framework/storage/object-store.js'
 
 type Env = Readonly<Record<string, string | undefined>>
 
@@ -32,7 +32,6 @@ export const PART_SIZE = 8 * MIB
 const MAX_PARTS = 10_000
 const PART_CONCURRENCY = 4
 const DELETE_BATCH = 1000
-const DEFAULT_MAX_ATTEMPTS = 5
 /** Reads of a response body cut off mid-way, which the SDK does not retry. */
 const BODY_ATTEMPTS = 3
 
@@ -76,15 +75,6 @@ export function s3Url(location: S3Location, key = ''): string {
   return path === '' ? `s3://${location.bucket}` : `s3://${location.bucket}/${path}`
 }
 
-/**
- * The local cache folder of one remote location: `$STRATA_CACHE_DIR/<hash>` (default
- * `<os tmp>/strata-cache/<hash>`), the hash of the location so two storages never share files.
- */
-export function cacheDirFor(location: string, env: Env): string {
-  const base = env.STRATA_CACHE_DIR !== undefined && env.STRATA_CACHE_DIR !== '' ? env.STRATA_CACHE_DIR : join(tmpdir(), 'strata-cache')
-  return join(base, createHash('sha256').update(location).digest('hex').slice(0, 16))
-}
-
 // ── client ────────────────────────────────────────────────────────────────────────────────
 
 /** Options of {@link createS3Client}; anything not given comes from `env` and the SDK's own chain. */
@@ -106,15 +96,6 @@ function flag(env: Env, name: string): boolean | undefined {
   throw new StrataError('config', `${name}="${value.slice(0, 20)}" is not true or false`, `Set ${name}=true or ${name}=false.`)
 }
 
-function maxAttemptsOf(env: Env): number {
-  const text = env.STRATA_S3_MAX_ATTEMPTS
-  if (text === undefined || text === '') return DEFAULT_MAX_ATTEMPTS
-  if (!/^\d{1,2}$/.test(text) || Number(text) < 1 || Number(text) > 20) {
-    throw new StrataError('config', `STRATA_S3_MAX_ATTEMPTS="${text.slice(0, 20)}" is not a whole number from 1 to 20`, 'Use e.g. STRATA_S3_MAX_ATTEMPTS=5.')
-  }
-  return Number(text)
-}
-
 /**
  * The only place an S3Client is created. Uses the SDK's standard configuration:
  * - credentials: `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN` from `env` when set
@@ -134,7 +115,7 @@ export function createS3Client(options: S3ClientOptions): S3Client {
   const endpoint = options.endpoint ?? (ignoreEndpoints ? undefined : nonEmpty(env.AWS_ENDPOINT_URL_S3) ?? nonEmpty(env.AWS_ENDPOINT_URL))
   const region = options.region ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION)
   const forcePathStyle = options.forcePathStyle ?? flag(env, 'STRATA_S3_FORCE_PATH_STYLE')
-  const config: S3ClientConfig = { maxAttempts: maxAttemptsOf(env), retryMode: 'standard' }
+  const config: S3ClientConfig = { maxAttempts: maxAttemptsOf(env, 'STRATA_S3_MAX_ATTEMPTS'), retryMode: 'standard' }
   if (endpoint !== undefined) {
     if (!/^https?:\/\/[^\s]+$/.test(endpoint)) {
       throw new StrataError('config', 'the S3 endpoint (AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL) is not an http(s) URL', 'Use e.g. AWS_ENDPOINT_URL_S3=http://127.0.0.1:9000.')
@@ -156,56 +137,8 @@ export function createS3Client(options: S3ClientOptions): S3Client {
   return new S3Client(config)
 }
 
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value === '' ? undefined : value
-}
 
 // ── object store ──────────────────────────────────────────────────────────────────────────
-
-/** One listed object; `key` is relative to the store's root. */
-export interface ObjectInfo {
-  readonly key: string
-  readonly size: number
-  readonly lastModified: Date
-  readonly etag: string
-}
-
-/** Size and sha256 of what was downloaded, computed while streaming. */
-export interface DownloadDigest {
-  readonly bytes: number
-  readonly sha256: string
-}
-
-/**
- * The narrow object-storage surface Strata uses, rooted at `s3://bucket/prefix`: every key is
- * relative to that root and made of plain `/`-separated segments.
- */
-export interface ObjectStore {
-  /** `s3://bucket/prefix`. */
-  readonly location: string
-  /** The whole object (for small objects: manifests, documents), or undefined when missing. */
-  get(key: string): Promise<Buffer | undefined>
-  /** Size, time and ETag of an object, or undefined when missing. */
-  head(key: string): Promise<ObjectInfo | undefined>
-  /** Stream an object to `localPath` (overwritten); undefined when the object is missing. */
-  download(key: string, localPath: string): Promise<DownloadDigest | undefined>
-  /** One atomic PUT: readers see the old object or the new one. */
-  put(key: string, body: Buffer | string): Promise<void>
-  /** Upload a local file: one PUT up to 16 MiB, else multipart with 8 MiB parts (aborted on failure). */
-  upload(key: string, localPath: string): Promise<{ bytes: number }>
-  /** Every object whose key starts with `prefix` (`''` for all), in key order, paginated lazily. */
-  list(prefix: string): AsyncIterable<ObjectInfo>
-  /** The "folders" one level below `prefix` (which ends with `/` or is `''`), e.g. `ingest_date=2026-03-01/`. */
-  listPrefixes(prefix: string): AsyncIterable<string>
-  /** Delete objects (missing ones are fine), in batches of 1000. */
-  delete(keys: readonly string[]): Promise<void>
-  /**
-   * Write only when no object has the key (`If-None-Match: *`); false when one exists. Real S3
-   * honours this; some S3-compatible servers (s3rver) silently ignore it and always write; see
-   * {@link S3ObjectStore.supportsConditionalWrites}.
-   */
-  putIfAbsent(key: string, body: Buffer | string): Promise<boolean>
-}
 
 /** Options of {@link S3ObjectStore}; the thresholds are for tests. */
 export interface S3ObjectStoreOptions {

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os'
 import { performance } from 'node:perf_hooks'
-import type { DuckDb } from './duckdb.js'
+import type { SqlEngine } from '../framework/sql/index.js'
 
 /**
  * Concurrent steps share one DuckDB database, whose thread pool is per database. While one step
@@ -21,7 +21,7 @@ export class ThreadShare {
   private loweredAt = Number.NEGATIVE_INFINITY
 
   constructor(
-    private readonly db: DuckDb,
+    private readonly db: SqlEngine,
     private readonly cores: number = availableParallelism(),
     /** How long after a lowering a lone step still runs on its share. */
     private readonly raiseAfterMs = 2_000,
@@ -31,7 +31,7 @@ export class ThreadShare {
   }
 
   /** Run `work` on a connection of its own, counted as one holder of the cores while it runs. */
-  async withConnection<T>(work: (db: DuckDb) => Promise<T>): Promise<T> {
+  async withConnection<T>(work: (db: SqlEngine) => Promise<T>): Promise<T> {
     this.holders++
     await this.apply()
     try {

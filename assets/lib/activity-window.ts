@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { StrataError } from '../../framework/errors/index.js'
 import { addDays, parseDateKey, toEpochDay } from '../../framework/partitions/index.js'
-import { sqlString, sqlStringList, type DuckDb } from '../../resources/duckdb.js'
+import { sqlString, sqlStringList, type SqlEngine } from '../../framework/sql/index.js'
 import { GRID, gridSumSql, onGridSql } from './grid-sum.js'
 import { PACKED_COUNT_FIELDS, PACKED_TOP_FIELD } from './customer-activity.js'
 
@@ -14,7 +14,7 @@ export interface ActivityPartition {
 }
 
 export interface ActivityWindowOptions {
-  readonly db: DuckDb
+  readonly db: SqlEngine
   /** The partition being built, `D`. */
   readonly day: string
   /**

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { StrataError } from '../../framework/errors/index.js'
-import { quoteIdent, sqlString, type DuckDb } from '../../resources/duckdb.js'
+import { quoteIdent, sqlString, type SqlEngine } from '../../framework/sql/index.js'
 import { doubleLiteral } from './segments.js'
 
 /** The features a CDI is computed from (SPEC §4), as numbers. */
@@ -134,7 +134,7 @@ export function roundHalfEvenSql(x: string): string {
 }
 
 export interface MaterializeCdiScoresOptions {
-  readonly db: DuckDb
+  readonly db: SqlEngine
   /** features(D) Parquet. */
   readonly featuresFile: string
   readonly outputDir: string

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { StrataError } from '../../framework/errors/index.js'
-import { quoteIdent, sqlString, type DuckDb } from '../../resources/duckdb.js'
+import { quoteIdent, sqlString, type SqlEngine } from '../../framework/sql/index.js'
 import { tableParquet, utcFromTimestampSql, type RawMetadata } from './raw.js'
 import { TABLES, type ColumnSpec, type TableName, type TableSpec } from './tables.js'
 
@@ -31,7 +31,7 @@ export interface CuratedMetadata {
 }
 
 export interface MaterializeCuratedOptions {
-  readonly db: DuckDb
+  readonly db: SqlEngine
   /** The raw partition's folder, holding `<table>.parquet`. */
   readonly rawDir: string
   /** The raw partition's metadata, for rows read and quarantined. */
@@ -116,7 +116,7 @@ interface RawFileProfile {
 }
 
 /** Rows and distinct ids of each raw file, in one statement. */
-async function profileRawFiles(db: DuckDb, files: readonly string[]): Promise<RawFileProfile[]> {
+async function profileRawFiles(db: SqlEngine, files: readonly string[]): Promise<RawFileProfile[]> {
   const parts = TABLES.map(
     (spec, index) =>
       `SELECT ${index} AS t, count(*) AS n, count(DISTINCT ${quoteIdent(spec.idColumn)}) AS ids FROM read_parquet(${sqlString(files[index] as string)})`,

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { StrataError } from '../../framework/errors/index.js'
 import { parseDateKey } from '../../framework/partitions/index.js'
-import { sqlString, type DuckDb } from '../../resources/duckdb.js'
+import { sqlString, type SqlEngine } from '../../framework/sql/index.js'
 import { gridSumSql } from './grid-sum.js'
 
 /** The curated Parquet files of one ingest day that the activity aggregates read. */
@@ -14,7 +14,7 @@ export interface CuratedActivityInputs {
 }
 
 export interface CustomerActivityOptions {
-  readonly db: DuckDb
+  readonly db: SqlEngine
   /** Parquet paths of ONE ingest day's curated partition. */
   readonly curated: CuratedActivityInputs
   /** The ingest day (partition key) the curated files belong to. */

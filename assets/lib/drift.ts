@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { StrataError } from '../../framework/errors/index.js'
-import { sqlString, type DuckDb } from '../../resources/duckdb.js'
+import { sqlString, type SqlEngine } from '../../framework/sql/index.js'
 import { validateDriftReport } from './drift-report-schema.js'
 import { CDI_BIN_COUNT, mergeEdges, psiFromCounts } from './psi.js'
 import { MODEL_FEATURES, SEGMENT_NAMES, type BaselineEdges, type ModelFeature, type SegmentModel, type SegmentName } from './segment-model-types.js'
@@ -71,7 +71,7 @@ export interface DriftReport {
 }
 
 export interface BuildDriftReportOptions {
-  readonly db: DuckDb
+  readonly db: SqlEngine
   /** The partition D, YYYY-MM-DD. */
   readonly day: string
   /** The first landing day, which starts the warm-up count. */
@@ -193,7 +193,7 @@ export async function buildDriftReport(options: BuildDriftReportOptions): Promis
  * segments(D) has no rows.
  */
 async function retrainChurn(
-  db: DuckDb,
+  db: SqlEngine,
   day: string,
   segmentsFile: string,
   featuresFile: string,
@@ -284,7 +284,7 @@ interface CdiSummary {
   readonly nullSegments: number
 }
 
-async function cdiSummary(db: DuckDb, file: string, what: string): Promise<CdiSummary> {
+async function cdiSummary(db: SqlEngine, file: string, what: string): Promise<CdiSummary> {
   const src = `read_parquet(${sqlString(file)})`
   const [s] = await db.all<{ rows: bigint; bad: bigint; mean: number | null; std: number | null; null_segments: bigint }>(
     `SELECT count(*) AS rows, count(*) FILTER (WHERE cdi IS NULL OR cdi < 0 OR cdi > 100) AS bad,
@@ -300,7 +300,7 @@ async function cdiSummary(db: DuckDb, file: string, what: string): Promise<CdiSu
   return { rows: Number(s.rows), mean: s.rows > 0n ? s.mean : null, std: s.rows > 0n ? s.std : null, bins, nullSegments: Number(s.null_segments) }
 }
 
-async function segmentChurn(db: DuckDb, todayFile: string, yesterdayFile: string): Promise<{ both: number; changed: number }> {
+async function segmentChurn(db: SqlEngine, todayFile: string, yesterdayFile: string): Promise<{ both: number; changed: number }> {
   const [r] = await db.all<{ both: bigint; changed: bigint }>(
     `SELECT count(*) AS both, count(*) FILTER (WHERE t.segment IS DISTINCT FROM y.segment) AS changed
      FROM read_parquet(${sqlString(todayFile)}) t JOIN read_parquet(${sqlString(yesterdayFile)}) y USING (customer_id)`,
@@ -308,7 +308,7 @@ async function segmentChurn(db: DuckDb, todayFile: string, yesterdayFile: string
   return { both: Number(r?.both ?? 0n), changed: Number(r?.changed ?? 0n) }
 }
 
-async function segmentSizes(db: DuckDb, file: string): Promise<Record<SegmentName, number>> {
+async function segmentSizes(db: SqlEngine, file: string): Promise<Record<SegmentName, number>> {
   const rows = await db.all<{ segment: string | null; n: bigint }>(`SELECT segment, count(*) AS n FROM read_parquet(${sqlString(file)}) GROUP BY segment`)
   const sizes = Object.fromEntries(SEGMENT_NAMES.map((n) => [n, 0])) as Record<SegmentName, number>
   for (const r of rows) {
@@ -355,7 +355,7 @@ export interface FeatureDriftFiles {
  * `streamingKs: false` forces the KS query's slower fallback (see ksGaps), for tests.
  */
 export async function featureDrift(
-  db: DuckDb,
+  db: SqlEngine,
   files: FeatureDriftFiles,
   edges: Record<ModelFeature, number[]>,
   options: { readonly streamingKs?: boolean } = {},
@@ -408,7 +408,7 @@ interface FeatureBins {
 }
 
 /** Counts per PSI bin of each feature, per side, in MODEL_FEATURES order. */
-async function binCounts(db: DuckDb, samples: string, edges: Record<ModelFeature, number[]>): Promise<FeatureBins[]> {
+async function binCounts(db: SqlEngine, samples: string, edges: Record<ModelFeature, number[]>): Promise<FeatureBins[]> {
   const binOf = MODEL_FEATURES.map((f, j) => `WHEN ${j} THEN ${binExpression('value', edges[f])}`).join(' ')
   const rows = await db.all<{ side: number; ord: number; bin: number; n: bigint | null; bad: bigint }>(
     `SELECT side, ord, CASE ord ${binOf} END AS bin, CAST(sum(n) AS BIGINT) AS n,
@@ -458,7 +458,7 @@ export function binExpression(column: string, edges: readonly number[]): string 
  * counts any row that arrives out of order and, should one ever, it is run again with the order
  * inside the window, which is slower but does not depend on that.
  */
-async function ksGaps(db: DuckDb, samples: string, nt: readonly bigint[], nb: readonly bigint[], streamingFirst: boolean): Promise<bigint[]> {
+async function ksGaps(db: SqlEngine, samples: string, nt: readonly bigint[], nb: readonly bigint[], streamingFirst: boolean): Promise<bigint[]> {
   // Every feature has the same totals unless an input is corrupt; one constant is then cheaper.
   const perFeature = (values: readonly bigint[]) =>
     values.every((v) => v === values[0]) ? `CAST(${values[0] ?? 0n} AS BIGINT)` : `CASE ord ${values.map((v, j) => `WHEN ${j} THEN CAST(${v} AS BIGINT)`).join(' ')} END`

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { StrataError } from '../../framework/errors/index.js'
-import { quoteIdent, sqlString, type DuckDb } from '../../resources/duckdb.js'
+import { quoteIdent, sqlString, type SqlEngine } from '../../framework/sql/index.js'
 import { cdiSqlExpressions, roundHalfEvenSql } from './cdi.js'
 import { MODEL_FEATURES, type ModelFeature } from './segment-model-types.js'
 
@@ -56,7 +56,7 @@ export interface FeatureStatsDocument {
 }
 
 export interface FeatureStatsOptions {
-  readonly db: DuckDb
+  readonly db: SqlEngine
   /** The features partition, YYYY-MM-DD. */
   readonly partition: string
   readonly featuresFile: string
@@ -122,7 +122,7 @@ const GROUPS_TABLE = 'feature_stats_groups'
  * of rows and of null customer ids per group. NULL features form groups of their own, so the
  * checks in columnRanges still see them.
  */
-async function createGroups(db: DuckDb, source: string): Promise<void> {
+async function createGroups(db: SqlEngine, source: string): Promise<void> {
   const columns = MODEL_FEATURES.map((f) => `CAST(f.${quoteIdent(f)} AS DOUBLE) AS ${quoteIdent(f)}`).join(', ')
   await db.run(
     `CREATE OR REPLACE TEMP TABLE ${GROUPS_TABLE} AS
@@ -139,7 +139,7 @@ interface Ranges {
 }
 
 /** Row count and per-feature min/max (order-free aggregates); refuses nulls and non-finite values. */
-async function columnRanges(db: DuckDb, partition: string): Promise<Ranges> {
+async function columnRanges(db: SqlEngine, partition: string): Promise<Ranges> {
   const selects = MODEL_FEATURES.map((c, j) => {
     const x = quoteIdent(c)
     return `min(${x}) AS min${j}, max(${x}) AS max${j}, count(*) FILTER (WHERE ${x} IS NULL OR NOT isfinite(${x})) AS bad${j}`
@@ -199,7 +199,7 @@ function gridOf(min: number, max: number, n: number): { g: number; centre: numbe
 }
 
 /** Σa and Σa·a' on the grid, each group's terms weighted by its n (integers, so exact). */
-async function exactMoments(db: DuckDb, ranges: Ranges): Promise<Pick<FeatureStatsDocument, 'exponents' | 'sums' | 'products'>> {
+async function exactMoments(db: SqlEngine, ranges: Ranges): Promise<Pick<FeatureStatsDocument, 'exponents' | 'sums' | 'products'>> {
   const d = MODEL_FEATURES.length
   const { n } = ranges
   const grids = MODEL_FEATURES.map((_, j) => gridOf(ranges.mins[j]!, ranges.maxs[j]!, n))
@@ -238,7 +238,7 @@ function literal(value: number): string {
 }
 
 /** values.parquet: per feature (in MODEL_FEATURES order), each distinct value as DOUBLE and its count. */
-async function writeValues(db: DuckDb, file: string): Promise<Record<ModelFeature, number>> {
+async function writeValues(db: SqlEngine, file: string): Promise<Record<ModelFeature, number>> {
   const parts = MODEL_FEATURES.map((f, j) => `SELECT ${j} AS ord, ${sqlString(f)} AS feature, ${quoteIdent(f)} AS value, sum(n) AS n FROM ${GROUPS_TABLE} GROUP BY ALL`)
   await db.run(
     `COPY (SELECT CAST(feature AS VARCHAR) AS feature, value, CAST(n AS BIGINT) AS n FROM (${parts.join(' UNION ALL ')}) ORDER BY ord, value)
@@ -254,7 +254,7 @@ async function writeValues(db: DuckDb, file: string): Promise<Record<ModelFeatur
  * groups.parquet: the distinct vectors, sorted so that the file is the same bytes on every rerun
  * (the group order of a parallel aggregate is not).
  */
-async function writeGroups(db: DuckDb, file: string): Promise<void> {
+async function writeGroups(db: SqlEngine, file: string): Promise<void> {
   const columns = [...MODEL_FEATURES.map(quoteIdent), 'cdi']
   await db.run(
     `COPY (SELECT ${columns.join(', ')}, CAST(n AS BIGINT) AS n FROM ${GROUPS_TABLE} ORDER BY ${columns.join(', ')}) TO ${sqlString(file)} (FORMAT parquet)`,
@@ -262,7 +262,7 @@ async function writeGroups(db: DuckDb, file: string): Promise<void> {
 }
 
 /** sample.parquet: of the partition's rows with md5(partition | customer_id) below SAMPLE_MD5_BELOW, the first SAMPLE_ROWS_PER_PARTITION in md5 order. */
-async function writeSample(db: DuckDb, source: string, partition: string, file: string): Promise<number> {
+async function writeSample(db: SqlEngine, source: string, partition: string, file: string): Promise<number> {
   const columns = MODEL_FEATURES.map((f) => `CAST(${quoteIdent(f)} AS DOUBLE) AS ${quoteIdent(f)}`).join(', ')
   const p = sqlString(partition)
   await db.run(

@@ -2,10 +2,10 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { StrataError } from '../../framework/errors/index.js'
 import { parseDateKey } from '../../framework/partitions/index.js'
-import { sqlString, type DuckDb } from '../../resources/duckdb.js'
+import { sqlString, type SqlEngine } from '../../framework/sql/index.js'
 
 export interface FeaturesOptions {
-  readonly db: DuckDb
+  readonly db: SqlEngine
   /** The partition being built, `D`. */
   readonly day: string
   /** `window.parquet` of activity_window(D): the per-customer window sums. */

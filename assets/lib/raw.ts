@@ -7,7 +7,8 @@ import { pipeline } from 'node:stream/promises'
 import { createGunzip } from 'node:zlib'
 import { StrataError } from '../../framework/errors/index.js'
 import { addDays, isDateKey } from '../../framework/partitions/index.js'
-import { appendRows, quoteIdent, sqlString, type AppendValue, type DuckDb } from '../../resources/duckdb.js'
+import { appendRows, type AppendValue } from '../../resources/duckdb.js'
+import { quoteIdent, sqlString, type SqlEngine } from '../../framework/sql/index.js'
 import type { Landing, LandingFile } from '../../resources/landing.js'
 import { CsvTokenizer, encodeCsvRecord, readCsvFile, type CsvRecord } from './csv-reader.js'
 import { TABLES, type ColumnSpec, type TableName, type TableSpec } from './tables.js'
@@ -42,7 +43,7 @@ export interface RawMetadata {
 }
 
 export interface MaterializeRawOptions {
-  readonly db: DuckDb
+  readonly db: SqlEngine
   readonly landing: Landing
   /** The ingest day (the partition key), `YYYY-MM-DD`. */
   readonly day: string
@@ -183,7 +184,7 @@ async function locate(landing: Landing, day: string, spec: TableSpec): Promise<L
   return { spec, landed, file: `${folder}/${landed.name}` }
 }
 
-async function loadTable(db: DuckDb, located: Located, day: string): Promise<LoadedTable> {
+async function loadTable(db: SqlEngine, located: Located, day: string): Promise<LoadedTable> {
   const { spec, landed, file } = located
   const unreadable = (error: unknown): StrataError =>
     new StrataError(
@@ -309,7 +310,7 @@ function encodedLineSql(l: string): string {
  * nothing left behind, when the file is not such a file (or DuckDB cannot take it as text);
  * loadLines then decides.
  */
-async function loadPlainText(db: DuckDb, table: LoadedTable, textPath: string, header: Header): Promise<boolean> {
+async function loadPlainText(db: SqlEngine, table: LoadedTable, textPath: string, header: Header): Promise<boolean> {
   const { spec } = table
   if (header.line !== 1 || (await stat(textPath)).size > MAX_TEXT_BYTES) return false
   const text = `read_text(${sqlString(textPath)})`
@@ -390,7 +391,7 @@ async function probeText(textPath: string): Promise<TextProbe | undefined> {
  * when DuckDB cannot take the file as text (not UTF-8, too large) or the header is not one
  * plain line.
  */
-async function loadLines(db: DuckDb, table: LoadedTable, textPath: string, header: Header): Promise<boolean> {
+async function loadLines(db: SqlEngine, table: LoadedTable, textPath: string, header: Header): Promise<boolean> {
   const { spec } = table
   if ((await stat(textPath)).size > MAX_TEXT_BYTES) return false
   const linesName = `_raw_lines_${spec.name}`
@@ -503,18 +504,18 @@ function plainLineSql(headerLine: number): string {
   return `n > ${headerLine} AND NOT odd AND ${STRIPPED_LINE} <> ''`
 }
 
-async function createLoadTable(db: DuckDb, table: LoadedTable): Promise<void> {
+async function createLoadTable(db: SqlEngine, table: LoadedTable): Promise<void> {
   const columns = table.spec.columns.map((c) => `${quoteIdent(c.name)} VARCHAR`).join(', ')
   await db.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(table.loadTable)} (${META_COLUMNS}, ${columns})`)
   table.cleanup.push(table.loadTable)
 }
 
-async function dropTables(db: DuckDb, names: string[]): Promise<void> {
+async function dropTables(db: SqlEngine, names: string[]): Promise<void> {
   for (const name of names.splice(0)) await db.run(`DROP TABLE IF EXISTS ${quoteIdent(name)}`)
 }
 
 /** The general path: stream the file through the JS tokenizer into the load table. */
-async function loadWithTokenizer(db: DuckDb, table: LoadedTable, landed: LandingFile, header: Header, unreadable: (error: unknown) => StrataError): Promise<void> {
+async function loadWithTokenizer(db: SqlEngine, table: LoadedTable, landed: LandingFile, header: Header, unreadable: (error: unknown) => StrataError): Promise<void> {
   await createLoadTable(db, table)
   table.source = quoteIdent(table.loadTable)
   async function* batches(): AsyncGenerator<AppendValue[][]> {
@@ -815,7 +816,7 @@ export function tableParquet(rows: number): string {
 /** Temp table collecting every table's quarantined records, for the one quarantine file. */
 const QUARANTINE_TABLE = '_raw_quarantine'
 
-async function createQuarantineTable(db: DuckDb): Promise<void> {
+async function createQuarantineTable(db: SqlEngine): Promise<void> {
   await db.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(QUARANTINE_TABLE)} (_order INTEGER, "table" VARCHAR, line BIGINT, reason VARCHAR, original VARCHAR)`)
 }
 
@@ -826,7 +827,7 @@ async function createQuarantineTable(db: DuckDb): Promise<void> {
  * and the quarantine are written from it. Only records the proof does not accept get their exact
  * reasons, and only when some of those turn out valid after all is the file written again, with them.
  */
-async function writeTable(db: DuckDb, table: LoadedTable, order: number, day: string, path: string): Promise<{ rowsRead: number; valid: number; quarantined: number }> {
+async function writeTable(db: SqlEngine, table: LoadedTable, order: number, day: string, path: string): Promise<{ rowsRead: number; valid: number; quarantined: number }> {
   const { spec } = table
   const params = spec.columns.some((c) => c.rule.kind === 'timestamp') ? { next_day: addDays(day, 1) } : undefined
   const checkedName = `_raw_checked_${spec.name}`
@@ -869,7 +870,7 @@ async function writeTable(db: DuckDb, table: LoadedTable, order: number, day: st
   return { rowsRead: table.rows, valid, quarantined }
 }
 
-async function writeQuarantine(db: DuckDb, path: string): Promise<void> {
+async function writeQuarantine(db: SqlEngine, path: string): Promise<void> {
   await db.run(
     `COPY (SELECT "table", line, reason, original FROM ${quoteIdent(QUARANTINE_TABLE)} ORDER BY _order, line)
      TO ${sqlString(path)} (FORMAT parquet)`,

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { PCA } from 'ml-pca'
 import { StrataError } from '../../framework/errors/index.js'
-import { quoteIdent, sqlString, sqlStringList, type DuckDb } from '../../resources/duckdb.js'
+import { quoteIdent, sqlString, sqlStringList, type SqlEngine } from '../../framework/sql/index.js'
 import { combineMoments, FEATURE_GROUPS_FILE, FEATURE_SAMPLE_FILE, FEATURE_STATS_FILE, readFeatureStats, SAMPLE_ROWS_PER_PARTITION } from './feature-stats.js'
 import { pairwiseAgreement } from './adjusted-rand.js'
 import { labelRows, miniBatchKMeans } from './mini-batch-kmeans.js'
@@ -53,7 +53,7 @@ export interface FeatureStatsPartition {
 }
 
 export interface TrainSegmentModelOptions {
-  readonly db: DuckDb
+  readonly db: SqlEngine
   /** The features partitions that exist in the window, in any order. */
   readonly features: readonly FeaturePartition[]
   /** The feature_stats partitions of the same days, in any order. */
@@ -294,7 +294,7 @@ function principalComponents(covariance: Matrix): { components: Matrix; explaine
  * partition left over from an older features file would otherwise go unnoticed, since the model
  * reads only feature_stats). Parquet row counts come from the file footers.
  */
-async function checkFeatureRows(conn: DuckDb, partitions: readonly FeaturePartition[], n: number, window: { from: string; to: string }): Promise<void> {
+async function checkFeatureRows(conn: SqlEngine, partitions: readonly FeaturePartition[], n: number, window: { from: string; to: string }): Promise<void> {
   const [row] = await conn.all<{ n: bigint }>(`SELECT count(*) AS n FROM read_parquet(${sqlStringList(partitions.map((p) => p.file))})`)
   expectRows(row?.n ?? 0n, n, 'the features files', 'their feature_stats count', window)
 }
@@ -323,7 +323,7 @@ function expectRows(rows: bigint, n: number, what: string, counted: string, wind
  * same; when too few pass, the unfiltered query runs, and when the candidates of a short window
  * are fewer than `limit` (and than n), the same order is taken over the features files.
  */
-async function loadSample(conn: DuckDb, partitions: readonly FeaturePartition[], stats: readonly FeatureStatsPartition[], n: number, limit: number): Promise<Float64Array> {
+async function loadSample(conn: SqlEngine, partitions: readonly FeaturePartition[], stats: readonly FeatureStatsPartition[], n: number, limit: number): Promise<Float64Array> {
   const columns = MODEL_FEATURES.map(quoteIdent).join(', ')
   const order = `ORDER BY md5, partition, customer_id, ${columns} LIMIT ${limit}`
   const files = sqlStringList(stats.map((s) => path.join(s.dir, FEATURE_SAMPLE_FILE)))
@@ -419,7 +419,7 @@ const WINDOW_GROUPS = 'segment_model_groups'
  * The window's feature_stats groups (seven features, CDI, row count) summed again over the days,
  * into WINDOW_GROUPS; their counts must add up to the n of the statistics.
  */
-async function createWindowGroups(conn: DuckDb, stats: readonly FeatureStatsPartition[], n: number, window: { from: string; to: string }): Promise<void> {
+async function createWindowGroups(conn: SqlEngine, stats: readonly FeatureStatsPartition[], n: number, window: { from: string; to: string }): Promise<void> {
   const columns = [...MODEL_FEATURES.map(quoteIdent), 'cdi'].join(', ')
   const files = sqlStringList(stats.map((s) => path.join(s.dir, FEATURE_GROUPS_FILE)))
   await conn.run(`CREATE OR REPLACE TEMP TABLE ${WINDOW_GROUPS} AS SELECT ${columns}, CAST(sum(n) AS BIGINT) AS n FROM read_parquet(${files}) GROUP BY ALL`)
@@ -433,7 +433,7 @@ async function createWindowGroups(conn: DuckDb, stats: readonly FeatureStatsPart
  * by its count. Equal vectors give equal distance bits, so Σ round(dist · 2^48) · n is exactly
  * the per-row sum of the grid values (HUGEINT), and the CDI (an integer) sums exactly too.
  */
-async function assignAll(conn: DuckDb, means: readonly number[], scales: readonly number[], components: Matrix, centroids: Matrix): Promise<ClusterStats> {
+async function assignAll(conn: SqlEngine, means: readonly number[], scales: readonly number[], components: Matrix, centroids: Matrix): Promise<ClusterStats> {
   const source = WINDOW_GROUPS
   const rows = await conn.all<{ label: number; n: bigint; cdi_sum: bigint; dist_grid: bigint }>(
     `SELECT label, CAST(sum(n) AS HUGEINT) AS n, sum(CAST(cdi AS HUGEINT) * n) AS cdi_sum, sum(CAST(round(dist * ${doubleLiteral(GRID)}) AS HUGEINT) * n) AS dist_grid
@@ -569,7 +569,7 @@ function silhouetteSums(points: Float64Array, dim: number, labels: Int32Array, k
  * The counts stay in the temp table `baseline_counts` for `baselineEdges`; each feature's counts
  * add up to the training rows, since the window's groups do (createWindowGroups).
  */
-async function writeBaseline(conn: DuckDb, file: string): Promise<void> {
+async function writeBaseline(conn: SqlEngine, file: string): Promise<void> {
   const names = `(VALUES ${MODEL_FEATURES.map((f, j) => `(${j}, ${sqlString(f)})`).join(', ')}) m(ord, feature)`
   const parts = MODEL_FEATURES.map((f, j) => `SELECT ${j} AS ord, ${quoteIdent(f)} AS value, CAST(sum(n) AS BIGINT) AS n FROM ${WINDOW_GROUPS} GROUP BY ${quoteIdent(f)}`)
   await conn.run(`CREATE OR REPLACE TEMP TABLE baseline_counts AS ${parts.join(' UNION ALL ')}`)
@@ -591,7 +591,7 @@ async function writeBaseline(conn: DuckDb, file: string): Promise<void> {
  * Each feature's counts add up to n, so the running sum over (ord, value) less ord · n is the
  * running sum within the feature: one ordered pass, far cheaper in DuckDB than a partitioned window.
  */
-async function baselineEdges(conn: DuckDb, n: number): Promise<BaselineEdges> {
+async function baselineEdges(conn: SqlEngine, n: number): Promise<BaselineEdges> {
   const levels = EDGE_QUANTILES.map(Number)
   const positions = [...new Set(levels.flatMap((q) => quantilePositions(n, q)))].sort((a, b) => a - b)
   const rows = await conn.all<{ ord: number; pos: bigint; value: number }>(

@@ -1,14 +1,14 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { StrataError } from '../../framework/errors/index.js'
-import { quoteIdent, sqlString, type DuckDb } from '../../resources/duckdb.js'
+import { quoteIdent, sqlString, type SqlEngine } from '../../framework/sql/index.js'
 import { MODEL_FEATURES, SEGMENT_NAMES, type SegmentModel, type SegmentName } from './segment-model-types.js'
 
 /** SPEC §6 default for HYSTERESIS_DELTA. */
 export const DEFAULT_HYSTERESIS_DELTA = 10
 
 export interface AssignSegmentsOptions {
-  readonly db: DuckDb
+  readonly db: SqlEngine
   /** cdi_scores(D) Parquet: customer_id, cdi, … */
   readonly cdiFile: string
   /** features(D) Parquet with the seven model features. */
@@ -155,7 +155,7 @@ export function assertUsableModel(model: SegmentModel): void {
  * Fails with an input error naming the file and the missing columns, instead of a DuckDB binder
  * error halfway through a query.
  */
-export async function requireParquetColumns(db: DuckDb, file: string, columns: readonly string[], what: string): Promise<void> {
+export async function requireParquetColumns(db: SqlEngine, file: string, columns: readonly string[], what: string): Promise<void> {
   if (!existsSync(file)) {
     throw new StrataError('input', `${what}: ${file} does not exist`, `Materialize ${what} first.`)
   }
@@ -249,7 +249,7 @@ function nearestSegmentSql(model: SegmentModel): { z: string[]; p: string[]; d: 
  * else (another order, duplicates, null ids, different lengths) takes the general checks, which
  * also produce the specific error.
  */
-async function checkInputs(db: DuckDb, cdiFile: string, featuresFile: string, previousSegmentsFile: string | undefined): Promise<boolean> {
+async function checkInputs(db: SqlEngine, cdiFile: string, featuresFile: string, previousSegmentsFile: string | undefined): Promise<boolean> {
   const nullFeature = MODEL_FEATURES.map((f) => `f.${quoteIdent(f)} IS NULL`).join(' OR ')
   const [p] = await db.all<{ unaligned: bigint; null_cdi: bigint; null_features: bigint }>(
     `SELECT count(*) FILTER (WHERE id IS NULL OR id IS DISTINCT FROM f_id OR id <= prev_id) AS unaligned,
@@ -281,7 +281,7 @@ async function checkInputs(db: DuckDb, cdiFile: string, featuresFile: string, pr
 }
 
 /** The checks of checkInputs for inputs not aligned row by row, by counting and joining. */
-async function checkUnalignedInputs(db: DuckDb, cdiFile: string, featuresFile: string): Promise<void> {
+async function checkUnalignedInputs(db: SqlEngine, cdiFile: string, featuresFile: string): Promise<void> {
   const [f] = await db.all<{ rows: bigint; ids: bigint }>(`SELECT count(*) AS rows, count(DISTINCT customer_id) AS ids FROM read_parquet(${sqlString(featuresFile)})`)
   if (f && f.rows !== f.ids) throw new StrataError('input', `features: ${featuresFile} has duplicate customer_id rows`, 'Rebuild features for this day.')
   const nullFeature = MODEL_FEATURES.map((f) => `f.${quoteIdent(f)} IS NULL`).join(' OR ')
@@ -302,7 +302,7 @@ async function checkUnalignedInputs(db: DuckDb, cdiFile: string, featuresFile: s
   if (c.null_features > 0n) throw new StrataError('input', `features: ${featuresFile} has ${c.null_features} row(s) with a null model feature`, 'Rebuild features for this day.')
 }
 
-async function summarise(db: DuckDb, hasYesterday: boolean, version: string, delta: number, previousSegmentsFile: string | undefined): Promise<SegmentsMetadata> {
+async function summarise(db: SqlEngine, hasYesterday: boolean, version: string, delta: number, previousSegmentsFile: string | undefined): Promise<SegmentsMetadata> {
   // changed: as `segment <> y_segment` on strings, which is unknown (not counted) for a null one.
   const rows = await db.all<{ k: number; n: bigint; kept: bigint; both: bigint; changed: bigint }>(
     `SELECT k, count(*) AS n, count(*) FILTER (WHERE kept_by_hysteresis) AS kept,

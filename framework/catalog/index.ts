@@ -2,4 +2,4 @@ export type { CatalogClient, CatalogColumn, CatalogFormat, CatalogOutcome, Catal
 export { catalogEntriesFor, committedLocation, SYMLINK_PREFIX, type CatalogEntry, type CatalogEntriesInput } from './catalog-entries.js'
 export { CatalogSync, type CatalogSyncOptions, type CatalogSyncReport } from './catalog-sync.js'
 export { glueTypeOf } from './glue-types.js'
-export { catalogSyncFor, glueDatabaseOf, openGlueCatalog, parquetDescriber, withCatalog } from './open-catalog.js'
+export { catalogSyncFor, glueDatabaseOf, parquetDescriber, withCatalog } from './open-catalog.js'

@@ -1,5 +1,5 @@
 import type { JsonObject } from '../definitions/json.js'
-import type { DuckDb } from '../../resources/duckdb.js'
+import type { SqlEngine } from '../sql/index.js'
 
 /** What a check sees: the partition's committed or staged output, and a DuckDB to query it. */
 export interface CheckContext {
@@ -10,7 +10,7 @@ export interface CheckContext {
   /** Parquet files of the partition, in that folder, for `read_parquet([...])`. */
   readonly parquetFiles: readonly string[]
   readonly metadata: JsonObject
-  readonly duckdb: DuckDb
+  readonly duckdb: SqlEngine
 }
 
 export interface CheckResult {

@@ -5,7 +5,7 @@ import type { AssetGraph } from '../graph/index.js'
 import type { Manifest } from '../storage/manifest.js'
 import type { Storage } from '../storage/storage.js'
 import { lockPartition } from '../storage/partition-lock.js'
-import type { DuckDb } from '../../resources/duckdb.js'
+import type { SqlEngine } from '../sql/index.js'
 import type { CheckResult } from './check.js'
 import { runAssetChecks } from './run-checks.js'
 
@@ -17,7 +17,7 @@ export type RecheckOutcome =
 export interface RecheckEnvironment {
   readonly graph: AssetGraph
   readonly storage: Storage
-  readonly duckdb: DuckDb
+  readonly duckdb: SqlEngine
   /** Names the staging folder of the re-commit; any run id (see newRunId). */
   readonly runId: string
 }

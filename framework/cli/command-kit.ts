@@ -1,6 +1,7 @@
 import type { Definitions, DefinitionsLoader } from '../definitions/definitions.js'
 import type { Logger } from '../definitions/logger.js'
-import type { Settings, StackOutputsReader } from '../config/index.js'
+import type { Settings } from '../config/index.js'
+import type { Platform } from '../platform/index.js'
 import type { Storage } from '../storage/storage.js'
 import type { CliIo } from './cli-io.js'
 
@@ -9,6 +10,8 @@ export interface CommandKit {
   readonly io: CliIo
   readonly log: Logger
   readonly cpuCount: number
+  /** The outside world: SQL engine, object store, catalog (resources/platform.ts, wired in bin/). */
+  readonly platform: Platform
   settings(): Settings
   definitions(): Promise<Definitions>
   storage(): Promise<Storage>
@@ -29,8 +32,8 @@ export interface StrataApp {
   readonly name: string
   readonly version: string
   readonly load: DefinitionsLoader
-  /** Reads a deployed stack's outputs for --aws-stack (resources/cloudformation.ts, wired in bin/). */
-  readonly stackOutputs?: StackOutputsReader
+  /** The outside world the engine reaches through its own interfaces (resources/platform.ts). */
+  readonly platform: Platform
   /**
    * Name → one-line description of the commands the definitions add, so `strata --help` lists
    * them without loading the definitions.

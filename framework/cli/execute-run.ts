@@ -5,8 +5,7 @@ import { glueDatabaseOf } from '../catalog/glue-database.js'
 import type { RunPlan } from '../planner/index.js'
 import { newRunId, type RunRecord } from '../runs/index.js'
 import type { Storage } from '../storage/storage.js'
-import { openDuckDb, type DuckDb } from '../../resources/duckdb.js'
-import { sqlProfileFromEnv } from '../../resources/sql-profile.js'
+import type { SqlEngine } from '../sql/index.js'
 import type { CommandKit } from './command-kit.js'
 import { progressReporter } from './progress.js'
 
@@ -27,11 +26,11 @@ export async function executeRun(
   const progress = progressReporter(kit.io, { ...(options.quiet ? { quiet: true } : {}), ...(options.json ? {} : { lines: kit.io.stdout }), total: runPlan.steps.filter((step) => step.action === 'run').length })
   const executor: Executor = await chooseExecutor(kit, definitions, options.executor ?? 'local', progress.watch)
   const scope = await definitions.openResources({ settings, storage, log: kit.log })
-  let duckdb: Promise<DuckDb> | undefined
+  let duckdb: Promise<SqlEngine> | undefined
   try {
     const record = await executor.execute(
       runPlan,
-      { graph: definitions.graph, storage, resources: scope.resources, runId: options.runId ?? newRunId(new Date()), log: progress.logger(kit.log), duckdb: () => (duckdb ??= openDuckDb({ threads: 1, profile: sqlProfileFromEnv(kit.io.env) })) },
+      { graph: definitions.graph, storage, resources: scope.resources, runId: options.runId ?? newRunId(new Date()), log: progress.logger(kit.log), duckdb: () => (duckdb ??= kit.platform.openSqlEngine({ threads: 1, env: kit.io.env })) },
       { command: options.command, concurrency, ...(kit.io.signal ? { signal: kit.io.signal } : {}), onProgress: (p) => {
         progress.update(p)
         options.onProgress?.(p)
@@ -53,8 +52,8 @@ async function chooseExecutor(kit: CommandKit, definitions: Definitions, kind: s
   if (kind === 'local') {
     if (!glueDatabaseOf(settings)) return localExecutor(watch(runStep))
     // On S3 storage with a Glue database configured, each local commit registers its partition.
-    const { openGlueCatalog, withCatalog } = await import('../catalog/index.js')
-    return withCatalog(localExecutor(watch(runStep)), openGlueCatalog(settings), kit.log)
+    const { withCatalog } = await import('../catalog/index.js')
+    return withCatalog(localExecutor(watch(runStep)), await kit.platform.openCatalog(settings), kit.log)
   }
   if (kind === 'fargate') {
     const { assertS3Locations, fargateLauncher, resolveFargateSettings } = await import('../executors/fargate-launcher.js')

@@ -42,6 +42,7 @@ export async function runCli(argv: readonly string[], io: CliIo, app: StrataApp)
     io,
     log,
     cpuCount: availableParallelism(),
+    platform: app.platform,
     settings() {
       // Before parsing (definitions load first to register their commands) the flags come from argv.
       const opts = { ...globalFlags(argv), ...program.opts<{ landing?: string; storage?: string; config?: string }>() }
@@ -56,7 +57,7 @@ export async function runCli(argv: readonly string[], io: CliIo, app: StrataApp)
         const settings = kit.settings()
         config?.assertStorageLocation(settings)
         const { openStorage } = await import('../storage/open-storage.js')
-        return openStorage(settings.storage, { env: io.env, log, config: settings.config })
+        return openStorage(settings.storage, { env: io.env, log, config: settings.config, platform: app.platform })
       })())
     },
     async landingDays() {
@@ -140,9 +141,8 @@ async function stackSettings(argv: readonly string[], io: CliIo, app: StrataApp,
   }
   const name = config.stackNameOf(flags['aws-stack'], io.env, fileConfig)
   if (name === undefined) return {}
-  if (!app.stackOutputs) throw new StrataError('config', `cannot read stack ${name}: this ${app.name} has no CloudFormation reader`, 'Run the strata CLI (bin/strata.js), or give the settings without --aws-stack.')
   const aws = (fileConfig.aws ?? {}) as { region?: string }
-  const outputs = await app.stackOutputs(name, io.env.AWS_REGION ?? aws.region)
+  const outputs = await app.platform.readStackOutputs(name, io.env.AWS_REGION ?? aws.region)
   return config.checkConfig(config.settingsFromStackOutputs(name, outputs), `the outputs of stack ${name}`)
 }
 

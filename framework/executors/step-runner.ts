@@ -13,7 +13,7 @@ import { lockPartition, type PartitionLock } from '../storage/partition-lock.js'
 import { redactSecrets } from '../cli/redact.js'
 import { describeSourceChange, fingerprintSource, type SourceVersion } from '../sources/index.js'
 import type { StepRecord } from '../runs/index.js'
-import { lazyDuckDb, readParquet, sqlStringList, type DuckDb } from '../../resources/duckdb.js'
+import { lazySqlEngine, readParquet, sqlStringList, type SqlEngine } from '../sql/index.js'
 
 /** What running one step needs; the same for the local executor and a step inside a Fargate task. */
 export interface StepEnvironment {
@@ -24,7 +24,7 @@ export interface StepEnvironment {
   readonly log: Logger
   readonly signal: AbortSignal
   /** Opened lazily: only steps with Parquet output or checks need it. */
-  duckdb(): Promise<DuckDb>
+  duckdb(): Promise<SqlEngine>
   readonly now?: () => Date
   /**
    * Called after each commit, e.g. to register the partition in the Glue catalog. A failure here
@@ -193,7 +193,7 @@ async function resolveInputs(step: PlannedStep, env: StepEnvironment): Promise<{
   return { inputs, lineage }
 }
 
-async function measure(duckdb: DuckDb, parquetFiles: readonly string[]): Promise<{ rowCount: number; schema: ColumnSchema[] }> {
+async function measure(duckdb: SqlEngine, parquetFiles: readonly string[]): Promise<{ rowCount: number; schema: ColumnSchema[] }> {
   // Row counts come from the footers, one statement for all files: a multi-table partition (e.g.
   // curated) has files with different schemas, which parquet_file_metadata does not mind.
   const [row] = await duckdb.all<{ n: bigint | null }>(`SELECT sum(num_rows)::BIGINT AS n FROM parquet_file_metadata(${sqlStringList(parquetFiles)})`)
@@ -205,7 +205,7 @@ async function measure(duckdb: DuckDb, parquetFiles: readonly string[]): Promise
 async function runChecks(step: PlannedStep, env: StepEnvironment, dir: string, parquetFiles: readonly string[], metadata: JsonObject): Promise<CheckResult[]> {
   const checks = env.graph.asset(step.asset).checks
   if (checks.length === 0) return []
-  const duckdb = lazyDuckDb(() => env.duckdb())
+  const duckdb = lazySqlEngine(() => env.duckdb())
   const results: CheckResult[] = []
   for (const check of checks) {
     const base = { name: check.name, severity: check.severity, blocking: check.blocking }

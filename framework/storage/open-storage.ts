@@ -1,19 +1,23 @@
 import type { JsonObject } from '../definitions/json.js'
 import type { Logger } from '../definitions/logger.js'
+import type { Platform } from '../platform/platform.js'
+import { cacheDirFor } from './cache-dir.js'
 import { LocalStorage } from './local-storage.js'
 import { lockOptionsFromEnv, type LockOptions } from './partition-lock.js'
+import { S3Storage } from './s3-storage.js'
 import type { Storage } from './storage.js'
 
 /**
- * Open the storage a location names: `s3://bucket/prefix` (AWS standard credential chain and
- * configuration from `env`; a local read cache under `STRATA_CACHE_DIR`) or a local folder.
- * Credentials are never logged. The AWS SDK is only loaded for S3 locations.
+ * Open the storage a location names: `s3://bucket/prefix` (the platform's object store,
+ * configured from `env`; a local read cache under `STRATA_CACHE_DIR`) or a local folder.
  */
-export async function openStorage(location: string, options: { env: Readonly<Record<string, string | undefined>>; log: Logger; config?: JsonObject }): Promise<Storage> {
+export async function openStorage(
+  location: string,
+  options: { env: Readonly<Record<string, string | undefined>>; log: Logger; config?: JsonObject; platform: Pick<Platform, 'openObjectStore'> },
+): Promise<Storage> {
   const locks = lockOptionsOf(options.config ?? {}, options.env)
   if (location.startsWith('s3://')) {
-    const [{ cacheDirFor, openObjectStore }, { S3Storage }] = await Promise.all([import('../../resources/s3.js'), import('./s3-storage.js')])
-    const store = openObjectStore(location, { env: options.env })
+    const store = await options.platform.openObjectStore(location, options.env)
     return new S3Storage({ store, cacheDir: cacheDirFor(store.location, options.env), log: options.log, locks })
   }
   return new LocalStorage(location, { locks })

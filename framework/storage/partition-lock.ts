@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { link, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import type { ObjectStore } from '../../resources/s3.js'
+import type { ObjectStore } from './object-store.js'
 import { StrataError } from '../errors/index.js'
 import { currentProcess, processLiveness, type LivenessProbe } from '../process/index.js'
 import type { Storage } from './storage.js'

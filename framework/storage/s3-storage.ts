@@ -1,6 +1,6 @@
 import { lstat, mkdir, readdir, rename, rm, stat } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
-import type { ObjectInfo, ObjectStore } from '../../resources/s3.js'
+import type { ObjectInfo, ObjectStore } from './object-store.js'
 import type { Logger } from '../definitions/logger.js'
 import { StrataError } from '../errors/index.js'
 import { digestFile } from './data-version.js'

@@ -95,7 +95,7 @@ export async function startUiServer(kit: CommandKit, options: UiServerOptions): 
         return lineageLevel(model, asset, partition)
       }
       const table = query.get('table') ?? undefined
-      const shown = await showPartition(model.graph, storage, asset, partition, table, PREVIEW_ROWS)
+      const shown = await showPartition(model.graph, storage, kit.platform.openSqlEngine, asset, partition, table, PREVIEW_ROWS)
       if (shown.kind === 'document') return shown
       // The rows as `show --json` prints them (one object per row), with the column order kept.
       return { kind: 'rows', columns: shown.columns, rows: shown.rows.map((row) => Object.fromEntries(shown.columns.map((column, i) => [column, row[i]]))) }

@@ -5,13 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { materializeCustomerActivity } from '../../assets/lib/customer-activity.js'
 import { materializeActivityWindow, WINDOW_COLUMNS, WINDOW_FILE, type ActivityPartition, type ActivityWindowMetadata } from '../../assets/lib/activity-window.js'
 import { addDays, dateRange } from '../../framework/partitions/index.js'
-import { openDuckDb, sqlString, type DuckDb } from '../../resources/duckdb.js'
+import { openDuckDb } from '../../resources/duckdb.js'
+import { sqlString, type SqlEngine } from '../../framework/sql/index.js'
 import { writeCuratedDay, type CuratedTables } from './curated-fixture.js'
 
 const D = '2024-06-30'
 const day = (offset: number): string => addDays(D, offset)
 
-/** A window row as `DuckDb.json` returns it (BIGINT and DECIMAL as strings). */
+/** A window row as `SqlEngine.json` returns it (BIGINT and DECIMAL as strings). */
 interface WindowRow {
   customer_id: string
   activity_rows: string
@@ -27,7 +28,7 @@ interface WindowRow {
 }
 
 describe('materializeActivityWindow', () => {
-  let db: DuckDb
+  let db: SqlEngine
   let root: string
   const activity: ActivityPartition[] = []
 

@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cdiOf, cdiSqlExpressions, materializeCdiScores, roundHalfEven, type CdiFeatures } from '../../assets/lib/cdi.js'
 import { StrataError } from '../../framework/errors/index.js'
-import { openDuckDb, sqlString, type DuckDb } from '../../resources/duckdb.js'
+import { openDuckDb } from '../../resources/duckdb.js'
+import { sqlString, type SqlEngine } from '../../framework/sql/index.js'
 
 const ZERO: CdiFeatures = {
   pct_trades_digital_90d: 0,
@@ -64,7 +65,7 @@ describe('cdiOf', () => {
 })
 
 describe('cdiSqlExpressions', () => {
-  let db: DuckDb
+  let db: SqlEngine
   let root: string
 
   beforeAll(async () => {
@@ -162,7 +163,7 @@ describe('cdiSqlExpressions', () => {
 })
 
 describe('materializeCdiScores', () => {
-  let db: DuckDb
+  let db: SqlEngine
   let root: string
 
   beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { sqlString, type DuckDb } from '../../resources/duckdb.js'
+import { sqlString, type SqlEngine } from '../../framework/sql/index.js'
 
 /**
  * Curated partitions for tests, built from JS arrays. Rows go through a CSV (read back with
@@ -103,7 +103,7 @@ function csvField(value: Cell): string {
 }
 
 /** Write one curated table as Parquet with its exact curated types. */
-export async function writeCuratedTable(db: DuckDb, table: TableName, rows: readonly object[], file: string, tag = 'x'): Promise<void> {
+export async function writeCuratedTable(db: SqlEngine, table: TableName, rows: readonly object[], file: string, tag = 'x'): Promise<void> {
   const schema = SCHEMAS[table]
   const csv = `${file}.csv`
   const lines = [schema.map(([name]) => name).join(','), ...rows.map((row, i) => cells(table, row, i, tag).map(csvField).join(','))]
@@ -121,7 +121,7 @@ export async function writeCuratedTable(db: DuckDb, table: TableName, rows: read
  * Write a curated partition `<root>/curated/dt=<day>/<table>.parquet` for all six tables
  * (tables not given are written empty, with their schema) and return the paths.
  */
-export async function writeCuratedDay(db: DuckDb, root: string, day: string, tables: Partial<CuratedTables>): Promise<CuratedFiles> {
+export async function writeCuratedDay(db: SqlEngine, root: string, day: string, tables: Partial<CuratedTables>): Promise<CuratedFiles> {
   const dir = join(root, 'curated', `dt=${day}`)
   await mkdir(dir, { recursive: true })
   const files = {} as CuratedFiles

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { StrataError } from '../../framework/errors/index.js'
-import { openDuckDb, sqlString, type DuckDb } from '../../resources/duckdb.js'
+import { openDuckDb } from '../../resources/duckdb.js'
+import { sqlString, type SqlEngine } from '../../framework/sql/index.js'
 import { LocalLanding } from '../../resources/landing.js'
 import { materializeRaw, utcFromTimestampSql, type RawMetadata } from '../../assets/lib/raw.js'
 import { curatedSql, materializeCurated, type CuratedMetadata } from '../../assets/lib/curated.js'
@@ -38,7 +39,7 @@ const LANDING: Record<TableName, string> = {
   marketing: 'event_id,customer_id,ts,event\nM1,C000123,2026-03-01T12:00Z,webinar_attended\n',
 }
 
-let db: DuckDb
+let db: SqlEngine
 let work: string
 let rawDir: string
 let curatedDir: string

@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ACTIVITY_COLUMNS, materializeCustomerActivity, PACKED_COUNT_FIELDS } from '../../assets/lib/customer-activity.js'
 import { StrataError } from '../../framework/errors/index.js'
-import { openDuckDb, sqlString, type DuckDb } from '../../resources/duckdb.js'
+import { openDuckDb } from '../../resources/duckdb.js'
+import { sqlString, type SqlEngine } from '../../framework/sql/index.js'
 import { writeCuratedDay, writeCuratedTable } from './curated-fixture.js'
 
 const DAY = '2024-06-30'
@@ -30,7 +31,7 @@ function unpack(packed: string): Record<string, string> {
 }
 
 describe('materializeCustomerActivity', () => {
-  let db: DuckDb
+  let db: SqlEngine
   let root: string
 
   beforeAll(async () => {

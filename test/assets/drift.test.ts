@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { StrataError } from '../../framework/errors/index.js'
-import { openDuckDb, quoteIdent, sqlString, type DuckDb } from '../../resources/duckdb.js'
+import { openDuckDb } from '../../resources/duckdb.js'
+import { quoteIdent, sqlString, type SqlEngine } from '../../framework/sql/index.js'
 import { FEATURE_COLUMNS, parquetWriter, type Cell, type Column } from './parquet-rows.js'
 import { binExpression, buildDriftReport, daysBetween, driftStatus, featureDrift, type DriftFigures, type DriftReport } from '../../assets/lib/drift.js'
 import { recordedChurn } from '../../assets/drift-report.js'
@@ -20,7 +21,7 @@ const FIRST_DAY = '2026-01-01'
 const DAY_AFTER_WARMUP = '2026-04-01' // 90 days after FIRST_DAY
 const DAY_IN_WARMUP = '2026-03-30' // 88 days after FIRST_DAY
 
-let db: DuckDb
+let db: SqlEngine
 let dir: string
 
 beforeAll(async () => {

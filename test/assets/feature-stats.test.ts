@@ -18,7 +18,8 @@ import {
 import { cdiSqlExpressions, roundHalfEvenSql } from '../../assets/lib/cdi.js'
 import { MODEL_FEATURES } from '../../assets/lib/segment-model-types.js'
 import { StrataError } from '../../framework/errors/index.js'
-import { openDuckDb, sqlString, sqlStringList, type DuckDb } from '../../resources/duckdb.js'
+import { openDuckDb } from '../../resources/duckdb.js'
+import { sqlString, sqlStringList, type SqlEngine } from '../../framework/sql/index.js'
 
 const DAYS = ['2024-05-28', '2024-05-29', '2024-05-30']
 
@@ -26,7 +27,7 @@ const DAYS = ['2024-05-28', '2024-05-29', '2024-05-30']
  * Features with awkward numbers: a huge offset with a small spread (avg_notional), fractions,
  * counts, a constant non-grid value (webinars_90d = 0.1 every row of day 0) and flags.
  */
-async function writeFeatures(db: DuckDb, file: string, d: number, customers: number, nulls = false): Promise<void> {
+async function writeFeatures(db: SqlEngine, file: string, d: number, customers: number, nulls = false): Promise<void> {
   await mkdir(join(file, '..'), { recursive: true })
   await db.run(
     `COPY (SELECT printf('C%05d', i) AS customer_id,
@@ -43,7 +44,7 @@ async function writeFeatures(db: DuckDb, file: string, d: number, customers: num
 }
 
 describe('computeFeatureStats', () => {
-  let db: DuckDb
+  let db: SqlEngine
   let root: string
   const files: string[] = []
   const docs: FeatureStatsDocument[] = []

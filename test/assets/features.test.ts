@@ -7,14 +7,15 @@ import { FEATURE_COLUMNS, materializeFeatures, type FeaturesMetadata } from '../
 import { materializeActivityWindow, WINDOW_FILE, type ActivityPartition, type ActivityWindowMetadata } from '../../assets/lib/activity-window.js'
 import { StrataError } from '../../framework/errors/index.js'
 import { addDays, daysBetween } from '../../framework/partitions/index.js'
-import { openDuckDb, sqlString, sqlStringList, type DuckDb } from '../../resources/duckdb.js'
+import { openDuckDb } from '../../resources/duckdb.js'
+import { sqlString, sqlStringList, type SqlEngine } from '../../framework/sql/index.js'
 import { writeCuratedDay, type CuratedFiles, type CuratedTables, type CustomerRow, type StatementRow } from './curated-fixture.js'
 import { mulberry32 } from '../../assets/lib/mulberry32.js'
 
 const D = '2024-06-30'
 const day = (offset: number): string => addDays(D, offset)
 
-/** A features row as `DuckDb.json` returns it (BIGINT as string). */
+/** A features row as `SqlEngine.json` returns it (BIGINT as string). */
 interface FeatureRow {
   customer_id: string
   trades_total_90d: string
@@ -51,13 +52,13 @@ function zeros(customer_id: string, tenure_days: number): FeatureRow {
   }
 }
 
-async function readFeatures(db: DuckDb, outputDir: string): Promise<FeatureRow[]> {
+async function readFeatures(db: SqlEngine, outputDir: string): Promise<FeatureRow[]> {
   // No ORDER BY: the file's own order is part of the contract.
   return db.json<FeatureRow>(`SELECT * FROM read_parquet(${sqlString(join(outputDir, 'features.parquet'))}, hive_partitioning = false)`)
 }
 
 /** Curated day + its activity partition. */
-async function ingest(db: DuckDb, root: string, ingestDay: string, tables: Partial<CuratedTables>): Promise<{ curated: CuratedFiles; activity: ActivityPartition }> {
+async function ingest(db: SqlEngine, root: string, ingestDay: string, tables: Partial<CuratedTables>): Promise<{ curated: CuratedFiles; activity: ActivityPartition }> {
   const curated = await writeCuratedDay(db, root, ingestDay, tables)
   const outputDir = join(root, 'customer_activity', `dt=${ingestDay}`)
   await materializeCustomerActivity({ db, curated, day: ingestDay, outputDir })
@@ -66,7 +67,7 @@ async function ingest(db: DuckDb, root: string, ingestDay: string, tables: Parti
 
 /** activity_window(D) from scratch over the passed activity, then features(D) from it; both metadata merged. */
 async function buildFeatures(options: {
-  db: DuckDb
+  db: SqlEngine
   day: string
   activity: readonly ActivityPartition[]
   customersFile: string
@@ -81,7 +82,7 @@ async function buildFeatures(options: {
 }
 
 describe('materializeFeatures', () => {
-  let db: DuckDb
+  let db: SqlEngine
   let root: string
   let snapshot: CuratedFiles
   let activity: ActivityPartition[]
@@ -326,7 +327,7 @@ describe('features from daily aggregates = features from raw curated rows', () =
   const SEED = 20240630
   const START = '2024-01-01'
   const DAYS = 101
-  let db: DuckDb
+  let db: SqlEngine
   let root: string
   const curated = new Map<string, CuratedFiles>()
   const activity: ActivityPartition[] = []

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openDuckDb, type DuckDb } from '../../resources/duckdb.js'
+import { openDuckDb } from '../../resources/duckdb.js'
+import { type SqlEngine } from '../../framework/sql/index.js'
 import { gridSumSql } from '../../assets/lib/grid-sum.js'
 
-let db: DuckDb
+let db: SqlEngine
 beforeAll(async () => (db = await openDuckDb({ threads: 4 })))
 afterAll(() => db.close())
 

@@ -9,9 +9,10 @@ import { loadDefinitions } from '../../assets/definitions.js'
 import { TABLE_NAMES } from '../../assets/lib/tables.js'
 import { driftStatusMetric, runMetrics } from '../../assets/lib/operational-metrics.js'
 import type { RunRecord } from '../../framework/runs/index.js'
+import { platform } from '../../resources/platform.js'
 
 const cloudwatch = mockClient(CloudWatchClient)
-const app: StrataApp = { name: 'strata', version: '0.0.0-test', load: loadDefinitions }
+const app: StrataApp = { name: 'strata', version: '0.0.0-test', platform, load: loadDefinitions }
 // The publisher drops data points older than two weeks, so the clock stands on the sample's last day.
 const NOW = new Date('2026-03-12T02:00:00Z')
 const DAY = '2026-03-10'

@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { sqlString, type DuckDb } from '../../resources/duckdb.js'
+import { sqlString, type SqlEngine } from '../../framework/sql/index.js'
 
 export type Cell = string | number | boolean | null
 export type Column = readonly [name: string, type: string]
@@ -20,7 +20,7 @@ export const FEATURE_COLUMNS: readonly Column[] = [
  * A writer of small typed Parquet files (through DuckDB COPY with bound values) into `dir`,
  * named f0.parquet, f1.parquet, … unless a file is given.
  */
-export function parquetWriter(db: () => DuckDb, dir: () => string) {
+export function parquetWriter(db: () => SqlEngine, dir: () => string) {
   let fileNo = 0
   return async function writeParquet(columns: readonly Column[], rows: readonly (readonly Cell[])[], file = path.join(dir(), `f${fileNo++}.parquet`)): Promise<string> {
     const params: Cell[] = []

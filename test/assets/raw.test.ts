@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { StrataError } from '../../framework/errors/index.js'
-import { openDuckDb, sqlString, type DuckDb } from '../../resources/duckdb.js'
+import { openDuckDb } from '../../resources/duckdb.js'
+import { sqlString, type SqlEngine } from '../../framework/sql/index.js'
 import { LocalLanding } from '../../resources/landing.js'
 import { materializeRaw, quarantineViolations, type RawMetadata } from '../../assets/lib/raw.js'
 import type { TableName } from '../../assets/lib/tables.js'
@@ -28,7 +29,7 @@ interface QuarantineRow {
   original: string
 }
 
-let db: DuckDb
+let db: SqlEngine
 let work: string
 let root: string
 let out: string

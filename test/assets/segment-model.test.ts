@@ -10,7 +10,8 @@ import { MODEL_FEATURES, SEGMENT_NAMES, type BaselineEdges, type SegmentModel } 
 import { computeFeatureStats, FEATURE_GROUPS_FILE } from '../../assets/lib/feature-stats.js'
 import { md5Threshold, modelVersion, nameClusters, project, quantileCont, silhouetteScore, trainSegmentModel, type FeaturePartition, type FeatureStatsPartition } from '../../assets/lib/segment-model.js'
 import { StrataError } from '../../framework/errors/index.js'
-import { openDuckDb, sqlString, sqlStringList, type DuckDb } from '../../resources/duckdb.js'
+import { openDuckDb } from '../../resources/duckdb.js'
+import { sqlString, sqlStringList, type SqlEngine } from '../../framework/sql/index.js'
 
 const WINDOW = { from: '2024-03-04', to: '2024-06-01' }
 const DAYS = ['2024-05-28', '2024-05-29', '2024-05-30', '2024-05-31', '2024-06-01']
@@ -35,7 +36,7 @@ interface FixtureOptions {
   readonly constantRobo?: boolean
 }
 
-async function writeFeatures(db: DuckDb, dir: string, options: FixtureOptions = {}): Promise<FeaturePartition[]> {
+async function writeFeatures(db: SqlEngine, dir: string, options: FixtureOptions = {}): Promise<FeaturePartition[]> {
   const { customers = 400, groups = 4, noise = true, constantRobo = false } = options
   const params = GROUPS.map((g, i) => `(${i}, ${g.map((v) => `CAST('${v}' AS DOUBLE)`).join(', ')})`).join(', ')
   const u = (salt: number, day: number): string => (noise ? `(CAST(hash(i, ${salt}, ${day}) % 1001 AS DOUBLE) / 1000 - 0.5)` : 'CAST(0 AS DOUBLE)')
@@ -71,7 +72,7 @@ async function writeFeatures(db: DuckDb, dir: string, options: FixtureOptions = 
 
 type Row = Record<(typeof MODEL_FEATURES)[number] | 'alerts_enabled_flag', number> & { customer_id: string }
 
-async function trainingRows(db: DuckDb, features: readonly FeaturePartition[]): Promise<Row[]> {
+async function trainingRows(db: SqlEngine, features: readonly FeaturePartition[]): Promise<Row[]> {
   const columns = [...MODEL_FEATURES, 'alerts_enabled_flag'].map((c) => `CAST(${c} AS DOUBLE) AS ${c}`).join(', ')
   return db.all<Row>(`SELECT customer_id, ${columns} FROM read_parquet(${sqlStringList(features.map((f) => f.file))}) ORDER BY ALL`)
 }
@@ -87,7 +88,7 @@ function matrixOf(rows: readonly Row[]): Float64Array {
 }
 
 /** feature_stats of each features partition, in a `stats` folder beside them. */
-async function statsOf(db: DuckDb, features: readonly FeaturePartition[]): Promise<FeatureStatsPartition[]> {
+async function statsOf(db: SqlEngine, features: readonly FeaturePartition[]): Promise<FeatureStatsPartition[]> {
   const out: FeatureStatsPartition[] = []
   for (const f of features) {
     const dir = join(f.file, '..', '..', '..', 'stats', `dt=${f.partition}`)
@@ -98,7 +99,7 @@ async function statsOf(db: DuckDb, features: readonly FeaturePartition[]): Promi
 }
 
 describe('trainSegmentModel', () => {
-  let db: DuckDb
+  let db: SqlEngine
   let root: string
   let features: FeaturePartition[]
   let stats: FeatureStatsPartition[]

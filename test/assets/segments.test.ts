@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { StrataError } from '../../framework/errors/index.js'
-import { openDuckDb, sqlString, type DuckDb } from '../../resources/duckdb.js'
+import { openDuckDb } from '../../resources/duckdb.js'
+import { sqlString, type SqlEngine } from '../../framework/sql/index.js'
 import { FEATURE_COLUMNS, parquetWriter, type Cell, type Column } from './parquet-rows.js'
 import { MODEL_FEATURES, SEGMENT_NAMES, type SegmentModel, type SegmentName } from '../../assets/lib/segment-model-types.js'
 import { assignSegments, doubleLiteral, validateHysteresisDelta } from '../../assets/lib/segments.js'
@@ -11,7 +12,7 @@ import { assignSegments, doubleLiteral, validateHysteresisDelta } from '../../as
 const CDI_COLUMNS: Column[] = [['customer_id', 'VARCHAR'], ['cdi', 'INTEGER']]
 const SEGMENT_COLUMNS: Column[] = [['customer_id', 'VARCHAR'], ['cdi', 'INTEGER'], ['segment', 'VARCHAR'], ['raw_segment', 'VARCHAR']]
 
-let db: DuckDb
+let db: SqlEngine
 let dir: string
 
 beforeAll(async () => {

@@ -15,6 +15,7 @@ import { dailySchedule } from '../../schedules/daily-schedule.js'
 import { toyScheduledDefinitions } from '../fixtures/toy-scheduled-definitions.js'
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js'
 import { startS3Server, type S3TestServer } from '../support/s3-server.js'
+import { platform } from '../../resources/platform.js'
 
 /**
  * Ten `schedule tick` calls for the same tick time at once launch exactly one run, locally and
@@ -127,7 +128,7 @@ describe('concurrent schedule ticks, S3 (s3rver behind a proxy that honours If-N
 
   it('ten tickers in one process launch one run; the other nine see the claim (412 from the conditional PUT)', async () => {
     const location = `s3://strata-ticks/in-process-${randomBytes(3).toString('hex')}`
-    const app: StrataApp = { name: 'strata', version: '0', load: async () => toyScheduledDefinitions() }
+    const app: StrataApp = { name: 'strata', version: '0', platform, load: async () => toyScheduledDefinitions() }
     const before = proxy.stats.preconditionFailed
     const results = await Promise.all(
       Array.from({ length: TICKERS }, async () => {
@@ -142,14 +143,14 @@ describe('concurrent schedule ticks, S3 (s3rver behind a proxy that honours If-N
     expect(already).toHaveLength(TICKERS - 1)
     expect(runIds.size).toBe(1)
     expect(proxy.stats.preconditionFailed - before).toBeGreaterThanOrEqual(TICKERS - 1)
-    const storage = await openStorage(location, { env: s3Env(location), log: silentLogger })
+    const storage = await openStorage(location, { env: s3Env(location), log: silentLogger, platform })
     expect(await new RunStore(storage).list({ limit: 50 })).toHaveLength(1)
   }, 60_000)
 
   it(`ten \`strata schedule tick\` processes at once launch exactly one run (${TRIES} ${TRIES === 1 ? 'try' : 'tries'})`, async () => {
     const location = `s3://strata-ticks/children-${randomBytes(3).toString('hex')}`
     const env = { ...s3Env(location), STRATA_LANDING: landing }
-    const storage = await openStorage(location, { env, log: silentLogger })
+    const storage = await openStorage(location, { env, log: silentLogger, platform })
     let doubleLaunches = 0
     for (let n = 0; n < TRIES; n++) {
       const { launched, already, runIds, runs } = await tenChildTicks(env, tickOf(n), storage)

@@ -7,8 +7,9 @@ import { captureIo, runCli, type StrataApp } from '../../framework/cli/index.js'
 import { openObjectStore } from '../../resources/s3.js'
 import { toyDefinitions } from '../fixtures/toy-definitions.js'
 import { startS3Server, type S3TestServer } from '../support/s3-server.js'
+import { platform } from '../../resources/platform.js'
 
-const app: StrataApp = { name: 'strata', version: '0.0.0-test', load: async () => toyDefinitions() }
+const app: StrataApp = { name: 'strata', version: '0.0.0-test', platform, load: async () => toyDefinitions() }
 
 interface RepairJson {
   scanned: number

@@ -4,12 +4,14 @@ import { join, relative } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { captureIo, runCli, type StrataApp } from '../../framework/cli/index.js'
 import { StrataError } from '../../framework/errors/index.js'
-import { openDuckDb, type DuckDb } from '../../resources/duckdb.js'
+import { openDuckDb } from '../../resources/duckdb.js'
+import { type SqlEngine } from '../../framework/sql/index.js'
 import { LocalLanding } from '../../resources/landing.js'
 import { materializeRaw } from '../../assets/lib/raw.js'
 import type { TableName } from '../../assets/lib/tables.js'
 import { loadDefinitions } from '../../assets/definitions.js'
 import { toyDefinitions } from '../fixtures/toy-definitions.js'
+import { platform } from '../../resources/platform.js'
 
 /** Every file and folder under `dir`, relative to it. */
 async function walk(dir: string): Promise<string[]> {
@@ -51,7 +53,7 @@ describe('hostile names through the CLI: exit 2, nothing written outside the sto
   })
   afterAll(async () => rm(root, { recursive: true, force: true }))
 
-  const app: StrataApp = { name: 'strata', version: '0.0.0-test', load: async () => toyDefinitions() }
+  const app: StrataApp = { name: 'strata', version: '0.0.0-test', platform, load: async () => toyDefinitions() }
   async function cli(...argv: string[]) {
     const io = captureIo({ STRATA_STORAGE: join(work, 'storage'), STRATA_LANDING: join(work, 'landing') }, work)
     const code = await runCli(argv, io, app)
@@ -111,7 +113,7 @@ describe('config files with wrong types: exit 2 naming the key', () => {
     root = await mkdtemp(join(tmpdir(), 'strata-hostile-config-'))
   })
   afterAll(async () => rm(root, { recursive: true, force: true }))
-  const app: StrataApp = { name: 'strata', version: '0.0.0-test', load: async () => toyDefinitions() }
+  const app: StrataApp = { name: 'strata', version: '0.0.0-test', platform, load: async () => toyDefinitions() }
 
   it.each([
     ['{"concurrency": "lots"}', /concurrency/],
@@ -146,7 +148,7 @@ describe('hostile landing files: quarantined row by row, or the partition fails 
     tickets: 'ticket_id,customer_id,opened_ts,resolved_via\nK1,C000123,2026-02-20T09:00Z,chat\n',
     marketing: 'event_id,customer_id,ts,event\nM1,C000123,2026-03-01T12:00Z,webinar_attended\n',
   }
-  let db: DuckDb
+  let db: SqlEngine
   let work: string
   beforeAll(async () => {
     db = await openDuckDb()
@@ -217,7 +219,7 @@ describe('the CDI pipeline refuses hostile input end to end (raw over a PNG; SQL
     root = await mkdtemp(join(tmpdir(), 'strata-hostile-cdi-'))
   })
   afterAll(async () => rm(root, { recursive: true, force: true }))
-  const app: StrataApp = { name: 'strata', version: '0.0.0-test', load: loadDefinitions }
+  const app: StrataApp = { name: 'strata', version: '0.0.0-test', platform, load: loadDefinitions }
 
   it('a PNG landed as customers.csv fails raw (exit 1, nothing committed); --table with SQL is exit 2', async () => {
     const folder = join(root, 'landing', 'ingest_date=2026-03-01')

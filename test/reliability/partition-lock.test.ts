@@ -10,9 +10,10 @@ import { defineAsset, defineDefinitions } from '../../framework/definitions/inde
 import { StrataError } from '../../framework/errors/index.js'
 import { daily } from '../../framework/partitions/index.js'
 import { S3Storage, lockLocalPartition, lockOwner, lockS3Partition, type PartitionLock } from '../../framework/storage/index.js'
-import type { ObjectInfo, ObjectStore } from '../../resources/s3.js'
+import type { ObjectInfo, ObjectStore } from '../../framework/storage/object-store.js'
 import { openObjectStore } from '../../resources/s3.js'
 import { startS3Server, type S3TestServer } from '../support/s3-server.js'
+import { platform } from '../../resources/platform.js'
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/lock-commit.mjs', import.meta.url))
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
@@ -175,6 +176,7 @@ describe('concurrent materializations through the CLI (step runner holds the loc
   const app: StrataApp = {
     name: 'strata',
     version: '0.0.0-test',
+    platform,
     load: async () =>
       defineDefinitions({
         assets: [

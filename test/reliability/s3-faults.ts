@@ -7,6 +7,7 @@ import { openObjectStore } from '../../resources/s3.js'
 import { toyDefinitions } from '../fixtures/toy-definitions.js'
 import type { FaultProxy, FaultRates } from '../support/fault-proxy.js'
 import type { S3TestServer } from '../support/s3-server.js'
+import { platform } from '../../resources/platform.js'
 
 /**
  * The fault scenario shared by the short test (test/reliability/s3-faults.test.ts) and the soak
@@ -18,7 +19,7 @@ import type { S3TestServer } from '../support/s3-server.js'
 export const FAULT_RATES: FaultRates = { error500: 0.04, error503: 0.04, slow: 0.04, resetBefore: 0.02, resetAfter: 0.02, truncate: 0.02 }
 export const TOY_ASSETS = ['source', 'clean', 'rolling', 'score'] as const
 
-export const toyApp: StrataApp = { name: 'strata', version: '0.0.0-test', load: async () => toyDefinitions() }
+export const toyApp: StrataApp = { name: 'strata', version: '0.0.0-test', platform, load: async () => toyDefinitions() }
 
 /** One CLI run in process; `internal` is true when the CLI hit an unexpected (non-Strata) error. */
 export async function runToy(env: Record<string, string>, cwd: string, argv: readonly string[]): Promise<{ code: number; out: string; err: string; internal: boolean }> {

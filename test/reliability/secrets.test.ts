@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { captureIo, runCli, type StrataApp } from '../../framework/cli/index.js'
 import { defineAsset, defineDefinitions } from '../../framework/definitions/index.js'
 import { daily } from '../../framework/partitions/index.js'
+import { platform } from '../../resources/platform.js'
 
 /** Fake, but shaped like the real thing: an AKIA key id, a 40-character secret, a session token. */
 const ACCESS_KEY_ID = 'AKIAQZZFAKE7EXAMPLEX'
@@ -104,6 +105,7 @@ describe('AWS credentials never reach output, logs, run records or manifests', (
     const app: StrataApp = {
       name: 'strata',
       version: '0.0.0-test',
+      platform,
       load: async () =>
         defineDefinitions({
           assets: [

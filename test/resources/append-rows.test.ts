@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { appendRows, openDuckDb, type AppendValue, type DuckDb } from '../../resources/duckdb.js'
+import { appendRows, openDuckDb, type AppendValue } from '../../resources/duckdb.js'
+import { type SqlEngine } from '../../framework/sql/index.js'
 
-let db: DuckDb
+let db: SqlEngine
 
 beforeAll(async () => {
   db = await openDuckDb()

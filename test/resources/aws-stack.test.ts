@@ -8,8 +8,8 @@ import { captureIo, runCli, type StrataApp } from '../../framework/cli/index.js'
 import { STACK_OUTPUTS, type Settings } from '../../framework/config/index.js'
 import { resolveFargateSettings } from '../../framework/executors/fargate-launcher.js'
 import { settingsDocument } from '../../framework/config/settings-document.js'
-import { readStackOutputs } from '../../resources/cloudformation.js'
 import { toyDefinitions } from '../fixtures/toy-definitions.js'
+import { platform } from '../../resources/platform.js'
 
 const cloudformation = mockClient(CloudFormationClient)
 const OUTPUTS: Record<string, string> = {
@@ -32,11 +32,11 @@ let loaded: Settings | undefined
 const app: StrataApp = {
   name: 'strata',
   version: '0.0.0-test',
+  platform,
   load: async (settings) => {
     loaded = settings
     return toyDefinitions()
   },
-  stackOutputs: readStackOutputs,
 }
 async function cli(env: Record<string, string>, ...argv: string[]) {
   loaded = undefined

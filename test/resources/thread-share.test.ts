@@ -1,12 +1,13 @@
 import { afterEach, beforeEach, expect, it } from 'vitest'
-import { openDuckDb, type DuckDb } from '../../resources/duckdb.js'
+import { openDuckDb } from '../../resources/duckdb.js'
+import { type SqlEngine } from '../../framework/sql/index.js'
 import { ThreadShare } from '../../resources/thread-share.js'
 
-let db: DuckDb
+let db: SqlEngine
 beforeEach(async () => (db = await openDuckDb({ threads: 4 })))
 afterEach(() => db.close())
 
-const threadsSeenBy = async (connection: DuckDb): Promise<number> => {
+const threadsSeenBy = async (connection: SqlEngine): Promise<number> => {
   const [row] = await connection.all<{ t: bigint }>("SELECT current_setting('threads')::BIGINT AS t")
   return Number(row?.t)
 }

@@ -1,5 +1,4 @@
 import type { AssetCheck } from '../check.js'
-import { listParam } from '../../../resources/duckdb.js'
 import { failingRowsCheck, quoteIdent, type CheckOptions } from './sql-check.js'
 
 /** Every row has a value in `column`. */
@@ -28,7 +27,7 @@ export function acceptedValues(column: string, values: readonly (string | number
     `accepted_values_${column}`,
     `${column} is one of ${values.join(', ')}`,
     options,
-    (rel) => ({ sql: `SELECT ${c}, count(*) AS row_count FROM ${rel} WHERE ${c} IS NOT NULL AND NOT coalesce(${probe}, false) GROUP BY ALL`, params: [listParam(numeric ? values : values.map(String))] }),
+    (rel) => ({ sql: `SELECT ${c}, count(*) AS row_count FROM ${rel} WHERE ${c} IS NOT NULL AND NOT coalesce(${probe}, false) GROUP BY ALL`, params: [numeric ? values : values.map(String)] }),
     `${column} only holds accepted values`,
     (n) => `${n} distinct values of ${column} are not accepted`,
   )
@@ -56,7 +55,7 @@ export function rowCountAtLeast(min: number, options: CheckOptions = {}): AssetC
     blocking: options.blocking ?? true,
     async run(context) {
       const files = options.file ? context.parquetFiles.filter((path) => path.endsWith(`/${options.file}`)) : context.parquetFiles
-      const [row] = files.length === 0 ? [{ n: 0n }] : await context.duckdb.all<{ n: bigint }>(`SELECT count(*) AS n FROM read_parquet($1, union_by_name = true)`, [listParam(files)])
+      const [row] = files.length === 0 ? [{ n: 0n }] : await context.duckdb.all<{ n: bigint }>(`SELECT count(*) AS n FROM read_parquet($1, union_by_name = true)`, [files])
       const n = Number(row?.n ?? 0)
       return n >= min ? { passed: true, message: `${n} rows (≥ ${min})` } : { passed: false, failingCount: min - n, message: `only ${n} rows, fewer than ${min}` }
     },

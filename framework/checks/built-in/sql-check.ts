@@ -1,4 +1,4 @@
-import { quoteIdent, readParquet, type SqlParams } from '../../../resources/duckdb.js'
+import { quoteIdent, readParquet, type SqlParams } from '../../sql/index.js'
 import type { AssetCheck, CheckContext } from '../check.js'
 import type { JsonObject } from '../../definitions/json.js'
 import { StrataError } from '../../errors/index.js'

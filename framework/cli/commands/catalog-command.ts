@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { StrataError } from '../../errors/index.js'
 import { resolveSelection } from '../../selection/index.js'
 import type { CatalogSyncReport } from '../../catalog/index.js'
-import type { DuckDb } from '../../../resources/duckdb.js'
+import type { SqlEngine } from '../../sql/index.js'
 import type { CommandKit } from '../command-kit.js'
 import { formatTable } from '../format-table.js'
 
@@ -20,17 +20,16 @@ export function registerCatalogCommand(program: Command, kit: CommandKit): void 
         throw new StrataError('config', `the Glue catalog describes S3 data, but --storage / STRATA_STORAGE is ${settings.storage.slice(0, 120)}`, 'Pass --storage s3://bucket/prefix.')
       }
       // The Glue client and DuckDB load only when this command runs, not at start-up.
-      const { catalogSyncFor, openGlueCatalog } = await import('../../catalog/index.js')
-      const { openDuckDb } = await import('../../../resources/duckdb.js')
-      const client = openGlueCatalog(settings)
+      const { catalogSyncFor } = await import('../../catalog/index.js')
+      const client = await kit.platform.openCatalog(settings)
       if (!client) throw new StrataError('config', 'no Glue database is configured', 'Set aws.glueDatabase in the config file or STRATA_GLUE_DATABASE, e.g. STRATA_GLUE_DATABASE=cdi.')
       const definitions = await kit.definitions()
       const assets = resolveSelection(selection, definitions.graph)
       const storage = await kit.storage()
-      let duckdb: Promise<DuckDb> | undefined
+      let duckdb: Promise<SqlEngine> | undefined
       let report: CatalogSyncReport
       try {
-        report = await catalogSyncFor(client, definitions.graph, storage, kit.log, () => (duckdb ??= openDuckDb({ threads: 1 }))).syncAll(assets)
+        report = await catalogSyncFor(client, definitions.graph, storage, kit.log, () => (duckdb ??= kit.platform.openSqlEngine({ threads: 1 }))).syncAll(assets)
       } finally {
         if (duckdb) (await duckdb).close()
       }

@@ -5,7 +5,7 @@ import { blocks } from '../../checks/check.js'
 import { parseDateKey } from '../../partitions/index.js'
 import { resolveSelection } from '../../selection/index.js'
 import { newRunId } from '../../runs/index.js'
-import type { DuckDb } from '../../../resources/duckdb.js'
+import type { SqlEngine } from '../../sql/index.js'
 import type { CommandKit } from '../command-kit.js'
 import { formatTable } from '../format-table.js'
 
@@ -49,9 +49,9 @@ async function check(kit: CommandKit, selection: string, options: { partition: s
   }
   // The checks and DuckDB load only when this command runs, not at start-up.
   const { recheckPartition } = await import('../../checks/index.js')
-  const { lazyDuckDb, openDuckDb } = await import('../../../resources/duckdb.js')
-  let opened: Promise<DuckDb> | undefined
-  const duckdb = lazyDuckDb(() => (opened ??= openDuckDb({ threads: 1 })))
+  const { lazySqlEngine } = await import('../../sql/index.js')
+  let opened: Promise<SqlEngine> | undefined
+  const duckdb = lazySqlEngine(() => (opened ??= kit.platform.openSqlEngine({ threads: 1 })))
   const runId = newRunId(new Date())
   const outcomes: RecheckOutcome[] = []
   try {

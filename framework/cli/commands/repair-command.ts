@@ -35,8 +35,8 @@ export function registerRepairCommand(program: Command, kit: CommandKit): void {
       const repair = await import('../../storage/partition-repair.js')
       let target
       if (settings.storage.startsWith('s3://')) {
-        const { openObjectStore, cacheDirFor } = await import('../../../resources/s3.js')
-        const store = openObjectStore(settings.storage, { env: settings.env })
+        const { cacheDirFor } = await import('../../storage/cache-dir.js')
+        const store = await kit.platform.openObjectStore(settings.storage, settings.env)
         target = await repair.s3RepairTarget(store, cacheDirFor(store.location, settings.env), flags.verify === true)
       } else {
         target = repair.localRepairTarget(settings.storage, flags.verify === true)

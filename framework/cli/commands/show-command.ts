@@ -5,6 +5,7 @@ import { StrataError } from '../../errors/index.js'
 import type { ShowSource } from '../../definitions/asset-definition.js'
 import type { AssetGraph } from '../../graph/index.js'
 import type { Storage } from '../../storage/storage.js'
+import { readParquet, type SqlEngineOpener } from '../../sql/index.js'
 import type { CommandKit } from '../command-kit.js'
 import { csvField, formatTable } from '../format-table.js'
 
@@ -26,7 +27,7 @@ export function registerShowCommand(program: Command, kit: CommandKit): void {
       if (limit !== Infinity && (!Number.isInteger(limit) || limit < 1)) throw new StrataError('usage', `--limit "${String(options.limit).slice(0, 20)}" is not a positive whole number`, 'e.g. --limit 100')
       const { graph } = await kit.definitions()
       // csv and json read no more than they print; a table reads all to count what it leaves out.
-      const shown = await showPartition(graph, await kit.storage(), asset, options.partition, options.table, format === 'table' || limit === Infinity ? undefined : limit)
+      const shown = await showPartition(graph, await kit.storage(), kit.platform.openSqlEngine, asset, options.partition, options.table, format === 'table' || limit === Infinity ? undefined : limit)
       if (shown.kind === 'document') {
         kit.print(JSON.stringify(shown.document, null, 2))
         return
@@ -54,7 +55,7 @@ export type ShownPartition =
  * `show`, else its one Parquet file or JSON document; `limit` reads only the first rows.
  * StrataError('usage') when not materialized.
  */
-export async function showPartition(graph: AssetGraph, storage: Storage, asset: string, partition: string, table?: string, limit?: number): Promise<ShownPartition> {
+export async function showPartition(graph: AssetGraph, storage: Storage, openSqlEngine: SqlEngineOpener, asset: string, partition: string, table?: string, limit?: number): Promise<ShownPartition> {
   const definition = graph.asset(asset)
   const partitions = definition.partitions
   const key = partitions.kind === 'weekly' ? (partitions.keysInRange(partition, partition)[0] ?? partitions.validateKey(partition, asset)) : partitions.validateKey(partition, asset)
@@ -63,19 +64,17 @@ export async function showPartition(graph: AssetGraph, storage: Storage, asset: 
   if (!manifest) throw new StrataError('usage', `${asset}(${key}) is not materialized`, `Materialize it: strata materialize +${asset} --partition ${key}`)
   const dir = await storage.localDir(manifest, segment)
   // DuckDB loads only when this command runs, not at start-up.
-  const { readParquet } = await import('../../../resources/duckdb.js')
-  const source: ShowSource = definition.show?.({ manifest, dir, ...(table ? { table } : {}) }) ?? defaultSource(asset, dir, manifest.files.map((file) => file.name), table, readParquet)
+  const source: ShowSource = definition.show?.({ manifest, dir, ...(table ? { table } : {}) }) ?? defaultSource(asset, dir, manifest.files.map((file) => file.name), table)
   if (source.kind === 'document') return { kind: 'document', key, document: JSON.parse(await readFile(source.path, 'utf8')) as unknown }
   const title = source.title ? { title: source.title } : {}
   if (source.kind === 'rows') return { kind: 'rows', key, ...title, columns: source.columns, rows: limit === undefined ? source.rows : source.rows.slice(0, limit) }
   // A preview reads only the rows it shows (the limit is a checked whole number, never text).
   const sql = limit === undefined ? source.sql : `SELECT * FROM (${source.sql}) LIMIT ${Math.max(0, Math.floor(limit))}`
-  return { kind: 'rows', key, ...title, ...(await query(sql)) }
+  return { kind: 'rows', key, ...title, ...(await query(openSqlEngine, sql)) }
 }
 
-async function query(sql: string): Promise<{ columns: string[]; rows: unknown[][] }> {
-  const { openDuckDb } = await import('../../../resources/duckdb.js')
-  const db = await openDuckDb({ threads: 2 })
+async function query(openSqlEngine: SqlEngineOpener, sql: string): Promise<{ columns: string[]; rows: unknown[][] }> {
+  const db = await openSqlEngine({ threads: 2 })
   try {
     const described = await db.describe(sql)
     const columns = described.map((column) => column.name)
@@ -96,7 +95,7 @@ async function query(sql: string): Promise<{ columns: string[]; rows: unknown[][
   }
 }
 
-function defaultSource(asset: string, dir: string, files: readonly string[], table: string | undefined, readParquet: (files: readonly string[]) => string): ShowSource {
+function defaultSource(asset: string, dir: string, files: readonly string[], table: string | undefined): ShowSource {
   const parquet = files.filter((name) => name.endsWith('.parquet'))
   if (table !== undefined) {
     const name = `${table}.parquet`

@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { StrataError } from '../../errors/index.js'
 import { loadStoredState, plan, describeReason } from '../../planner/index.js'
 import { assertRunId } from '../../storage/storage-keys.js'
-import type { DuckDb } from '../../../resources/duckdb.js'
+import type { SqlEngine } from '../../sql/index.js'
 import type { CommandKit } from '../command-kit.js'
 
 /**
@@ -33,13 +33,12 @@ export function registerStepCommand(program: Command, kit: CommandKit): void {
       }
       // The executor, Glue client and DuckDB load only when this command runs, not at start-up.
       const { runStep } = await import('../../executors/index.js')
-      const { openGlueCatalog, catalogSyncFor } = await import('../../catalog/index.js')
-      const { openDuckDb } = await import('../../../resources/duckdb.js')
+      const { catalogSyncFor } = await import('../../catalog/index.js')
       const settings = kit.settings()
       const scope = await definitions.openResources({ settings, storage, log: kit.log })
-      let duckdb: Promise<DuckDb> | undefined
-      const openDb = () => (duckdb ??= openDuckDb({ threads: 1 }))
-      const catalog = storage.location.startsWith('s3://') ? openGlueCatalog(settings) : undefined
+      let duckdb: Promise<SqlEngine> | undefined
+      const openDb = () => (duckdb ??= kit.platform.openSqlEngine({ threads: 1 }))
+      const catalog = storage.location.startsWith('s3://') ? await kit.platform.openCatalog(settings) : undefined
       const sync = catalog ? catalogSyncFor(catalog, graph, storage, kit.log, openDb) : undefined
       try {
         const record = await runStep(step, {

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, expect, it } from 'vitest'
 import { parquetDescriber } from '../../../framework/catalog/open-catalog.js'
-import { openDuckDb, sqlString, type DuckDb } from '../../../resources/duckdb.js'
+import { openDuckDb } from '../../../resources/duckdb.js'
+import { sqlString, type SqlEngine } from '../../../framework/sql/index.js'
 
 let root: string
-let db: DuckDb
+let db: SqlEngine
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'strata-describer-'))
   db = await openDuckDb({ threads: 1 })

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { acceptedValues, blocks, customSql, jsonSchema, notNull, reconciliation, rowCountAtLeast, runAssetChecks, uniqueKey, valuesBetween, type AssetCheck, type CheckContext } from '../../../framework/checks/index.js'
-import { openDuckDb, sqlString, type DuckDb } from '../../../resources/duckdb.js'
+import { openDuckDb } from '../../../resources/duckdb.js'
+import { sqlString, type SqlEngine } from '../../../framework/sql/index.js'
 
 let dir: string
-let duckdb: DuckDb
+let duckdb: SqlEngine
 let good: CheckContext
 let bad: CheckContext
 

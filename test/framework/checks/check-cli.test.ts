@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { captureIo, runCli, type StrataApp } from '../../../framework/cli/index.js'
 import { LocalStorage } from '../../../framework/storage/index.js'
 import { toyDefinitions } from '../../fixtures/toy-definitions.js'
+import { platform } from '../../../resources/platform.js'
 
 let root: string
 beforeEach(async () => {
@@ -13,7 +14,7 @@ beforeEach(async () => {
 afterEach(async () => rm(root, { recursive: true, force: true }))
 
 async function cli(failingChecks: Set<string>, ...argv: string[]) {
-  const app: StrataApp = { name: 'strata', version: '0', load: async () => toyDefinitions({ failingChecks }) }
+  const app: StrataApp = { name: 'strata', version: '0', platform, load: async () => toyDefinitions({ failingChecks }) }
   const io = captureIo({ STRATA_STORAGE: join(root, 'storage') }, root)
   const code = await runCli(argv, io, app)
   return { code, out: io.out(), err: io.err() }

@@ -9,12 +9,13 @@ import { daily, sameDay } from '../../../framework/partitions/index.js'
 import { loadStoredState, plan, type PlanRequest } from '../../../framework/planner/index.js'
 import { RunStore, newRunId } from '../../../framework/runs/index.js'
 import { LocalStorage } from '../../../framework/storage/index.js'
-import { openDuckDb, sqlString, type DuckDb } from '../../../resources/duckdb.js'
+import { openDuckDb } from '../../../resources/duckdb.js'
+import { sqlString, type SqlEngine } from '../../../framework/sql/index.js'
 import { toyDefinitions } from '../../fixtures/toy-definitions.js'
 
 let root: string
 let storage: LocalStorage
-let duckdb: DuckDb
+let duckdb: SqlEngine
 beforeAll(async () => {
   duckdb = await openDuckDb({ threads: 1 })
 })

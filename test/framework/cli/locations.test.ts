@@ -5,9 +5,10 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { captureIo, runCli, type StrataApp } from '../../../framework/cli/index.js'
 import { loadDefinitions } from '../../../assets/definitions.js'
 import { startS3Server, type S3TestServer } from '../../support/s3-server.js'
+import { platform } from '../../../resources/platform.js'
 
 // The CDI definitions, as bin/strata.js wires them: their landing source is what is checked.
-const app: StrataApp = { name: 'strata', version: '0', load: loadDefinitions }
+const app: StrataApp = { name: 'strata', version: '0', platform, load: loadDefinitions }
 let root: string
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'strata-locations-'))

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { captureIo, runCli, type CliIo, type StrataApp } from '../../../framework/cli/index.js'
 import { toyDefinitions } from '../../fixtures/toy-definitions.js'
+import { platform } from '../../../resources/platform.js'
 
 let root: string
 beforeEach(async () => {
@@ -12,7 +13,7 @@ beforeEach(async () => {
 afterEach(async () => rm(root, { recursive: true, force: true }))
 
 // clean(2026-01-03) fails: its rolling and score dependents are skipped, the other days run.
-const app: StrataApp = { name: 'strata', version: '0', load: async () => toyDefinitions({ failing: new Set(['clean@2026-01-03']) }) }
+const app: StrataApp = { name: 'strata', version: '0', platform, load: async () => toyDefinitions({ failing: new Set(['clean@2026-01-03']) }) }
 const env = () => ({ STRATA_STORAGE: join(root, 'storage') })
 
 /** An io whose stderr is a terminal 120 columns wide. */

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { captureIo, runCli, type StrataApp } from '../../../framework/cli/index.js'
 import { toyDefinitions } from '../../fixtures/toy-definitions.js'
+import { platform } from '../../../resources/platform.js'
 
 let root: string
 beforeEach(async () => {
@@ -11,7 +12,7 @@ beforeEach(async () => {
 })
 afterEach(async () => rm(root, { recursive: true, force: true }))
 
-const app: StrataApp = { name: 'strata', version: '0.0.0-test', load: async () => toyDefinitions() }
+const app: StrataApp = { name: 'strata', version: '0.0.0-test', platform, load: async () => toyDefinitions() }
 
 async function cli(...argv: string[]) {
   const io = captureIo({ STRATA_STORAGE: join(root, 'storage'), STRATA_LANDING: join(root, 'landing') }, root)

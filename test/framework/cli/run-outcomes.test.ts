@@ -6,6 +6,7 @@ import { captureIo, runCli, type StrataApp } from '../../../framework/cli/index.
 import { RunStore, type RunRecord } from '../../../framework/runs/index.js'
 import { LocalStorage } from '../../../framework/storage/index.js'
 import { toyDefinitions, type ToyOptions } from '../../fixtures/toy-definitions.js'
+import { platform } from '../../../resources/platform.js'
 
 let root: string
 beforeEach(async () => {
@@ -14,7 +15,7 @@ beforeEach(async () => {
 afterEach(async () => rm(root, { recursive: true, force: true }))
 
 async function cli(options: ToyOptions, ...argv: string[]) {
-  const app: StrataApp = { name: 'strata', version: '0.0.0-test', load: async () => toyDefinitions(options) }
+  const app: StrataApp = { name: 'strata', version: '0.0.0-test', platform, load: async () => toyDefinitions(options) }
   const io = captureIo({ STRATA_STORAGE: join(root, 'storage'), STRATA_LANDING: join(root, 'landing') }, root)
   const code = await runCli(argv, io, app)
   return { code, out: io.out(), err: io.err() }

@@ -4,9 +4,10 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { captureIo, runCli, type StrataApp } from '../../../framework/cli/index.js'
 import { toyDefinitions } from '../../fixtures/toy-definitions.js'
+import { platform } from '../../../resources/platform.js'
 
 let root: string
-const app: StrataApp = { name: 'strata', version: '0', load: async () => toyDefinitions(), commandSummaries: { 'make-things': 'a command the definitions add' } }
+const app: StrataApp = { name: 'strata', version: '0', platform, load: async () => toyDefinitions(), commandSummaries: { 'make-things': 'a command the definitions add' } }
 
 async function cli(...argv: string[]) {
   const io = captureIo({ STRATA_STORAGE: join(root, 'storage') }, root)

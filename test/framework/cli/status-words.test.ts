@@ -4,10 +4,11 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { captureIo, runCli, type StrataApp } from '../../../framework/cli/index.js'
 import { toyDefinitions } from '../../fixtures/toy-definitions.js'
+import { platform } from '../../../resources/platform.js'
 
 let root: string
 // source(2026-01-03) commits with its blocking check failed: what reads it is blocked.
-const app: StrataApp = { name: 'strata', version: '0', load: async () => toyDefinitions({ failingChecks: new Set(['source@2026-01-03']) }) }
+const app: StrataApp = { name: 'strata', version: '0', platform, load: async () => toyDefinitions({ failingChecks: new Set(['source@2026-01-03']) }) }
 
 async function cli(argv: string[], stdout: { isTTY?: boolean; columns?: number } = {}) {
   const io = captureIo({ STRATA_STORAGE: join(root, 'storage') }, root)

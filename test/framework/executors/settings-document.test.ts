@@ -15,6 +15,7 @@ import { resolveCdiConfig } from '../../../assets/cdi-config.js'
 import { resolveCloudWatchSettings } from '../../../resources/cloudwatch.js'
 import { openObjectStore } from '../../../resources/s3.js'
 import { startS3Server, type S3TestServer } from '../../support/s3-server.js'
+import { platform } from '../../../resources/platform.js'
 
 const ecs = mockClient(ECSClient)
 const ARN = 'arn:aws:ecs:us-east-1:123456789012:task/strata/0f1e2d3c4b5a'
@@ -63,7 +64,7 @@ describe('the settings document (STRATA_SETTINGS) a Fargate task gets', () => {
     ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: ARN }], failures: [] })
     ecs.on(DescribeTasksCommand).resolves({ tasks: [{ taskArn: ARN, lastStatus: 'STOPPED', stopCode: 'EssentialContainerExited', containers: [{ name: 'strata', exitCode: 1 }] }] })
     const env = launchingEnv()
-    const app: StrataApp = { name: 'strata', version: '0', load: (settings) => loadDefinitions(settings) }
+    const app: StrataApp = { name: 'strata', version: '0', platform, load: (settings) => loadDefinitions(settings) }
     const io = captureIo(env, cwd)
     // The mocked task exits 1 (it did not really run), so the run fails; the request is what matters.
     expect(await runCli(['materialize', 'raw', '--partition', '2026-03-03', '--executor', 'fargate'], io, app)).toBe(1)

@@ -7,10 +7,11 @@ import { runStep } from '../../../framework/executors/index.js'
 import { daily } from '../../../framework/partitions/index.js'
 import { loadStoredState, plan } from '../../../framework/planner/index.js'
 import { LocalStorage } from '../../../framework/storage/index.js'
-import { openDuckDb, sqlString, type DuckDb } from '../../../resources/duckdb.js'
+import { openDuckDb } from '../../../resources/duckdb.js'
+import { sqlString, type SqlEngine } from '../../../framework/sql/index.js'
 
 let root: string
-let db: DuckDb
+let db: SqlEngine
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'strata-step-runner-'))
   db = await openDuckDb({ threads: 1 })

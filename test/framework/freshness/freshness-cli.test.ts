@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { captureIo, runCli, type StrataApp } from '../../../framework/cli/index.js'
 import { toyScheduledDefinitions } from '../../fixtures/toy-scheduled-definitions.js'
+import { platform } from '../../../resources/platform.js'
 
 let root: string
 beforeAll(async () => {
@@ -16,6 +17,7 @@ afterAll(async () => rm(root, { recursive: true, force: true }))
 const app: StrataApp = {
   name: 'strata',
   version: '0',
+  platform,
   load: async () => toyScheduledDefinitions({ freshness: { score: { dueBy: '03:00Z', warnAfter: '02:00Z' } }, landingDays: ['2026-01-01', '2026-01-02', '2026-01-03', '2026-01-04', '2026-01-05', '2026-01-06', '2026-01-07', '2026-01-08', '2026-01-09'] }),
 }
 
@@ -51,7 +53,7 @@ describe('strata freshness', () => {
 
   it('late landing data alone fails it: exit 1, the source row late, the assets fresh', async () => {
     // Only the landing has a policy here; ingest_date=2026-01-09 was due at 01:00 on 01-10.
-    const landingOnly: StrataApp = { name: 'strata', version: '0', load: async () => toyScheduledDefinitions({ landingDays: ['2026-01-06', '2026-01-07', '2026-01-08'] }) }
+    const landingOnly: StrataApp = { name: 'strata', version: '0', platform, load: async () => toyScheduledDefinitions({ landingDays: ['2026-01-06', '2026-01-07', '2026-01-08'] }) }
     const io = captureIo({ STRATA_STORAGE: join(root, 'storage') }, root)
     const code = await runCli(['freshness', '--at', '2026-01-10T01:30:00Z'], io, landingOnly)
     expect(io.out()).toMatch(/landing \(source\)\s+late\s+D due by 01:00Z on D\+1, warn after 00:30Z\s+2026-01-09\s+30m\s+2026-01-09/)

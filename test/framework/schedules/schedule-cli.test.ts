@@ -6,6 +6,7 @@ import { captureIo, runCli, type StrataApp } from '../../../framework/cli/index.
 import { defineSchedule, type CatchUpPolicy, type TickReport } from '../../../framework/schedules/index.js'
 import { addDays, dateKeyOf } from '../../../framework/partitions/index.js'
 import { toyScheduledDefinitions, type ToyScheduledOptions } from '../../fixtures/toy-scheduled-definitions.js'
+import { platform } from '../../../resources/platform.js'
 
 let root: string
 beforeEach(async () => {
@@ -14,7 +15,7 @@ beforeEach(async () => {
 afterEach(async () => rm(root, { recursive: true, force: true }))
 
 async function cli(options: ToyScheduledOptions, argv: readonly string[], signal?: AbortSignal) {
-  const app: StrataApp = { name: 'strata', version: '0', load: async () => toyScheduledDefinitions(options) }
+  const app: StrataApp = { name: 'strata', version: '0', platform, load: async () => toyScheduledDefinitions(options) }
   const io = { ...captureIo({ STRATA_STORAGE: join(root, 'storage') }, root), ...(signal ? { signal } : {}) }
   const code = await runCli(argv, io, app)
   return { code, out: io.out(), err: io.err() }
@@ -85,7 +86,7 @@ describe('strata schedule', () => {
     const small = defineSchedule({ name: 'sources', description: 'landing only', cron: '0 2 * * *', timezone: 'UTC', selection: 'source', catchUp: { policy: 'skip' }, partitionsFor: (tick) => ({ from: addDays(dateKeyOf(tick), -1), to: addDays(dateKeyOf(tick), -1) }) })
     const controller = new AbortController()
     const options: ToyScheduledOptions = { schedules: [small], freshness: { source: { dueBy: '03:00Z' } } }
-    const app: StrataApp = { name: 'strata', version: '0', load: async () => toyScheduledDefinitions(options) }
+    const app: StrataApp = { name: 'strata', version: '0', platform, load: async () => toyScheduledDefinitions(options) }
     // Abort as soon as the freshness line of the start-up tick is written: no polling, no wall clock.
     const io = captureIo({ STRATA_STORAGE: join(root, 'storage') }, root)
     const stderr = { write: (text: string) => (io.stderr.write(text), text.includes('freshness at') && controller.abort()) }

@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { captureIo, runCli, type StrataApp } from '../../../framework/cli/index.js'
 import { loadDefinitions } from '../../../assets/definitions.js'
 import type { Manifest } from '../../../framework/storage/index.js'
+import { platform } from '../../../resources/platform.js'
 
-const app: StrataApp = { name: 'strata', version: '0.0.0-test', load: loadDefinitions }
+const app: StrataApp = { name: 'strata', version: '0.0.0-test', platform, load: loadDefinitions }
 let root: string
 
 async function cli(...argv: string[]) {

@@ -6,7 +6,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { StrataError } from '../../../framework/errors/index.js'
 import { S3Storage, openStorage, type Manifest } from '../../../framework/storage/index.js'
 import { silentLogger } from '../../../framework/definitions/logger.js'
-import { S3ObjectStore, createS3Client, openObjectStore, parseS3Url, type ObjectStore } from '../../../resources/s3.js'
+import { S3ObjectStore, createS3Client, openObjectStore, parseS3Url } from '../../../resources/s3.js'
+import { platform } from '../../../resources/platform.js'
+import type { ObjectStore } from '../../../framework/storage/object-store.js'
 import { startS3Server, type S3TestServer } from '../../support/s3-server.js'
 import { manifestFor, storageContract } from './storage-contract.js'
 
@@ -255,7 +257,7 @@ describe('S3Storage (S3 only)', () => {
   })
 
   it('openStorage opens S3Storage for s3:// with the env given', async () => {
-    const storage = await openStorage(`${subject.url}`, { env: server.env, log: silentLogger })
+    const storage = await openStorage(`${subject.url}`, { env: server.env, log: silentLogger, platform })
     expect(storage).toBeInstanceOf(S3Storage)
     expect(storage.location).toBe(subject.url)
     await storage.writeDocument('hello', { from: 'openStorage' })

@@ -8,10 +8,11 @@ import { loadStoredState } from '../../../framework/planner/index.js'
 import { LocalStorage } from '../../../framework/storage/local-storage.js'
 import { UiModel } from '../../../framework/ui/ui-model.js'
 import { toyDefinitions } from '../../fixtures/toy-definitions.js'
+import { platform } from '../../../resources/platform.js'
 
 let root: string
 const definitions = toyDefinitions()
-const app: StrataApp = { name: 'strata', version: '0.0.0-test', load: async () => definitions }
+const app: StrataApp = { name: 'strata', version: '0.0.0-test', platform, load: async () => definitions }
 const storage = () => new LocalStorage(join(root, 'storage'))
 
 async function cli(...argv: string[]): Promise<void> {

@@ -9,6 +9,7 @@ import type { AssetJson, DashboardJson, GraphJson, PartitionJson } from '../../.
 import type { LiveRun, PlanJson } from '../../../framework/ui/run-launcher.js'
 import type { RunRecord } from '../../../framework/runs/index.js'
 import { toyDefinitions } from '../../fixtures/toy-definitions.js'
+import { platform } from '../../../resources/platform.js'
 
 let root: string
 let base: string
@@ -19,7 +20,7 @@ const env = () => ({ STRATA_STORAGE: join(root, 'storage'), STRATA_LANDING: join
 
 // The toy pipeline, with a dashboard over report's metadata and a freshness policy on score.
 const definitions: Definitions = { ...toyDefinitions({ freshness: { score: { dueBy: '03:00Z' } } }), dashboards: [{ name: 'values', title: 'Values', asset: 'report', charts: [{ title: 'value', kind: 'line', series: ['value'], bands: [{ label: 'alert', level: 'alert', from: 100 }] }] }] }
-const app: StrataApp = { name: 'strata', version: '0.0.0-test', load: async () => definitions }
+const app: StrataApp = { name: 'strata', version: '0.0.0-test', platform, load: async () => definitions }
 
 async function cli(...argv: string[]) {
   const io = captureIo(env(), root)

@@ -7,10 +7,11 @@ import { resolveSettings } from '../../../framework/config/index.js'
 import { LocalStorage } from '../../../framework/storage/local-storage.js'
 import { UiModel } from '../../../framework/ui/ui-model.js'
 import { loadDefinitions } from '../../../assets/definitions.js'
+import { platform } from '../../../resources/platform.js'
 
 let root: string
 const env = () => ({ STRATA_STORAGE: join(root, 'storage'), STRATA_LANDING: join(root, 'landing'), CI: '1' })
-const app: StrataApp = { name: 'strata', version: '0.0.0-test', load: loadDefinitions }
+const app: StrataApp = { name: 'strata', version: '0.0.0-test', platform, load: loadDefinitions }
 async function cli(...argv: string[]): Promise<void> {
   const io = captureIo(env(), root)
   expect(await runCli(argv, io, app), io.err()).toBe(0)

@@ -1,0 +1,47 @@
+// The object storage the engine needs, rooted at one `s3://bucket/prefix`. Implemented in
+// resources/s3.ts; the engine's S3 storage, locks and repair are written against this alone.
+
+/** One listed object; `key` is relative to the store's root. */
+export interface ObjectInfo {
+  readonly key: string
+  readonly size: number
+  readonly lastModified: Date
+  readonly etag: string
+}
+
+/** Size and sha256 of what was downloaded, computed while streaming. */
+export interface DownloadDigest {
+  readonly bytes: number
+  readonly sha256: string
+}
+
+/**
+ * The narrow object-storage surface Strata uses, rooted at `s3://bucket/prefix`: every key is
+ * relative to that root and made of plain `/`-separated segments.
+ */
+export interface ObjectStore {
+  /** `s3://bucket/prefix`. */
+  readonly location: string
+  /** The whole object (for small objects: manifests, documents), or undefined when missing. */
+  get(key: string): Promise<Buffer | undefined>
+  /** Size, time and ETag of an object, or undefined when missing. */
+  head(key: string): Promise<ObjectInfo | undefined>
+  /** Stream an object to `localPath` (overwritten); undefined when the object is missing. */
+  download(key: string, localPath: string): Promise<DownloadDigest | undefined>
+  /** One atomic PUT: readers see the old object or the new one. */
+  put(key: string, body: Buffer | string): Promise<void>
+  /** Upload a local file: one PUT up to 16 MiB, else multipart with 8 MiB parts (aborted on failure). */
+  upload(key: string, localPath: string): Promise<{ bytes: number }>
+  /** Every object whose key starts with `prefix` (`''` for all), in key order, paginated lazily. */
+  list(prefix: string): AsyncIterable<ObjectInfo>
+  /** The "folders" one level below `prefix` (which ends with `/` or is `''`), e.g. `ingest_date=2026-03-01/`. */
+  listPrefixes(prefix: string): AsyncIterable<string>
+  /** Delete objects (missing ones are fine), in batches of 1000. */
+  delete(keys: readonly string[]): Promise<void>
+  /**
+   * Write only when no object has the key (`If-None-Match: *`); false when one exists. Real S3
+   * honours this; some S3-compatible servers (s3rver) silently ignore it and always write; see
+   * `supportsConditionalWrites` of the S3 implementation (resources/s3.ts).
+   */
+  putIfAbsent(key: string, body: Buffer | string): Promise<boolean>
+}
