@@ -1,13 +1,11 @@
 import { defineDefinitions, type Definitions } from '../framework/definitions/index.js'
 import type { Settings } from '../framework/config/index.js'
 import type { RunRecord } from '../framework/runs/index.js'
-import { openDuckDb } from '../resources/duckdb.js'
 import { ThreadShare } from '../resources/thread-share.js'
-import { sqlProfileFromEnv } from '../resources/sql-profile.js'
 import { openMetricsPublisher, resolveCloudWatchSettings } from '../resources/cloudwatch.js'
 import type { JsonObject } from '../framework/definitions/json.js'
-import { LocalLanding, type Landing } from '../resources/landing.js'
-import { openS3Landing } from '../resources/s3-landing.js'
+import type { Landing } from '../resources/landing.js'
+import { openLanding } from './open-landing.js'
 import { dailySchedule } from '../schedules/daily-schedule.js'
 import { runMetrics } from './lib/operational-metrics.js'
 import { resolveCdiConfig, type CdiConfig } from './cdi-config.js'
@@ -25,12 +23,6 @@ import { driftReportAsset } from './drift-report.js'
 import { generateSampleCommand } from './commands/generate-sample-command.js'
 import { demoCommand } from './commands/demo-command.js'
 import { driftDashboard } from './drift-dashboard.js'
-
-/** The landing data a location names: `s3://bucket/prefix` (cached locally) or a folder. */
-export function openLanding(settings: Settings): Landing {
-  if (settings.landing.startsWith('s3://')) return openS3Landing(settings.landing, { env: settings.env })
-  return new LocalLanding(settings.landing)
-}
 
 /**
  * Every setting the CDI assets and resources read, resolved (environment, then the config file,
@@ -66,8 +58,8 @@ export async function loadDefinitions(settings: Settings): Promise<Definitions> 
     dashboards: [driftDashboard],
     sourceFreshness: { name: 'landing', dueBy: '01:00Z', warnAfter: '00:30Z', layout: 'ingest_date=YYYY-MM-DD folders', listDays: () => landing.listDays() },
     settingsDocument: () => cdiSettingsDocument(settings, config),
-    async openResources({ log }) {
-      const duckdb = await openDuckDb({ profile: sqlProfileFromEnv(settings.env) })
+    async openResources({ log, openSqlEngine }) {
+      const duckdb = await openSqlEngine({ env: settings.env })
       const metrics = openMetricsPublisher(settings, log)
       return {
         resources: { duckdb, landing, config, threads: new ThreadShare(duckdb), ...(metrics ? { metrics } : {}) },

@@ -4,7 +4,7 @@ import { addDays } from '../../framework/partitions/index.js'
 import { formatTable } from '../../framework/cli/index.js'
 import { runGenerateSample } from './generate-sample-command.js'
 import { COMMAND_SUMMARIES } from './command-summaries.js'
-import { openLanding } from '../definitions.js'
+import { openLanding } from '../open-landing.js'
 
 /**
  * `strata demo`: the README's main job. Generates sample landing data when the landing folder

@@ -25,7 +25,7 @@ export async function executeRun(
   // Without a terminal the step lines go to stdout with the summary (a cron log), unless stdout holds JSON.
   const progress = progressReporter(kit.io, { ...(options.quiet ? { quiet: true } : {}), ...(options.json ? {} : { lines: kit.io.stdout }), total: runPlan.steps.filter((step) => step.action === 'run').length })
   const executor: Executor = await chooseExecutor(kit, definitions, options.executor ?? 'local', progress.watch)
-  const scope = await definitions.openResources({ settings, storage, log: kit.log })
+  const scope = await definitions.openResources({ settings, storage, log: kit.log, openSqlEngine: kit.platform.openSqlEngine })
   let duckdb: Promise<SqlEngine> | undefined
   try {
     const record = await executor.execute(

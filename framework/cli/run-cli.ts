@@ -45,12 +45,17 @@ export async function runCli(argv: readonly string[], io: CliIo, app: StrataApp)
     platform: app.platform,
     settings() {
       // Before parsing (definitions load first to register their commands) the flags come from argv.
-      const opts = { ...globalFlags(argv), ...program.opts<{ landing?: string; storage?: string; config?: string }>() }
+      const opts = { ...globalFlags(argv), ...program.opts<{ landing?: string; storage?: string; config?: string; definitions?: string }>() }
       if (!config) throw new StrataError('usage', 'no command given', 'Run strata --help for the commands.')
       return (cachedSettings ??= config.resolveSettings(opts, io.env, io.cwd, config.defaultConcurrency(availableParallelism()), stackLayer))
     },
     definitions() {
-      return (cachedDefinitions ??= app.load(kit.settings()))
+      return (cachedDefinitions ??= (async () => {
+        const settings = kit.settings()
+        if (settings.definitions === undefined) return app.load(settings)
+        const { loadDefinitionsModule } = await import('../definitions/definitions-module.js')
+        return loadDefinitionsModule(settings.definitions, settings)
+      })())
     },
     storage() {
       return (cachedStorage ??= (async () => {
@@ -86,6 +91,7 @@ export async function runCli(argv: readonly string[], io: CliIo, app: StrataApp)
     .option('--landing <location>', 'landing root: a folder or s3://bucket/prefix (env STRATA_LANDING; default ./data/landing)')
     .option('--storage <location>', 'storage root for assets, manifests and runs (env STRATA_STORAGE; default ./data/storage)')
     .option('--config <file>', 'JSON config file (env STRATA_CONFIG; default ./strata.config.json when present)')
+    .option('--definitions <module>', 'your own assets: a definitions module, .js/.mjs/.ts (env STRATA_DEFINITIONS; config "definitions"; default the CDI pipeline)')
     .option('--aws-stack <name>', 'a deployed Strata stack whose outputs give the settings not set otherwise (env STRATA_AWS_STACK; config aws.stack)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
@@ -94,14 +100,14 @@ export async function runCli(argv: readonly string[], io: CliIo, app: StrataApp)
   for (const register of builtInCommands) register(program, kit)
   // Bare `strata` / `strata --help` runs no command: the definitions' commands are listed from
   // their summaries (placeholders that never run), not loaded.
-  if (first === undefined) for (const [name, description] of Object.entries(app.commandSummaries ?? {})) program.command(name).description(description)
+  if (first === undefined && globalFlags(argv).definitions === undefined && !io.env.STRATA_DEFINITIONS) for (const [name, description] of Object.entries(app.commandSummaries ?? {})) program.command(name).description(description)
   // Commands contributed by the definitions (e.g. generate-sample) need them loaded first; they
   // are registered only when the first argument names none of the built-in commands.
   if (first && !program.commands.some((command) => command.name() === first || command.aliases().includes(first))) {
     try {
       const definitions = await kit.definitions()
       const stackFlag = globalFlags(argv)['aws-stack']
-      const globals = ['landing', 'storage', 'config'].flatMap((name) => {
+      const globals = ['landing', 'storage', 'config', 'definitions'].flatMap((name) => {
         const value = program.getOptionValue(name) as string | undefined
         return value === undefined ? [] : [`--${name}`, value]
       }).concat(stackFlag === undefined ? [] : ['--aws-stack', stackFlag])
@@ -147,10 +153,10 @@ async function stackSettings(argv: readonly string[], io: CliIo, app: StrataApp,
 }
 
 /** The global flags, read straight from argv (`--storage X` or `--storage=X`). */
-function globalFlags(argv: readonly string[]): { landing?: string; storage?: string; config?: string; 'aws-stack'?: string } {
+function globalFlags(argv: readonly string[]): { landing?: string; storage?: string; config?: string; definitions?: string; 'aws-stack'?: string } {
   const flags: Record<string, string> = {}
   for (let i = 0; i < argv.length; i++) {
-    const match = /^--(landing|storage|config|aws-stack)(?:=(.*))?$/.exec(argv[i] as string)
+    const match = /^--(landing|storage|config|definitions|aws-stack)(?:=(.*))?$/.exec(argv[i] as string)
     if (!match) continue
     const value = match[2] ?? argv[i + 1]
     if (value !== undefined) flags[match[1] as string] = value

@@ -13,6 +13,8 @@ export interface Settings {
   /** Storage root for assets, manifests and runs: a folder or `s3://bucket/prefix`. */
   readonly storage: string
   readonly concurrency: number
+  /** A definitions module to load instead of the built-in pipeline (`--definitions`, STRATA_DEFINITIONS, `definitions`). */
+  readonly definitions?: string
   readonly cwd: string
   readonly env: Readonly<Record<string, string | undefined>>
   /** The validated config file, or the `STRATA_SETTINGS` document in its place (empty when there is neither). */
@@ -31,6 +33,7 @@ export interface SettingsFlags {
   readonly storage?: string
   readonly config?: string
   readonly concurrency?: string
+  readonly definitions?: string
 }
 
 const configSchema = {
@@ -41,6 +44,8 @@ const configSchema = {
     landing: { type: 'string', minLength: 1 },
     storage: { type: 'string', minLength: 1 },
     concurrency: { type: 'integer', minimum: 1, maximum: 256 },
+    /** A definitions module (.js, .mjs, .ts, .mts), relative to the working folder (flag --definitions, env STRATA_DEFINITIONS). */
+    definitions: { type: 'string', minLength: 1 },
     start: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
     hysteresisDelta: { type: 'number', minimum: 0 },
     quarantineThreshold: { type: 'number', minimum: 0, maximum: 1 },
@@ -130,12 +135,14 @@ export function resolveSettings(flags: SettingsFlags, env: Readonly<Record<strin
   }
   const [landing, landingOrigin] = pick(flags.landing, 'STRATA_LANDING', 'landing', './data/landing')
   const [storage, storageOrigin] = pick(flags.storage, 'STRATA_STORAGE', 'storage', './data/storage')
+  const definitionsPath = flags.definitions ?? env.STRATA_DEFINITIONS ?? (typeof config.definitions === 'string' ? config.definitions : undefined)
   const concurrencyText = flags.concurrency ?? env.STRATA_CONCURRENCY
   const concurrency = concurrencyText === undefined ? (typeof config.concurrency === 'number' ? config.concurrency : defaultConcurrency) : parseConcurrency(concurrencyText, flags.concurrency !== undefined ? '--concurrency' : 'STRATA_CONCURRENCY')
   return {
     landing: normaliseLocation(landing, cwd, '--landing / STRATA_LANDING'),
     storage: normaliseLocation(storage, cwd, '--storage / STRATA_STORAGE'),
     concurrency,
+    ...(definitionsPath !== undefined ? { definitions: resolve(cwd, definitionsPath) } : {}),
     cwd,
     env,
     config,

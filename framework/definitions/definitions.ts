@@ -9,8 +9,15 @@ import type { ScheduleDefinition } from '../schedules/schedule-definition.js'
 import type { CliIo } from '../cli/cli-io.js'
 import type { RunRecord } from '../runs/run-record.js'
 import type { DashboardDefinition } from './dashboard-definition.js'
+import type { SqlEngineOpener } from '../sql/sql-engine.js'
 
-/** Resources opened for one invocation; closed when it ends. */
+/**
+ * Resources opened for one invocation; closed when it ends.
+ *
+ * @example
+ * const sql = await openSqlEngine()
+ * return { resources: { sql }, async close() { sql.close() } }
+ */
 export interface ResourceScope<R> {
   readonly resources: R
   /** Told about each run executed with these resources once it ends (e.g. to publish its step counts); must not throw. */
@@ -44,6 +51,31 @@ export interface SourceFreshness {
   readonly layout?: string
 }
 
+/**
+ * What `openResources` receives: the resolved settings, the storage, a logger, and the engine's
+ * SQL engine opener (DuckDB), so assets can query Parquet without knowing how it is built.
+ *
+ * @example
+ * async openResources({ openSqlEngine, log }) {
+ *   const sql = await openSqlEngine({ threads: 2 })
+ *   log.info('SQL engine open')
+ *   return { resources: { sql }, async close() { sql.close() } }
+ * }
+ */
+export interface ResourcesContext {
+  readonly settings: Settings
+  readonly storage: Storage
+  readonly log: Logger
+  readonly openSqlEngine: SqlEngineOpener
+}
+
+/**
+ * What a definitions module declares: its assets, and optionally schedules, extra commands, the
+ * landing's freshness, dashboards and the resources its assets use.
+ *
+ * @example
+ * const spec: DefinitionsSpec<{ sql: SqlEngine }> = { assets: [orders, totals], openResources: openSql }
+ */
 export interface DefinitionsSpec<R> {
   readonly assets: readonly AssetDefinition<R>[]
   readonly schedules?: readonly ScheduleDefinition[]
@@ -57,21 +89,35 @@ export interface DefinitionsSpec<R> {
   settingsDocument?(): JsonObject
   /** Chart pages `strata ui` serves over manifest metadata (e.g. `/drift`). */
   readonly dashboards?: readonly DashboardDefinition[]
-  /** Open what the assets use (DuckDB, landing, cloud clients) for one invocation. */
-  openResources(context: { readonly settings: Settings; readonly storage: Storage; readonly log: Logger }): Promise<ResourceScope<R>>
+  /** Open what the assets use (a SQL engine, the landing, cloud clients) for one invocation; by default nothing. */
+  openResources?(context: ResourcesContext): Promise<ResourceScope<R>>
 }
 
-/** Validated definitions: the assets, their graph, schedules and resources. */
+/**
+ * Validated definitions: the assets, their graph, schedules and resources.
+ *
+ * @example
+ * const definitions: Definitions = defineDefinitions({ assets: [orders, totals] })
+ * definitions.graph.keys // ['orders', 'totals']
+ */
 export interface Definitions<R = unknown> extends DefinitionsSpec<R> {
   readonly graph: AssetGraph
   readonly schedules: readonly ScheduleDefinition[]
   readonly commands: readonly CommandDefinition[]
+  openResources(context: ResourcesContext): Promise<ResourceScope<R>>
 }
 
-/** Build and validate the definitions once; throws StrataError('definition') naming the assets at fault. */
+/**
+ * Build and validate the definitions once; throws StrataError('definition') naming the assets at
+ * fault (unknown dependencies, cycles, mappings that do not fit their partitions).
+ *
+ * @example
+ * export default defineDefinitions({ assets: [orders, totals], schedules: [nightly] })
+ */
 export function defineDefinitions<R>(spec: DefinitionsSpec<R>): Definitions<R> {
   const graph = AssetGraph.build(spec.assets as readonly AssetDefinition[])
-  return Object.freeze({ ...spec, graph, schedules: spec.schedules ?? [], commands: spec.commands ?? [] })
+  const openResources = spec.openResources ?? (async () => ({ resources: {} as R, async close() {} }))
+  return Object.freeze({ ...spec, graph, schedules: spec.schedules ?? [], commands: spec.commands ?? [], openResources })
 }
 
 /** How the CLI gets the definitions: called lazily, only by commands that need them. */

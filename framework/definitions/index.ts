@@ -1,5 +1,5 @@
 export { defineAsset, validateAssetKey, ASSET_KEY_PATTERN } from './define-asset.js'
-export { defineDefinitions, type Definitions, type DefinitionsSpec, type DefinitionsLoader, type ResourceScope, type CommandDefinition, type CommandContext, type SourceFreshness } from './definitions.js'
+export { defineDefinitions, type Definitions, type DefinitionsSpec, type DefinitionsLoader, type ResourceScope, type ResourcesContext, type CommandDefinition, type CommandContext, type SourceFreshness } from './definitions.js'
 export type { AssetContext, AssetDefinition, AssetDependency, AssetSpec, FreshnessPolicy, InputPartition, MaterializeResult, ShowRequest, ShowSource } from './asset-definition.js'
 export type { AssetCheck, CheckContext, CheckResult } from '../checks/check.js'
 export type { JsonObject, JsonValue } from './json.js'

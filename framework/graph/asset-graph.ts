@@ -1,6 +1,7 @@
 import { MultiDirectedGraph } from 'graphology'
 import { StrataError } from '../errors/index.js'
-import { didYouMean, formatSuggestions, unknownAssetError } from '../selection/index.js'
+import { didYouMean, formatSuggestions } from '../selection/did-you-mean.js'
+import { unknownAssetError } from '../selection/unknown-asset-error.js'
 import type { AssetDefinition } from '../definitions/asset-definition.js'
 import type { PartitionMapping } from '../partitions/mappings/partition-mapping.js'
 

@@ -38,7 +38,7 @@ export function daily(options: DailyOptions): PartitionsDefinition {
         throw new StrataError(
           'partition',
           `partition ${key} is before the first partition of asset ${asset} (${start})`,
-          `Pick a day on or after ${start}, the first partition of ${asset} (STRATA_START sets the first day).`,
+          `Pick a day on or after ${start}, the first partition of ${asset} (its definition sets the first day).`,
         )
       }
       if (end !== undefined && key > end) {

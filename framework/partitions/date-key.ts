@@ -1,3 +1,4 @@
+import { printable as printableText } from '../errors/printable.js'
 import { StrataError } from '../errors/index.js'
 
 /**
@@ -102,6 +103,5 @@ export function dateKeyOf(instant: Date): DateKey {
 
 /** Keep error messages printable when a hostile key arrives. */
 export function printable(value: string): string {
-  const clean = value.replace(/[^\x20-\x7e]/g, '?')
-  return clean.length > 40 ? `${clean.slice(0, 40)}…` : clean
+  return printableText(value, 40)
 }

@@ -1,6 +1,7 @@
 import { StrataError } from '../errors/index.js'
 import { ASSET_KEY_PATTERN } from '../definitions/define-asset.js'
-import { didYouMean, formatSuggestions } from './did-you-mean.js'
+import { printable } from '../errors/printable.js'
+import { unknownAssetError } from './unknown-asset-error.js'
 import type { AssetGraph } from '../graph/index.js'
 
 /** How far a term reaches from its asset: a number of levels, or every level. */
@@ -91,25 +92,6 @@ function whyInvalid(term: string): string {
   const stray = /[^a-z0-9_+]/.exec(term)
   if (stray) return `${JSON.stringify(stray[0])} has no meaning in a selection`
   return 'it does not follow the selection syntax'
-}
-
-/**
- * Quote a user's text in a message without letting it change the terminal: anything outside
- * printable ASCII becomes `?`, and long text is cut.
- */
-export function printable(value: string): string {
-  const clean = value.replace(/[^\x20-\x7e]/g, '?')
-  return clean.length > 60 ? `${clean.slice(0, 60)}…` : clean
-}
-
-/**
- * The error for a key that names no asset: StrataError('selection') with the closest keys as a
- * suggestion.
- */
-export function unknownAssetError(key: string, keys: Iterable<string>): StrataError {
-  const suggestion = formatSuggestions(didYouMean(key, keys))
-  const hint = suggestion ? `${suggestion} \`strata assets\` lists them` : '`strata assets` lists the defined assets.'
-  return new StrataError('selection', `unknown asset "${printable(key)}"`, hint)
 }
 
 /**

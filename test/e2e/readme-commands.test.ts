@@ -31,12 +31,13 @@ function argvOf(line: string): string[] {
 }
 
 /**
- * Every `npx strata` line of the README's sh blocks that runs on a laptop: not those of the AWS
+ * Every `npx strata` line of the README's sh blocks that runs on a laptop: not those of "Your own
+ * assets" (test/e2e/own-assets.test.ts runs them in their own folder), not those of the AWS
  * sections (an account, placeholders such as DATA_BUCKET, the Fargate executor), not the daemon,
  * which runs until stopped (test/framework/schedules covers it), and not `strata ui`, a server
  * (test/framework/ui and test/e2e/ui-browser cover it).
  */
-const laptop = readme.replace(/\n## On AWS\n[\s\S]*?(?=\n## The CDI pipeline)/, '\n')
+const laptop = readme.replace(/\n## Your own assets\n[\s\S]*?(?=\n## The CDI pipeline)/, '\n')
 const commands = [...laptop.matchAll(/```sh\n([\s\S]*?)```/g)]
   .flatMap((block) => (block[1] ?? '').split('\n'))
   .filter((line) => line.startsWith('npx strata ') && !/DATA_BUCKET|--executor fargate|schedule run|^npx strata ui\b/.test(line))

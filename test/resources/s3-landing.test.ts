@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { StrataError } from '../../framework/errors/index.js'
 import { S3Landing, openS3Landing } from '../../resources/s3-landing.js'
 import { openObjectStore, type S3ObjectStore } from '../../resources/s3.js'
-import { openLanding } from '../../assets/definitions.js'
+import { openLanding } from '../../assets/open-landing.js'
 import type { Settings } from '../../framework/config/index.js'
 import { startS3Server, type S3TestServer } from '../support/s3-server.js'
 

@@ -35,7 +35,7 @@ export function registerStepCommand(program: Command, kit: CommandKit): void {
       const { runStep } = await import('../../executors/index.js')
       const { catalogSyncFor } = await import('../../catalog/index.js')
       const settings = kit.settings()
-      const scope = await definitions.openResources({ settings, storage, log: kit.log })
+      const scope = await definitions.openResources({ settings, storage, log: kit.log, openSqlEngine: kit.platform.openSqlEngine })
       let duckdb: Promise<SqlEngine> | undefined
       const openDb = () => (duckdb ??= kit.platform.openSqlEngine({ threads: 1 }))
       const catalog = storage.location.startsWith('s3://') ? await kit.platform.openCatalog(settings) : undefined
