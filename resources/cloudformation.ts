@@ -1,12 +1,13 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation'
 import { StrataError } from '../framework/errors/index.js'
 import type { StackOutputsReader } from '../framework/config/index.js'
+import { awsClientConfig } from './aws-client-config.js'
 
 export { CloudFormationClient } from '@aws-sdk/client-cloudformation'
 
 /** A CloudFormation client on the standard credential chain (AWS_ENDPOINT_URL_CLOUDFORMATION is honoured by the SDK). */
 export function createCloudFormationClient(options: { readonly region?: string } = {}): CloudFormationClient {
-  return new CloudFormationClient(options.region ? { region: options.region } : {})
+  return new CloudFormationClient(awsClientConfig(process.env, options.region))
 }
 
 /**

@@ -2,6 +2,7 @@ import { CloudWatchClient, PutMetricDataCommand, type MetricDatum as CloudWatchD
 import { StrataError } from '../framework/errors/index.js'
 import type { Settings } from '../framework/config/index.js'
 import type { Logger } from '../framework/definitions/logger.js'
+import { awsClientConfig } from './aws-client-config.js'
 
 export { CloudWatchClient } from '@aws-sdk/client-cloudwatch'
 
@@ -81,7 +82,7 @@ const MAX_AGE_MS = 14 * 24 * 3600 * 1000 - 3600 * 1000
 export function openMetricsPublisher(settings: Pick<Settings, 'config' | 'env'>, log: Logger, client?: CloudWatchClient, now: () => Date = () => new Date()): MetricsPublisher | undefined {
   const resolved = resolveCloudWatchSettings(settings)
   if (!resolved.enabled) return undefined
-  const cloudwatch = client ?? new CloudWatchClient(resolved.region ? { region: resolved.region } : {})
+  const cloudwatch = client ?? new CloudWatchClient(awsClientConfig(settings.env, resolved.region))
   return {
     async publish(metrics, timestamp) {
       if (now().getTime() - timestamp.getTime() > MAX_AGE_MS) {
