@@ -86,7 +86,7 @@ export interface AssetContext<Resources = unknown> {
  *
  * @example
  * show({ dir, table }: ShowRequest): ShowSource {
- *   const file = table === undefined ? 'accounts.parquet' : `${table}.parquet`
+ *   const file = table === undefined ? 'customers.parquet' : `${table}.parquet`
  *   return { kind: 'sql', sql: `SELECT * FROM ${readParquet([join(dir, file)])}` }
  * }
  */

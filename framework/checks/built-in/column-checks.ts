@@ -18,7 +18,7 @@ export function notNull(column: string, options: CheckOptions = {}): AssetCheck 
  *
  * @example
  * checks: [uniqueKey('customer_id')]
- * checks: [uniqueKey(['customer_id', 'account_id'], { file: 'accounts.parquet' })]
+ * checks: [uniqueKey(['customer_id', 'ts', 'channel'], { file: 'trades.parquet' })]
  */
 export function uniqueKey(columns: string | readonly string[], options: CheckOptions = {}): AssetCheck {
   const list = typeof columns === 'string' ? [columns] : [...columns]
