@@ -39,7 +39,7 @@ export { previousWeekOnMonday } from './partitions/mappings/previous-week-on-mon
 export { daysBeforeWeek } from './partitions/mappings/days-before-week.js'
 export { allPartitions } from './partitions/mappings/all-partitions.js'
 
-// Checks that run after each materialization (blocking ones stop the commit)
+// Checks that run after each materialization (failed blocking ones stop the downstream steps)
 export type { AssetCheck, CheckContext, CheckResult } from './checks/check.js'
 export { acceptedValues, customSql, notNull, rowCountAtLeast, uniqueKey, valuesBetween } from './checks/built-in/column-checks.js'
 export { jsonSchema, reconciliation } from './checks/built-in/json-schema-check.js'

@@ -1,4 +1,13 @@
-/** The CLI's streams and environment, passed in so tests drive it without spawning. */
+/**
+ * The CLI's streams and environment, passed in so tests drive it without spawning: a command
+ * reads `env` and `cwd` from here, never from `process`.
+ *
+ * @example
+ * let out = ''
+ * const io: CliIo = { stdout: { write: (text: string) => (out += text) }, stderr: { write: () => true }, env: { STRATA_STORAGE: dataDir }, cwd: projectDir }
+ * const code = await runCli(['status', '--json'], io, app)
+ * JSON.parse(out)
+ */
 export interface CliIo {
   readonly stdout: CliStream
   readonly stderr: CliStream
@@ -15,7 +24,16 @@ export interface CliStream {
   readonly columns?: number
 }
 
-/** The process's own io (what bin/strata.js passes), with both streams safe on a closed pipe. */
+/**
+ * The process's own io (what bin/strata.js passes), with both streams safe on a closed pipe.
+ * Pass the signal of an AbortController that SIGINT/SIGTERM abort, so a run stops starting
+ * new steps and lets the running ones finish.
+ *
+ * @example
+ * const controller = new AbortController()
+ * process.on('SIGINT', () => controller.abort())
+ * process.exitCode = await runCli(process.argv.slice(2), processIo(controller.signal), app)
+ */
 export function processIo(signal?: AbortSignal): CliIo {
   return { stdout: pipeSafe(process.stdout), stderr: pipeSafe(process.stderr), env: process.env, cwd: process.cwd(), ...(signal ? { signal } : {}) }
 }

@@ -28,7 +28,23 @@ export interface CommandKit {
   printJson(value: unknown): void
 }
 
+/**
+ * What the composition root hands `runCli`: the program's name and version, how to load the
+ * definitions (lazily: `--help` and `--version` load none), the platform that reaches the outside
+ * world, and the summaries of the commands the definitions add.
+ *
+ * @example
+ * const app: StrataApp = {
+ *   name: 'strata',
+ *   version: '1.0.0',
+ *   load: async (settings) => (await import('./definitions.js')).loadDefinitions(settings),
+ *   commandSummaries: { 'count-orders': 'count the CSV files in orders/' },
+ *   platform,
+ * }
+ * process.exitCode = await runCli(process.argv.slice(2), processIo(), app)
+ */
 export interface StrataApp {
+  /** The program name, shown in `--help` and messages. */
   readonly name: string
   readonly version: string
   readonly load: DefinitionsLoader

@@ -14,7 +14,20 @@ import { redactSecrets } from './redact.js'
 /**
  * Run the `strata` CLI. argv excludes `node` and the script; stdio and environment come in
  * through `io`, so tests drive it without spawning. Returns the exit code: 0 success, 1 failed
- * work, 2 bad usage or configuration.
+ * work, 2 bad usage or configuration. Errors are caught and rendered here, once, with their
+ * hint; secrets are redacted from what is printed.
+ *
+ * @example
+ * // bin/strata.js, the composition root
+ * import { processIo, runCli } from 'strata'
+ * import { platform } from './resources/platform.js'
+ *
+ * process.exitCode = await runCli(process.argv.slice(2), processIo(), {
+ *   name: 'strata',
+ *   version: '1.0.0',
+ *   load: async () => (await import('./definitions.js')).default,
+ *   platform,
+ * })
  */
 export async function runCli(argv: readonly string[], io: CliIo, app: StrataApp): Promise<number> {
   let exitCode = 0

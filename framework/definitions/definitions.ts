@@ -25,7 +25,18 @@ export interface ResourceScope<R> {
   close(): Promise<void>
 }
 
-/** What a user command contributed by the definitions receives. */
+/**
+ * What a command contributed by the definitions receives: the CLI's io, the resolved settings,
+ * the storage, and a way to run another `strata` command, so a command like `demo` composes
+ * the built-in ones instead of re-implementing them. Settings and storage are resolved lazily,
+ * when the command runs, not when it is registered.
+ *
+ * @example
+ * .action(async () => {
+ *   context.io.stdout.write(`landing: ${context.settings().landing}\n`)
+ *   process.exitCode = await context.run(['backfill', '*', '--from', '2026-11-01', '--to', '2026-11-14'])
+ * })
+ */
 export interface CommandContext {
   readonly io: CliIo
   settings(): Settings
@@ -34,7 +45,27 @@ export interface CommandContext {
   run(argv: readonly string[]): Promise<number>
 }
 
-/** An extra CLI command contributed by the definitions (e.g. `generate-sample`). */
+/**
+ * An extra CLI command contributed by the definitions (e.g. `generate-sample`, `demo`): it
+ * registers itself on the commander program, next to the built-in commands, and gets its
+ * context from the CLI. Add its one-line summary to `StrataApp.commandSummaries` so
+ * `strata --help` lists it without loading the definitions.
+ *
+ * @example
+ * export const countOrdersCommand: CommandDefinition = {
+ *   name: 'count-orders',
+ *   register(program, context) {
+ *     program
+ *       .command('count-orders')
+ *       .description('count the CSV files in orders/')
+ *       .action(async () => {
+ *         const files = await readdir(join(context.io.cwd, 'orders'))
+ *         context.io.stdout.write(`${files.length} files\n`)
+ *       })
+ *   },
+ * }
+ * export default defineDefinitions({ assets: [orders, customerTotals], commands: [countOrdersCommand] })
+ */
 export interface CommandDefinition {
   readonly name: string
   register(program: Command, context: CommandContext): void

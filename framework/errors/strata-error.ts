@@ -1,4 +1,13 @@
-/** What kind of failure this is; decides the exit code and lets tests assert the cause. */
+/**
+ * What kind of failure this is; decides the exit code and lets tests assert the cause.
+ * `usage`, `config`, `definition`, `partition` and `selection` exit 2 (fix the command or the
+ * setup); the others exit 1 (the work failed).
+ *
+ * @example
+ * // an asset refusing a day whose file has not landed: the work failed, exit 1
+ * const code: ErrorCode = 'input'
+ * throw new StrataError(code, `orders/${partition}.csv is missing`, "Put the day's CSV in orders/ and run the backfill again.")
+ */
 export type ErrorCode =
   | 'usage'
   | 'config'

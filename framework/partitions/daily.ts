@@ -4,7 +4,14 @@ import { keysOfDays } from './day-keys.js'
 import { assertDate, assertOrdered, parseDefinitionDate } from './date-checks.js'
 import type { PartitionKey, PartitionsDefinition } from './partitions-definition.js'
 
-/** Options of {@link daily}. */
+/**
+ * Options of {@link daily}: the first day and, for a pipeline over a fixed period, the last.
+ * Both are checked when the definitions load.
+ *
+ * @example
+ * const options: DailyOptions = { start: '2026-11-01', end: '2026-11-02' }
+ * const partitions = daily(options) // 2026-11-01, 2026-11-02
+ */
 export interface DailyOptions {
   /** The first partition, a UTC date `YYYY-MM-DD`. */
   readonly start: DateKey

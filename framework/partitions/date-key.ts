@@ -3,7 +3,12 @@ import { StrataError } from '../errors/index.js'
 
 /**
  * A UTC calendar date `YYYY-MM-DD`. All arithmetic goes through whole days since the epoch,
- * never through local time, so there are no timezone or DST bugs.
+ * never through local time, so there are no timezone or DST bugs. Keys of four-digit years
+ * sort like the dates they name, so a string compare is a date compare.
+ *
+ * @example
+ * const first: DateKey = '2026-11-01'
+ * daily({ start: first }).keysInRange('2026-10-30', '2026-11-02') // ['2026-11-01', '2026-11-02']
  */
 export type DateKey = string
 

@@ -1,6 +1,17 @@
 import type { DateKey } from './date-key.js'
 
-/** A partition key: a date for daily and weekly assets (weekly: the Monday), `all` when unpartitioned. */
+/**
+ * A partition key: a date for daily and weekly assets (weekly: the Monday), `all` when
+ * unpartitioned. What `--partition` names on the command line and `context.partition` holds.
+ *
+ * @example
+ * async materialize({ partition, outputDir, resources }) {
+ *   const key: PartitionKey = partition // '2026-11-02'
+ *   const csv = join(import.meta.dirname, 'orders', `${key}.csv`)
+ *   await resources.sql.run(`COPY (SELECT * FROM read_csv(${sqlString(csv)})) TO ${sqlString(join(outputDir, 'orders.parquet'))} (FORMAT parquet)`)
+ *   return {}
+ * }
+ */
 export type PartitionKey = string
 
 /** The one key of an unpartitioned asset. */
@@ -8,7 +19,14 @@ export const UNPARTITIONED_KEY: PartitionKey = 'all'
 
 /**
  * How an asset is split into partitions. Immutable; `kind` tags the variant.
- * Keys outside the definition are never produced by its methods.
+ * Keys outside the definition are never produced by its methods. Build one with `daily`,
+ * `weekly` or `unpartitioned`; share one value among the assets that are partitioned alike.
+ *
+ * @example
+ * const partitions: PartitionsDefinition = daily({ start: '2026-11-01', end: '2026-11-02' })
+ * partitions.keysInRange('2026-10-01', '2026-12-31') // ['2026-11-01', '2026-11-02']
+ * partitions.pathSegment('2026-11-02') // 'dt=2026-11-02'
+ * partitions.describe() // 'daily from 2026-11-01 to 2026-11-02'
  */
 export interface PartitionsDefinition {
   readonly kind: 'daily' | 'weekly' | 'unpartitioned'

@@ -4,7 +4,15 @@ import { assertDate, assertOrdered, parseDefinitionDate } from './date-checks.js
 import { keyOfDay, keysOfDays, mondayOfDay, mondayOnOrAfter, weekdayName, weekdayOfDay } from './day-keys.js'
 import type { PartitionKey, PartitionsDefinition } from './partitions-definition.js'
 
-/** Options of {@link weekly}. */
+/**
+ * Options of {@link weekly}: the first week and optionally the last, each named by its Monday
+ * (a week keyed by another day would be ambiguous, so that is refused at load).
+ *
+ * @example
+ * // segment_model: one model a week, the first on the Monday of 2026-01-05
+ * const options: WeeklyOptions = { start: '2026-01-05' }
+ * const partitions = weekly(options)
+ */
 export interface WeeklyOptions {
   /** The first week, given by its Monday (UTC, `YYYY-MM-DD`). */
   readonly start: DateKey

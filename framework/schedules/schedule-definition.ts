@@ -7,6 +7,10 @@ import { StrataError } from '../errors/index.js'
  * are recorded as skipped (two names, because configs read better with the one that fits).
  * `all`: the newest `max` missed ticks run, oldest first; older ones are recorded as skipped,
  * so an outage longer than `max` ticks still ends with the most recent partitions built.
+ *
+ * @example
+ * // after a three-day outage, build the three missed days, but never more than seven
+ * const catchUp: CatchUpPolicy = { policy: 'all', max: 7 }
  */
 export interface CatchUpPolicy {
   readonly policy: 'skip' | 'latest' | 'all'
@@ -16,6 +20,22 @@ export interface CatchUpPolicy {
 /**
  * A schedule: on each cron tick (in `timezone`), materialize `selection` for the partitions
  * `partitionsFor(tick)` returns. The daily schedule asks for the day that just ended.
+ * `strata schedule tick` (EventBridge on AWS) or `strata schedule run` fires it; a tick is
+ * claimed once, so two processes never run the same one.
+ *
+ * @example
+ * const nightly: ScheduleDefinition = defineSchedule({
+ *   name: 'nightly',
+ *   description: 'build every asset for the day that just ended',
+ *   cron: '0 2 * * *',
+ *   timezone: 'UTC',
+ *   selection: '*',
+ *   catchUp: { policy: 'all', max: 7 },
+ *   partitionsFor(tick) {
+ *     const day = new Date(tick.getTime() - 86_400_000).toISOString().slice(0, 10)
+ *     return { from: day, to: day }
+ *   },
+ * })
  */
 export interface ScheduleDefinition {
   readonly name: string
@@ -30,7 +50,23 @@ export interface ScheduleDefinition {
   partitionsFor(tick: Date): { readonly from: string; readonly to: string }
 }
 
-/** Validate and freeze a schedule definition: name, cron, timezone and catch-up policy are checked at load. */
+/**
+ * Validate and freeze a schedule definition: name, cron, timezone and catch-up policy are
+ * checked at load, so a typo in the cron or the zone fails `strata` at once with
+ * StrataError('definition'), not at 02:00.
+ *
+ * @example
+ * const weeklyModel = defineSchedule({
+ *   name: 'weekly_model',
+ *   description: 'retrain the segment model for the week that starts today',
+ *   cron: '30 3 * * 1',
+ *   timezone: 'Europe/Berlin',
+ *   selection: 'segment_model',
+ *   catchUp: { policy: 'latest' },
+ *   partitionsFor: (tick) => ({ from: tick.toISOString().slice(0, 10), to: tick.toISOString().slice(0, 10) }),
+ * })
+ * export default defineDefinitions({ assets, schedules: [weeklyModel] })
+ */
 export function defineSchedule(spec: ScheduleDefinition): ScheduleDefinition {
   if (!/^[a-z][a-z0-9_]{0,62}$/.test(spec.name)) throw new StrataError('definition', `schedule name ${JSON.stringify(spec.name)} is not snake_case`, 'Name schedules like assets: lowercase letters, digits and _.')
   if (!['skip', 'latest', 'all'].includes(spec.catchUp.policy)) {

@@ -5,7 +5,16 @@
  * file makes that asset's partition stale.
  */
 
-/** One file of a source partition as listed, and (once read) its content hash. */
+/**
+ * One file of a source partition as listed, and (once read) its content hash. Size, time and
+ * ETag are cheap to list, so planning compares those; a file is hashed when a step reads it, and
+ * at planning only when it kept its size but its time or ETag changed, so a touched file with
+ * the same bytes makes nothing stale.
+ *
+ * @example
+ * const info = await stat(join(folder, 'trades.csv.gz'))
+ * const file: SourceFile = { name: 'trades.csv.gz', bytes: info.size, modified: info.mtime.toISOString() }
+ */
 export interface SourceFile {
   /** The file name within the partition, e.g. `trades.csv.gz`. */
   readonly name: string
@@ -27,7 +36,28 @@ export interface SourceVersion {
 
 /**
  * The port a source implements (resources fill it: a local folder, an S3 prefix). Partition keys
- * are the reading asset's keys (for the landing: the ingest day).
+ * are the reading asset's keys (for the landing: the ingest day). Give it to the asset that
+ * reads it as `source`; a re-delivered file then makes that partition stale.
+ *
+ * @example
+ * // orders/<day>.csv, one file a day
+ * const folder = join(import.meta.dirname, 'orders')
+ * const ordersFolder: ObservedSource = {
+ *   name: 'orders_csv',
+ *   location: folder,
+ *   async list(days) {
+ *     const listed = new Map<string, SourceFile[]>()
+ *     for (const day of days) {
+ *       const info = await stat(join(folder, `${day}.csv`)).catch(() => undefined)
+ *       listed.set(day, info ? [{ name: `${day}.csv`, bytes: info.size, modified: info.mtime.toISOString() }] : [])
+ *     }
+ *     return listed
+ *   },
+ *   async hash(day, name) {
+ *     return createHash('sha256').update(await readFile(join(folder, name))).digest('hex')
+ *   },
+ * }
+ * const orders = defineAsset({ key: 'orders', description: "The day's orders, typed", partitions, source: ordersFolder, codeVersion: '1', materialize: loadOrders })
  */
 export interface ObservedSource {
   readonly name: string

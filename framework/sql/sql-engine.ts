@@ -1,10 +1,21 @@
 /**
  * A value bound to a SQL parameter. An array binds as one list parameter, e.g.
- * `list_contains($1, col)` or `read_parquet($1)`.
+ * `list_contains($1, col)` or `read_parquet($1)`. Binding values, never splicing them into the
+ * text, is what keeps a customer name or a partition key from becoming SQL.
+ *
+ * @example
+ * const since: SqlValue = new Date('2026-11-01T00:00:00Z')
+ * await db.all('SELECT * FROM read_parquet($1) WHERE ordered_at >= $2', [files, since])
  */
 export type SqlValue = string | number | bigint | boolean | null | Date | readonly (string | number)[]
 
-/** Positional (`$1`) or named (`$name`) parameters. */
+/**
+ * Positional (`$1`) or named (`$name`) parameters of a statement.
+ *
+ * @example
+ * await db.all('SELECT * FROM read_parquet($1) WHERE amount > $2', [files, 10])
+ * await db.all('SELECT * FROM read_parquet($files) WHERE customer = $customer', { files, customer: 'alice' })
+ */
 export type SqlParams = readonly SqlValue[] | Readonly<Record<string, SqlValue>>
 
 /**
@@ -28,7 +39,13 @@ export interface SqlEngine {
   close(): void
 }
 
-/** How to open a SQL engine: embedded and in memory unless a path is given. */
+/**
+ * How to open a SQL engine: embedded and in memory unless a path is given. Threads and memory
+ * bound what one invocation takes from a shared machine or a Fargate task.
+ *
+ * @example
+ * const sql = await openSqlEngine({ threads: 2, memoryLimit: '2GB', tempDirectory: '/tmp/strata-spill' })
+ */
 export interface SqlEngineOptions {
   /** Database file, or ':memory:' (default). */
   readonly path?: string
@@ -40,5 +57,15 @@ export interface SqlEngineOptions {
   readonly env?: Readonly<Record<string, string | undefined>>
 }
 
-/** Opens a SQL engine; the composition root passes the DuckDB one (`resources/duckdb.ts`). */
+/**
+ * Opens a SQL engine; the composition root passes the DuckDB one (`resources/duckdb.ts`), and
+ * `openResources` receives it, so a definitions module queries Parquet without depending on a
+ * DuckDB driver of its own.
+ *
+ * @example
+ * async openResources({ openSqlEngine }: { openSqlEngine: SqlEngineOpener }) {
+ *   const sql = await openSqlEngine()
+ *   return { resources: { sql }, async close() { sql.close() } }
+ * }
+ */
 export type SqlEngineOpener = (options?: SqlEngineOptions) => Promise<SqlEngine>

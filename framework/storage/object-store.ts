@@ -17,7 +17,15 @@ export interface DownloadDigest {
 
 /**
  * The narrow object-storage surface Strata uses, rooted at `s3://bucket/prefix`: every key is
- * relative to that root and made of plain `/`-separated segments.
+ * relative to that root and made of plain `/`-separated segments. Narrow on purpose: the
+ * engine's S3 storage, locks and repair are written against these calls alone, so the SDK stays
+ * in `resources/s3.ts` and the engine can be tested against any implementation.
+ *
+ * @example
+ * const store: ObjectStore = await platform.openObjectStore('s3://my-bucket/exports', process.env)
+ * await store.put('customer_totals/2026-11-02.json', JSON.stringify(totals))
+ * for await (const object of store.list('customer_totals/')) log.info(`${object.key}: ${object.size} bytes`)
+ * const first = await store.putIfAbsent('customer_totals/2026-11-02.done', runId) // false when another run wrote it
  */
 export interface ObjectStore {
   /** `s3://bucket/prefix`. */

@@ -1,13 +1,25 @@
 import type { AssetCheck } from '../check.js'
 import { failingRowsCheck, quoteIdent, type CheckOptions } from './sql-check.js'
 
-/** Every row has a value in `column`. */
+/**
+ * Every row has a value in `column`. A failure counts the null rows and keeps five of them.
+ *
+ * @example
+ * checks: [notNull('order_id'), notNull('customer', { severity: 'warn', blocking: false })]
+ */
 export function notNull(column: string, options: CheckOptions = {}): AssetCheck {
   const c = quoteIdent(column)
   return failingRowsCheck(`not_null_${column}`, `${column} is never null`, options, (rel) => ({ sql: `SELECT * FROM ${rel} WHERE ${c} IS NULL` }), `${column} is never null`, (n) => `${n} rows have a null ${column}`)
 }
 
-/** No two rows share the key (one or more columns). */
+/**
+ * No two rows share the key (one or more columns). A failure counts the key values that occur
+ * more than once and shows them with their number of copies.
+ *
+ * @example
+ * checks: [uniqueKey('customer_id')]
+ * checks: [uniqueKey(['customer_id', 'ts', 'channel'], { file: 'trades.parquet' })]
+ */
 export function uniqueKey(columns: string | readonly string[], options: CheckOptions = {}): AssetCheck {
   const list = typeof columns === 'string' ? [columns] : [...columns]
   const cols = list.map(quoteIdent).join(', ')
@@ -18,6 +30,11 @@ export function uniqueKey(columns: string | readonly string[], options: CheckOpt
 /**
  * Every non-null value of `column` is one of `values`. Numbers are compared as numbers (so a
  * DOUBLE 1.0 matches 1), anything else as text; DuckDB's `list_contains` needs one element type.
+ * The values are bound as one list parameter, never spliced into the SQL.
+ *
+ * @example
+ * checks: [acceptedValues('segment', ['digital_native', 'digital_adopter', 'hybrid', 'traditional'])]
+ * checks: [acceptedValues('rating', [1, 2, 3, 4, 5])]
  */
 export function acceptedValues(column: string, values: readonly (string | number)[], options: CheckOptions = {}): AssetCheck {
   const c = quoteIdent(column)
@@ -33,7 +50,14 @@ export function acceptedValues(column: string, values: readonly (string | number
   )
 }
 
-/** Every non-null value of `column` lies in [min, max]. */
+/**
+ * Every non-null value of `column` lies in [min, max], both inclusive; the bounds are bound
+ * parameters.
+ *
+ * @example
+ * // cdi_scores: the CDI is a score from 0 to 100 (SPEC §4)
+ * checks: [uniqueKey('customer_id'), notNull('cdi'), valuesBetween('cdi', 0, 100)]
+ */
 export function valuesBetween(column: string, min: number, max: number, options: CheckOptions = {}): AssetCheck {
   const c = quoteIdent(column)
   return failingRowsCheck(
@@ -46,7 +70,14 @@ export function valuesBetween(column: string, min: number, max: number, options:
   )
 }
 
-/** At least `min` rows. */
+/**
+ * At least `min` rows: catches the empty day that every other check would pass. With `file`,
+ * counts the rows of that one Parquet file of a multi-table partition.
+ *
+ * @example
+ * checks: [rowCountAtLeast(1), notNull('order_id')]
+ * checks: [rowCountAtLeast(1000, { file: 'trades.parquet', severity: 'warn' })]
+ */
 export function rowCountAtLeast(min: number, options: CheckOptions = {}): AssetCheck {
   return {
     name: `row_count_at_least_${min}`,
@@ -62,7 +93,14 @@ export function rowCountAtLeast(min: number, options: CheckOptions = {}): AssetC
   }
 }
 
-/** A custom SQL check: `sql(relation)` selects the failing rows of the partition. */
+/**
+ * A custom SQL check: `sql(relation)` selects the failing rows of the partition, where
+ * `relation` is a `read_parquet(...)` over its files. The engine counts them and keeps five
+ * as the sample, so a rule no built-in check covers is one SELECT.
+ *
+ * @example
+ * customSql('amount_positive', 'every order has a positive amount', (orders) => `SELECT * FROM ${orders} WHERE amount <= 0`)
+ */
 export function customSql(name: string, description: string, sql: (relation: string) => string, options: CheckOptions = {}): AssetCheck {
   return failingRowsCheck(name, description, options, (rel) => ({ sql: sql(rel) }), description, (n) => `${n} rows fail: ${description}`)
 }

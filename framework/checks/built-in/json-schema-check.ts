@@ -4,7 +4,21 @@ import { Ajv, type AnySchema } from 'ajv'
 import type { AssetCheck } from '../check.js'
 import type { CheckOptions } from './sql-check.js'
 
-/** A JSON document of the partition (e.g. `report.json`) conforms to a JSON Schema (ajv, compiled once at load). */
+/**
+ * A JSON document of the partition (e.g. `report.json`) conforms to a JSON Schema (ajv,
+ * compiled once at load, so a bad schema fails when the definitions load). A missing or
+ * unparseable document fails the check with a message saying which; up to five schema errors
+ * are reported with their paths.
+ *
+ * @example
+ * checks: [
+ *   jsonSchema('report.json', {
+ *     type: 'object',
+ *     required: ['status', 'cdi_psi'],
+ *     properties: { status: { enum: ['ok', 'warn', 'alert'] }, cdi_psi: { type: 'number', minimum: 0 } },
+ *   }),
+ * ]
+ */
 export function jsonSchema(file: string, schema: AnySchema, options: CheckOptions = {}): AssetCheck {
   const validate = new Ajv({ allErrors: true, strict: false }).compile(schema)
   return {
@@ -28,7 +42,16 @@ export function jsonSchema(file: string, schema: AnySchema, options: CheckOption
   }
 }
 
-/** Metadata counts reconcile: `total` = the sum of `parts` (e.g. rows_read = curated + quarantined + duplicates). */
+/**
+ * Metadata counts reconcile: `total` = the sum of `parts` (e.g. rows_read = curated +
+ * quarantined + duplicates), so no row is lost or counted twice between steps without a failed
+ * check saying where. `read` turns the partition's metadata into the labelled sums to compare.
+ *
+ * @example
+ * reconciliation('rows_reconcile', (metadata) => [
+ *   { label: 'orders', total: Number(metadata.rows_read), parts: [Number(metadata.kept), Number(metadata.dropped)] },
+ * ])
+ */
 export function reconciliation(name: string, read: (metadata: Record<string, unknown>) => { label: string; total: number; parts: number[] }[], options: CheckOptions = {}): AssetCheck {
   return {
     name,

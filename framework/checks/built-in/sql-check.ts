@@ -3,8 +3,20 @@ import type { AssetCheck, CheckContext } from '../check.js'
 import type { JsonObject } from '../../definitions/json.js'
 import { StrataError } from '../../errors/index.js'
 
+/**
+ * Options every built-in check takes. By default a check is severity `error` and blocking: the
+ * partition is still committed (nothing is lost), but its downstream steps wait until it is
+ * rebuilt and passes. `severity: 'warn'` or `blocking: false` makes it a report that lets the
+ * data through.
+ *
+ * @example
+ * const advisory: CheckOptions = { severity: 'warn', blocking: false }
+ * checks: [notNull('customer', advisory), uniqueKey('trade_id', { file: 'trades.parquet' })]
+ */
 export interface CheckOptions {
+  /** `error` (default) or `warn`: how a failure is reported. */
   readonly severity?: 'warn' | 'error'
+  /** Default true: with severity `error`, a failure stops the partition's downstream steps. */
   readonly blocking?: boolean
   /** Which Parquet file of a multi-table partition, e.g. `trades.parquet`; default: all of them. */
   readonly file?: string

@@ -15,7 +15,14 @@ export interface UpstreamPartitions {
 /**
  * A partition mapping: immutable, validated once at load, describes itself in words.
  * `downstream` is the partitions definition of the asset that depends; `upstream` that of the
- * asset depended on.
+ * asset depended on. The built-in ones (`sameDay`, `lookback`, `previous`, `weekOf`,
+ * `previousWeekOnMonday`, `daysBeforeWeek`, `allPartitions`) cover the CDI pipeline; an asset
+ * names one per dependency in `deps`.
+ *
+ * @example
+ * const mapping: PartitionMapping = lookback(90)
+ * mapping.describe() // 'the 90 days ending on D (D-89 … D)'
+ * const features = defineAsset({ key: 'features', description: 'features per customer', partitions, deps: { curated: mapping }, codeVersion: '1', materialize: computeFeatures })
  */
 export interface PartitionMapping {
   readonly kind: 'same-day' | 'lookback' | 'previous' | 'week-of' | 'previous-week-on-monday' | 'days-before-week' | 'all-partitions'
