@@ -20,7 +20,7 @@ import {
 } from '@aws-sdk/client-s3'
 import { StrataError } from '../framework/errors/index.js'
 import { maxAttemptsOf, nonEmpty } from './aws-client-config.js'
-import type { DownloadDigest, ObjectInfo, ObjectStore } from '../framework/storage/object-store.js'
+import type { DownloadDigest, ObjectInfo, ObjectStore, ObjectStoreOptions, ServerSideEncryption } from '../framework/storage/object-store.js'
 
 type Env = Readonly<Record<string, string | undefined>>
 
@@ -140,8 +140,8 @@ export function createS3Client(options: S3ClientOptions): S3Client {
 
 // ── object store ──────────────────────────────────────────────────────────────────────────
 
-/** Options of {@link S3ObjectStore}; the thresholds are for tests. */
-export interface S3ObjectStoreOptions {
+/** Options of {@link S3ObjectStore}: the encryption of writes; the thresholds are for tests. */
+export interface S3ObjectStoreOptions extends ObjectStoreOptions {
   readonly multipartThreshold?: number
   readonly partSize?: number
   /** Keys per ListObjectsV2 page (default 1000, the S3 maximum). */
@@ -219,6 +219,18 @@ export function s3Error(what: string, url: string, error: unknown, maxAttempts?:
   return new StrataError('aws', text, `Check the network and the S3 endpoint, then retry${retries}.`, { cause: error })
 }
 
+/** The request parameters behind `x-amz-server-side-encryption` and `…-aws-kms-key-id`. */
+export interface SseParameters {
+  readonly ServerSideEncryption?: ServerSideEncryption['mode']
+  readonly SSEKMSKeyId?: string
+}
+
+/** The SSE parameters of a write request; none without `encryption` (the bucket default applies). */
+export function sseParameters(encryption: ServerSideEncryption | undefined): SseParameters {
+  if (encryption === undefined) return {}
+  return encryption.kmsKeyId === undefined ? { ServerSideEncryption: encryption.mode } : { ServerSideEncryption: encryption.mode, SSEKMSKeyId: encryption.kmsKeyId }
+}
+
 /**
  * {@link ObjectStore} over one S3 bucket and prefix.
  *
@@ -231,6 +243,8 @@ export class S3ObjectStore implements ObjectStore {
   private readonly multipartThreshold: number
   private readonly partSize: number
   private readonly pageSize: number
+  /** The SSE parameters of every PutObject and CreateMultipartUpload (UploadPart takes none for SSE-S3/KMS). */
+  private readonly sse: SseParameters
 
   constructor(
     private readonly client: S3Client,
@@ -241,6 +255,7 @@ export class S3ObjectStore implements ObjectStore {
     this.multipartThreshold = options.multipartThreshold ?? MULTIPART_THRESHOLD
     this.partSize = options.partSize ?? PART_SIZE
     this.pageSize = options.pageSize ?? 1000
+    this.sse = sseParameters(options.encryption)
   }
 
   async get(key: string): Promise<Buffer | undefined> {
@@ -318,7 +333,7 @@ export class S3ObjectStore implements ObjectStore {
 
   async put(key: string, body: Buffer | string): Promise<void> {
     try {
-      await this.client.send(new PutObjectCommand({ Bucket: this.root.bucket, Key: this.keyOf(key), Body: body }))
+      await this.client.send(new PutObjectCommand({ Bucket: this.root.bucket, Key: this.keyOf(key), Body: body, ...this.sse }))
     } catch (error) {
       throw this.error('write', this.urlOf(key), error)
     }
@@ -327,7 +342,7 @@ export class S3ObjectStore implements ObjectStore {
   async putIfAbsent(key: string, body: Buffer | string): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.client.send(new PutObjectCommand({ Bucket: this.root.bucket, Key: this.keyOf(key), Body: body, IfNoneMatch: '*' }))
+        await this.client.send(new PutObjectCommand({ Bucket: this.root.bucket, Key: this.keyOf(key), Body: body, IfNoneMatch: '*', ...this.sse }))
         return true
       } catch (error) {
         if (statusOf(error) === 412 || sdkError(error).name === 'PreconditionFailed') return false
@@ -450,7 +465,7 @@ export class S3ObjectStore implements ObjectStore {
     const partCount = Math.ceil(size / partSize)
     let uploadId: string | undefined
     try {
-      uploadId = (await this.client.send(new CreateMultipartUploadCommand({ Bucket, Key }))).UploadId
+      uploadId = (await this.client.send(new CreateMultipartUploadCommand({ Bucket, Key, ...this.sse }))).UploadId
     } catch (error) {
       throw this.error('start a multipart upload of', url, error)
     }

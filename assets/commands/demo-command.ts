@@ -32,7 +32,7 @@ export const demoCommand: CommandDefinition = {
           // The profile's bad rows show the quarantine at work; in a small sample one bad row in a
           // table of a dozen would cross the 5% blocking threshold, so small samples stay clean.
           const badRows = Number(flags.customers) >= 5000 ? undefined : '0'
-          await runGenerateSample(settings.landing, context.io.env, { customers: flags.customers, days: flags.days, seed: '42', profile: flags.profile, ...(badRows === undefined ? {} : { badRows }) })
+          await runGenerateSample(settings.landing, context.io.env, { customers: flags.customers, days: flags.days, seed: '42', profile: flags.profile, ...(badRows === undefined ? {} : { badRows }) }, settings.config)
           days = await landingDays()
         }
         const last = days.at(-1) as string

@@ -45,3 +45,20 @@ export interface ObjectStore {
    */
   putIfAbsent(key: string, body: Buffer | string): Promise<boolean>
 }
+
+/**
+ * How S3 encrypts what Strata writes (`x-amz-server-side-encryption`): SSE-S3 (`AES256`) or
+ * SSE-KMS (`aws:kms`, with the bucket's default key or `kmsKeyId`). Sent on every write, so a
+ * bucket policy that denies unencrypted PutObject accepts Strata's commits.
+ */
+export interface ServerSideEncryption {
+  readonly mode: 'AES256' | 'aws:kms'
+  /** A KMS key id, ARN or alias; only with `aws:kms`. */
+  readonly kmsKeyId?: string
+}
+
+/** How a store is opened beyond its location and environment. */
+export interface ObjectStoreOptions {
+  /** Applied to every PUT and multipart upload; none: the bucket's default encryption applies. */
+  readonly encryption?: ServerSideEncryption
+}
