@@ -1,5 +1,5 @@
 // The object storage the engine needs, rooted at one `s3://bucket/prefix`. Implemented in
-// resources/s3.ts; the engine's S3 storage, locks and repair are written against this alone.
+// resources/s3-object-store.ts; the engine's S3 storage, locks and repair are written against this alone.
 
 /** One listed object; `key` is relative to the store's root. */
 export interface ObjectInfo {
@@ -41,7 +41,7 @@ export interface ObjectStore {
   /**
    * Write only when no object has the key (`If-None-Match: *`); false when one exists. Real S3
    * honours this; some S3-compatible servers (s3rver) silently ignore it and always write; see
-   * `supportsConditionalWrites` of the S3 implementation (resources/s3.ts).
+   * `supportsConditionalWrites` of the S3 implementation (resources/s3-object-store.ts).
    */
   putIfAbsent(key: string, body: Buffer | string): Promise<boolean>
 }
