@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { StrataError } from '../../framework/errors/index.js'
-import { LocalLanding } from '../../resources/landing.js'
+import { LocalLanding } from '../../assets/landing/index.js'
 import type { TableName } from '../../assets/lib/tables.js'
 
 describe('LocalLanding', () => {
