@@ -1,5 +1,5 @@
 import type { SqlEngine } from '../framework/sql/index.js'
-import type { Landing } from '../resources/landing.js'
+import type { Landing } from './landing/index.js'
 import type { MetricsPublisher } from '../resources/cloudwatch.js'
 import type { ThreadShare } from '../resources/thread-share.js'
 import type { CdiConfig } from './cdi-config.js'

@@ -10,7 +10,7 @@ import { quarantineRateMetrics } from './lib/operational-metrics.js'
 import { materializeRaw, quarantineViolations, type RawMetadata } from './lib/raw.js'
 import { TABLE_NAMES, tableSpec } from './lib/tables.js'
 import type { JsonObject } from '../framework/definitions/json.js'
-import type { Landing } from '../resources/landing.js'
+import type { Landing } from './landing/index.js'
 
 /** Blocking: a table whose quarantined / rows read exceeds the threshold fails the partition (SPEC §1). */
 function quarantineRate(threshold: number): AssetCheck {

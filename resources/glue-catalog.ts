@@ -15,9 +15,10 @@ import {
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { StrataError } from '../framework/errors/index.js'
 import { glueDatabaseOf, type CatalogClient, type CatalogFormat, type CatalogOutcome, type CatalogPartition, type CatalogTable } from '../framework/catalog/index.js'
-import type { Settings } from '../framework/config/index.js'
+import { serverSideEncryptionOf, type Settings } from '../framework/config/index.js'
+import type { ServerSideEncryption } from '../framework/storage/object-store.js'
 import { awsClientConfig, nonEmpty } from './aws-client-config.js'
-import { createS3Client } from './s3.js'
+import { createS3Client, sseParameters } from './s3.js'
 
 /** Hive classes Athena reads Parquet with. */
 export const PARQUET_FORMAT = {
@@ -241,13 +242,13 @@ function hintFor(name: string | undefined, database = 'the database'): string {
   return 'Check the AWS region and credentials (standard chain), then rerun: strata catalog sync.'
 }
 
-/** Write a text object at `s3://bucket/key` with PutObject. */
-export function s3TextWriter(s3: S3Client): (uri: string, body: string) => Promise<void> {
+/** Write a text object at `s3://bucket/key` with PutObject, encrypted as the storage's writes are. */
+export function s3TextWriter(s3: S3Client, encryption?: ServerSideEncryption): (uri: string, body: string) => Promise<void> {
   return async (uri, body) => {
     const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri)
     if (!match) throw new StrataError('config', `"${uri.slice(0, 80)}" is not an s3:// object URI`, 'Catalog sync needs S3 storage: --storage s3://bucket/prefix.')
     try {
-      await s3.send(new PutObjectCommand({ Bucket: match[1], Key: match[2], Body: body, ContentType: 'text/plain' }))
+      await s3.send(new PutObjectCommand({ Bucket: match[1], Key: match[2], Body: body, ContentType: 'text/plain', ...sseParameters(encryption) }))
     } catch (error) {
       throw new StrataError('aws', `could not write the symlink manifest ${uri}: ${error instanceof Error ? error.message : String(error)}`, 'Give the role s3:PutObject on the storage prefix (resources/iam-policy.json).', { cause: error })
     }
@@ -264,9 +265,10 @@ export function openGlueCatalog(settings: Pick<Settings, 'config' | 'env'>): Glu
   if (!database) return undefined
   const aws = (settings.config.aws ?? {}) as { region?: string; glueCatalogId?: string }
   const config = awsClientConfig(settings.env, nonEmpty(settings.env.AWS_REGION) ?? aws.region)
+  const encryption = serverSideEncryptionOf(settings.config, settings.env)
   return new GlueCatalog(new GlueClient(config), {
     database,
     ...(aws.glueCatalogId ? { catalogId: aws.glueCatalogId } : {}),
-    writeText: s3TextWriter(createS3Client({ env: settings.env, ...(config.region ? { region: config.region } : {}) })),
+    writeText: s3TextWriter(createS3Client({ env: settings.env, ...(config.region ? { region: config.region } : {}) }), encryption),
   })
 }

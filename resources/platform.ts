@@ -8,8 +8,8 @@ import { openDuckDb } from './duckdb.js'
  */
 export const platform: Platform = {
   openSqlEngine: (options) => openDuckDb(options),
-  async openObjectStore(location, env) {
-    return (await import('./s3.js')).openObjectStore(location, { env })
+  async openObjectStore(location, env, options = {}) {
+    return (await import('./s3.js')).openObjectStore(location, { env, ...options })
   },
   async openCatalog(settings) {
     return (await import('./glue-catalog.js')).openGlueCatalog(settings)

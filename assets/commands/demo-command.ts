@@ -4,7 +4,7 @@ import { addDays } from '../../framework/partitions/index.js'
 import { formatTable } from '../../framework/cli/index.js'
 import { runGenerateSample } from './generate-sample-command.js'
 import { COMMAND_SUMMARIES } from './command-summaries.js'
-import { openLanding } from '../open-landing.js'
+import { openLanding } from '../landing/index.js'
 
 /**
  * `strata demo`: the README's main job. Generates sample landing data when the landing folder
@@ -32,7 +32,7 @@ export const demoCommand: CommandDefinition = {
           // The profile's bad rows show the quarantine at work; in a small sample one bad row in a
           // table of a dozen would cross the 5% blocking threshold, so small samples stay clean.
           const badRows = Number(flags.customers) >= 5000 ? undefined : '0'
-          await runGenerateSample(settings.landing, context.io.env, { customers: flags.customers, days: flags.days, seed: '42', profile: flags.profile, ...(badRows === undefined ? {} : { badRows }) })
+          await runGenerateSample(settings.landing, context.io.env, { customers: flags.customers, days: flags.days, seed: '42', profile: flags.profile, ...(badRows === undefined ? {} : { badRows }) }, settings.config)
           days = await landingDays()
         }
         const last = days.at(-1) as string

@@ -1,5 +1,7 @@
 import type { Command } from 'commander'
 import type { CommandDefinition } from '../../framework/definitions/index.js'
+import { serverSideEncryptionOf } from '../../framework/config/index.js'
+import type { JsonObject } from '../../framework/definitions/index.js'
 import { StrataError } from '../../framework/errors/index.js'
 import { addDays, dateKeyOf } from '../../framework/partitions/index.js'
 import { generateSample, localLandingWriter, type LandingWriter, type SampleProfile, type SampleSummary } from '../sample/generate-sample.js'
@@ -7,10 +9,11 @@ import { SAMPLE_PROFILES } from '../sample/sample-profile.js'
 import { COMMAND_SUMMARIES } from './command-summaries.js'
 
 /** Where sample files go: the local landing folder, or objects under `s3://bucket/prefix`. */
-async function landingWriter(landing: string, env: Readonly<Record<string, string | undefined>>): Promise<LandingWriter> {
+async function landingWriter(landing: string, env: Readonly<Record<string, string | undefined>>, config: JsonObject): Promise<LandingWriter> {
   if (!landing.startsWith('s3://')) return localLandingWriter(landing)
   const { openObjectStore } = await import('../../resources/s3.js')
-  const store = openObjectStore(landing, { env })
+  const encryption = serverSideEncryptionOf(config, env)
+  const store = openObjectStore(landing, { env, ...(encryption === undefined ? {} : { encryption }) })
   return {
     location: landing,
     write: (day, fileName, content) => store.put(`ingest_date=${day}/${fileName}`, content),
@@ -29,8 +32,8 @@ export interface SampleFlags {
   profile?: string
 }
 
-/** Parse and run `generate-sample` into a local landing folder. */
-export async function runGenerateSample(landing: string, env: Readonly<Record<string, string | undefined>>, flags: SampleFlags): Promise<SampleSummary> {
+/** Parse and run `generate-sample` into a landing folder or S3 prefix (`config`: the settings' `s3` encryption). */
+export async function runGenerateSample(landing: string, env: Readonly<Record<string, string | undefined>>, flags: SampleFlags, config: JsonObject = {}): Promise<SampleSummary> {
   const integer = (text: string, flag: string) => {
     if (!/^\d{1,9}$/.test(text)) throw new StrataError('usage', `${flag} "${text.slice(0, 20)}" is not a positive whole number`, `e.g. ${flag} 1000`)
     return Number(text)
@@ -45,7 +48,7 @@ export async function runGenerateSample(landing: string, env: Readonly<Record<st
     throw new StrataError('usage', `--bad-rows "${flags.badRows.slice(0, 20)}" is not a rate from 0 to 1`, 'e.g. --bad-rows 0.01')
   }
   return generateSample({
-    out: await landingWriter(landing, env),
+    out: await landingWriter(landing, env, config),
     customers: integer(flags.customers, '--customers'),
     days,
     // By default the sample ends yesterday, so the daily schedule and freshness make sense on it.
@@ -74,7 +77,7 @@ export const generateSampleCommand: CommandDefinition = {
       .option('--gzip', 'write increments (realistic: every file) as .csv.gz')
       .option('--json', 'print the summary as JSON')
       .action(async (flags: SampleFlags & { json?: boolean }) => {
-        const summary = await runGenerateSample(context.settings().landing, context.io.env, flags)
+        const summary = await runGenerateSample(context.settings().landing, context.io.env, flags, context.settings().config)
         if (flags.json) context.io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`)
         else context.io.stdout.write(`wrote ${summary.days} days (${summary.firstDay} … ${summary.lastDay}) for ${summary.customers} customers to ${summary.location}\n`)
       })

@@ -9,7 +9,7 @@ import { StrataError } from '../../framework/errors/index.js'
 import { addDays, isDateKey } from '../../framework/partitions/index.js'
 import { appendRows, type AppendValue } from '../../resources/duckdb.js'
 import { quoteIdent, sqlString, type SqlEngine } from '../../framework/sql/index.js'
-import type { Landing, LandingFile } from '../../resources/landing.js'
+import type { Landing, LandingFile } from '../landing/landing.js'
 import { CsvTokenizer, encodeCsvRecord, readCsvFile, type CsvRecord } from './csv-reader.js'
 import { TABLES, type ColumnSpec, type TableName, type TableSpec } from './tables.js'
 

@@ -3,6 +3,7 @@ import { resolve } from 'node:path'
 import { Ajv } from 'ajv'
 import { StrataError } from '../errors/index.js'
 import type { JsonObject } from '../definitions/json.js'
+import { serverSideEncryptionOf } from './s3-encryption.js'
 import { layerConfig } from './stack-outputs.js'
 import { didYouMean, formatSuggestions } from '../selection/did-you-mean.js'
 
@@ -90,6 +91,15 @@ const configSchema = {
         logStreamPrefix: { type: 'string', minLength: 1 },
       },
     },
+    /** Server-side encryption of every S3 write (env STRATA_S3_SSE / STRATA_S3_KMS_KEY_ID win); see s3-encryption.ts. */
+    s3: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        serverSideEncryption: { enum: ['AES256', 'aws:kms'] },
+        kmsKeyId: { type: 'string', pattern: '^\\S{1,2048}$' },
+      },
+    },
     cloudwatch: {
       type: 'object',
       additionalProperties: false,
@@ -136,6 +146,8 @@ export function resolveSettings(flags: SettingsFlags, env: Readonly<Record<strin
   const [landing, landingOrigin] = pick(flags.landing, 'STRATA_LANDING', 'landing', './data/landing')
   const [storage, storageOrigin] = pick(flags.storage, 'STRATA_STORAGE', 'storage', './data/storage')
   const definitionsPath = flags.definitions ?? env.STRATA_DEFINITIONS ?? (typeof config.definitions === 'string' ? config.definitions : undefined)
+  // A bad encryption setting fails here, before any work, not at the first write.
+  serverSideEncryptionOf(config, env)
   const concurrencyText = flags.concurrency ?? env.STRATA_CONCURRENCY
   const concurrency = concurrencyText === undefined ? (typeof config.concurrency === 'number' ? config.concurrency : defaultConcurrency) : parseConcurrency(concurrencyText, flags.concurrency !== undefined ? '--concurrency' : 'STRATA_CONCURRENCY')
   return {

@@ -2,7 +2,7 @@ import type { CatalogClient } from '../catalog/catalog-client.js'
 import type { Settings } from '../config/settings.js'
 import type { StackOutputsReader } from '../config/stack-outputs.js'
 import type { SqlEngineOpener } from '../sql/sql-engine.js'
-import type { ObjectStore } from '../storage/object-store.js'
+import type { ObjectStore, ObjectStoreOptions } from '../storage/object-store.js'
 
 type Env = Readonly<Record<string, string | undefined>>
 
@@ -19,8 +19,8 @@ type Env = Readonly<Record<string, string | undefined>>
 export interface Platform {
   /** The embedded SQL engine: checks, `show`, catalog descriptions and the steps' own queries. */
   readonly openSqlEngine: SqlEngineOpener
-  /** The object store at an `s3://bucket/prefix` location, configured from `env` (endpoint, region, retries). */
-  openObjectStore(location: string, env: Env): Promise<ObjectStore>
+  /** The object store at an `s3://bucket/prefix` location, configured from `env` (endpoint, region, retries) and `options` (encryption of writes). */
+  openObjectStore(location: string, env: Env, options?: ObjectStoreOptions): Promise<ObjectStore>
   /** The data catalog of the settings (Glue), or undefined when none is configured. */
   openCatalog(settings: Pick<Settings, 'config' | 'env'>): Promise<CatalogClient | undefined>
   /** Reads a deployed stack's outputs, for `--aws-stack`. */

@@ -18,12 +18,12 @@ export {
   isPathSegment,
 } from './storage-keys.js'
 export { openStorage } from './open-storage.js'
+export { lockLocalPartition } from './local-partition-lock.js'
+export { lockS3Partition } from './s3-partition-lock.js'
 export {
-  lockLocalPartition,
   lockOptionsFromEnv,
   lockOwner,
   lockPartition,
-  lockS3Partition,
   lockedError,
   type LockOptions,
   type LockOwner,

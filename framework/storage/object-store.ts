@@ -1,5 +1,5 @@
 // The object storage the engine needs, rooted at one `s3://bucket/prefix`. Implemented in
-// resources/s3.ts; the engine's S3 storage, locks and repair are written against this alone.
+// resources/s3-object-store.ts; the engine's S3 storage, locks and repair are written against this alone.
 
 /** One listed object; `key` is relative to the store's root. */
 export interface ObjectInfo {
@@ -49,7 +49,24 @@ export interface ObjectStore {
   /**
    * Write only when no object has the key (`If-None-Match: *`); false when one exists. Real S3
    * honours this; some S3-compatible servers (s3rver) silently ignore it and always write; see
-   * `supportsConditionalWrites` of the S3 implementation (resources/s3.ts).
+   * `supportsConditionalWrites` of the S3 implementation (resources/s3-object-store.ts).
    */
   putIfAbsent(key: string, body: Buffer | string): Promise<boolean>
+}
+
+/**
+ * How S3 encrypts what Strata writes (`x-amz-server-side-encryption`): SSE-S3 (`AES256`) or
+ * SSE-KMS (`aws:kms`, with the bucket's default key or `kmsKeyId`). Sent on every write, so a
+ * bucket policy that denies unencrypted PutObject accepts Strata's commits.
+ */
+export interface ServerSideEncryption {
+  readonly mode: 'AES256' | 'aws:kms'
+  /** A KMS key id, ARN or alias; only with `aws:kms`. */
+  readonly kmsKeyId?: string
+}
+
+/** How a store is opened beyond its location and environment. */
+export interface ObjectStoreOptions {
+  /** Applied to every PUT and multipart upload; none: the bucket's default encryption applies. */
+  readonly encryption?: ServerSideEncryption
 }

@@ -1,5 +1,6 @@
 import type { JsonObject } from '../definitions/json.js'
 import type { Logger } from '../definitions/logger.js'
+import { serverSideEncryptionOf } from '../config/s3-encryption.js'
 import type { Platform } from '../platform/platform.js'
 import { cacheDirFor } from './cache-dir.js'
 import { LocalStorage } from './local-storage.js'
@@ -9,7 +10,7 @@ import type { Storage } from './storage.js'
 
 /**
  * Open the storage a location names: `s3://bucket/prefix` (the platform's object store,
- * configured from `env`; a local read cache under `STRATA_CACHE_DIR`) or a local folder.
+ * configured from `env`, writes encrypted as `config.s3` says; a local read cache under `STRATA_CACHE_DIR`) or a local folder.
  */
 export async function openStorage(
   location: string,
@@ -17,7 +18,8 @@ export async function openStorage(
 ): Promise<Storage> {
   const locks = lockOptionsOf(options.config ?? {}, options.env)
   if (location.startsWith('s3://')) {
-    const store = await options.platform.openObjectStore(location, options.env)
+    const encryption = serverSideEncryptionOf(options.config ?? {}, options.env)
+    const store = await options.platform.openObjectStore(location, options.env, encryption === undefined ? {} : { encryption })
     return new S3Storage({ store, cacheDir: cacheDirFor(store.location, options.env), log: options.log, locks })
   }
   return new LocalStorage(location, { locks })

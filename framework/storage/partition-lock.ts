@@ -1,10 +1,7 @@
 import { randomBytes } from 'node:crypto'
-import { link, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises'
-import { dirname } from 'node:path'
-import type { ObjectStore } from './object-store.js'
 import { StrataError } from '../errors/index.js'
 import { currentProcess, processLiveness, type LivenessProbe } from '../process/index.js'
-import type { Storage } from './storage.js'
+import { isExpired, type LockOwner, type LockRecord } from './lock-record.js'
 
 /**
  * Partition locks: at most one process stages and commits an asset partition at a time.
@@ -36,25 +33,7 @@ import type { Storage } from './storage.js'
  *   concurrent runs of one partition are likely.
  */
 
-/** Who holds a lock. */
-export interface LockOwner {
-  readonly runId: string
-  readonly host: string
-  readonly pid: number
-  /** The process's boot and start time (Linux), so a reused pid is not taken for the holder. */
-  readonly started?: string
-}
-
-/** The stored lock record. */
-export interface LockRecord extends LockOwner {
-  readonly formatVersion: 1
-  readonly asset: string
-  readonly pathSegment: string
-  /** Unique per acquisition: the only thing compared to decide who holds the lock. */
-  readonly token: string
-  readonly acquiredAt: string
-  readonly expiresAt: string
-}
+export type { LockOwner, LockRecord } from './lock-record.js'
 
 /** Lock timing; `STRATA_LOCK_TTL_MS` and `STRATA_LOCK_WAIT_MS` set them from the environment. */
 export interface LockOptions {
@@ -87,8 +66,8 @@ export interface PartitionLock {
   release(): Promise<void>
 }
 
-/** The primitive operations a place that stores lock records offers. */
-interface LockBackend {
+/** The primitive operations a place that stores lock records offers (local-partition-lock.ts, s3-partition-lock.ts). */
+export interface LockBackend {
   /** For messages: the lock file or object. */
   readonly where: string
   /** Create the record only when there is none; false when one exists. */
@@ -102,18 +81,14 @@ interface LockBackend {
   renew(record: LockRecord): Promise<boolean>
 }
 
-const DEFAULT_TTL_MS = 60_000
+export const DEFAULT_TTL_MS = 60_000
 const DEFAULT_WAIT_MS = 600_000
 const DEFAULT_POLL_MS = 250
-const DEFAULT_SETTLE_MS = 200
+export const DEFAULT_SETTLE_MS = 200
 /** Attempts that find no lock yet cannot create one (a churn of holders) before giving up. */
 const MAX_QUICK_ATTEMPTS = 50
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
-
-function errno(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined
-}
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Lock timing from `STRATA_LOCK_TTL_MS` / `STRATA_LOCK_WAIT_MS`; StrataError('config') on bad values. */
 export function lockOptionsFromEnv(env: Readonly<Record<string, string | undefined>>): LockOptions {
@@ -135,8 +110,13 @@ export function lockOwner(runId: string): LockOwner {
   return { runId, ...currentProcess() }
 }
 
+/** What can lock partitions: a {@link Storage} (storage.ts, which this file must not import: it imports this one's types). */
+export interface PartitionLocking {
+  lock?(asset: string, pathSegment: string, owner: LockOwner, wait?: { readonly waitMs: number }): Promise<PartitionLock>
+}
+
 /** Take the partition's lock when the storage has locks; undefined when it has none. */
-export async function lockPartition(storage: Storage, asset: string, pathSegment: string, runId: string, wait?: { readonly waitMs: number }): Promise<PartitionLock | undefined> {
+export async function lockPartition(storage: PartitionLocking, asset: string, pathSegment: string, runId: string, wait?: { readonly waitMs: number }): Promise<PartitionLock | undefined> {
   return storage.lock?.(asset, pathSegment, lockOwner(runId), wait)
 }
 
@@ -149,60 +129,8 @@ export function lockedError(asset: string, pathSegment: string, holder: LockReco
   )
 }
 
-function isLockRecord(value: unknown): value is LockRecord {
-  if (typeof value !== 'object' || value === null) return false
-  const record = value as Record<string, unknown>
-  return (
-    record.formatVersion === 1 &&
-    ['runId', 'host', 'token', 'acquiredAt', 'expiresAt', 'asset', 'pathSegment'].every((key) => typeof record[key] === 'string') &&
-    Number.isSafeInteger(record.pid) &&
-    (record.started === undefined || typeof record.started === 'string') &&
-    Number.isFinite(Date.parse(record.expiresAt as string))
-  )
-}
-
-/**
- * A lock record from stored text. A damaged or half-written record (a crash between create and
- * write) counts as held by an unknown owner until `ttlMs` after `writtenAt`, then as expired.
- */
-function parseLockRecord(text: string, asset: string, pathSegment: string, writtenAt: number, ttlMs: number): LockRecord {
-  try {
-    const value = JSON.parse(text) as unknown
-    if (isLockRecord(value)) return value
-  } catch {
-    // fall through: treated as a damaged record below
-  }
-  return {
-    formatVersion: 1,
-    asset,
-    pathSegment,
-    runId: 'unknown (damaged lock record)',
-    host: 'unknown',
-    pid: 0,
-    token: `damaged-${writtenAt}`,
-    acquiredAt: new Date(writtenAt).toISOString(),
-    expiresAt: new Date(writtenAt + ttlMs).toISOString(),
-  }
-}
-
-function isParsableRecord(text: string): boolean {
-  try {
-    return isLockRecord(JSON.parse(text) as unknown)
-  } catch {
-    return false
-  }
-}
-
-function isExpired(record: LockRecord, now: number): boolean {
-  return Date.parse(record.expiresAt) <= now
-}
-
-function serialise(record: LockRecord): string {
-  return `${JSON.stringify(record, null, 2)}\n`
-}
-
 /** The generic protocol over a backend: create, or wait, or break an expired lock. */
-async function acquire(backend: LockBackend, asset: string, pathSegment: string, owner: LockOwner, options: LockOptions): Promise<PartitionLock> {
+export async function acquireLock(backend: LockBackend, asset: string, pathSegment: string, owner: LockOwner, options: LockOptions): Promise<PartitionLock> {
   const now = options.now ?? Date.now
   const ttlMs = options.ttlMs ?? DEFAULT_TTL_MS
   const deadline = now() + (options.waitMs ?? DEFAULT_WAIT_MS)
@@ -295,187 +223,4 @@ function held(backend: LockBackend, first: LockRecord, asset: string, pathSegmen
       // Left behind: it expires at its expiresAt and the next run breaks it.
     },
   }
-}
-
-// ── local folder ──────────────────────────────────────────────────────────────────────────
-
-class LocalLockBackend implements LockBackend {
-  constructor(
-    readonly where: string,
-    private readonly asset: string,
-    private readonly pathSegment: string,
-    private readonly ttlMs: number,
-    private readonly now: () => number,
-  ) {}
-
-  async create(record: LockRecord): Promise<boolean> {
-    await mkdir(dirname(this.where), { recursive: true })
-    let handle
-    try {
-      handle = await open(this.where, 'wx')
-    } catch (error) {
-      if (errno(error) === 'EEXIST') return false
-      throw ioError(`create the lock ${this.where}`, error)
-    }
-    try {
-      await handle.writeFile(serialise(record), 'utf8')
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
-    return true
-  }
-
-  async confirm(): Promise<boolean> {
-    return true
-  }
-
-  async read(): Promise<LockRecord | undefined> {
-    return this.readAt(this.where)
-  }
-
-  private async readAt(path: string): Promise<LockRecord | undefined> {
-    try {
-      const [text, info] = await Promise.all([readFile(path, 'utf8'), stat(path)])
-      return parseLockRecord(text, this.asset, this.pathSegment, info.mtimeMs, this.ttlMs)
-    } catch (error) {
-      if (errno(error) === 'ENOENT') return undefined
-      throw ioError(`read the lock ${path}`, error)
-    }
-  }
-
-  /** Rename-then-check: move the lock aside, and put it back unless it is the one we meant. */
-  async removeIf(expected: LockRecord, onlyIfExpired: boolean): Promise<void> {
-    const aside = `${this.where}.${randomBytes(6).toString('hex')}.removing`
-    try {
-      await rename(this.where, aside)
-    } catch (error) {
-      if (errno(error) === 'ENOENT') return
-      throw ioError(`move the lock ${this.where} aside`, error)
-    }
-    try {
-      const moved = await this.readAt(aside)
-      const meant = moved !== undefined && moved.token === expected.token && (!onlyIfExpired || isExpired(moved, this.now()))
-      if (!meant) {
-        // A live lock (renewed, or a new holder's) was moved by mistake: put it back, unless a
-        // newer one took its place meanwhile (then the moved holder finds out before committing).
-        await link(aside, this.where).catch((error: unknown) => {
-          if (errno(error) !== 'EEXIST') throw ioError(`restore the lock ${this.where}`, error)
-        })
-      }
-    } finally {
-      await rm(aside, { force: true })
-    }
-  }
-
-  async renew(record: LockRecord): Promise<boolean> {
-    const stored = await this.read()
-    if (stored?.token !== record.token) return false
-    const tmp = `${this.where}.${randomBytes(6).toString('hex')}.renew`
-    try {
-      const handle = await open(tmp, 'wx')
-      try {
-        await handle.writeFile(serialise(record), 'utf8')
-        await handle.sync()
-      } finally {
-        await handle.close()
-      }
-      await rename(tmp, this.where)
-    } finally {
-      await rm(tmp, { force: true })
-    }
-    return true
-  }
-}
-
-function ioError(what: string, error: unknown): StrataError {
-  if (error instanceof StrataError) return error
-  return new StrataError('storage', `could not ${what}: ${error instanceof Error ? error.message : String(error)}`, 'Check that the storage folder exists and is writable.', { cause: error })
-}
-
-/** The lock at `lockFile` (a path the caller built under the storage root). */
-export function lockLocalPartition(lockFile: string, asset: string, pathSegment: string, owner: LockOwner, options: LockOptions = {}): Promise<PartitionLock> {
-  const backend = new LocalLockBackend(lockFile, asset, pathSegment, options.ttlMs ?? DEFAULT_TTL_MS, options.now ?? Date.now)
-  return acquire(backend, asset, pathSegment, owner, options)
-}
-
-// ── S3 ────────────────────────────────────────────────────────────────────────────────────
-
-/** An ObjectStore that can say whether the server honours If-None-Match (S3ObjectStore can). */
-interface ProbingStore extends ObjectStore {
-  supportsConditionalWrites(): Promise<boolean>
-}
-
-const conditionalSupport = new WeakMap<ObjectStore, Promise<boolean>>()
-
-/** Whether `putIfAbsent` really is conditional on this store; probed once per store. */
-export function supportsConditionalWrites(store: ObjectStore): Promise<boolean> {
-  let known = conditionalSupport.get(store)
-  if (known === undefined) {
-    const probing = store as Partial<ProbingStore>
-    known = typeof probing.supportsConditionalWrites === 'function' ? probing.supportsConditionalWrites.call(store) : Promise.resolve(true)
-    // A failed probe is not remembered: the next lock asks again.
-    known.catch(() => conditionalSupport.delete(store))
-    conditionalSupport.set(store, known)
-  }
-  return known
-}
-
-class S3LockBackend implements LockBackend {
-  readonly where: string
-
-  constructor(
-    private readonly store: ObjectStore,
-    private readonly key: string,
-    private readonly asset: string,
-    private readonly pathSegment: string,
-    private readonly ttlMs: number,
-    private readonly settleMs: number,
-    private readonly now: () => number,
-  ) {
-    this.where = `${store.location}/${key}`
-  }
-
-  async create(record: LockRecord): Promise<boolean> {
-    if (await supportsConditionalWrites(this.store)) return this.store.putIfAbsent(this.key, serialise(record))
-    // No conditional writes: write only over no lock or an expired one, then confirm by reading back.
-    const existing = await this.read()
-    if (existing !== undefined && !isExpired(existing, this.now())) return false
-    await this.store.put(this.key, serialise(record))
-    return true
-  }
-
-  async confirm(record: LockRecord): Promise<boolean> {
-    await sleep(this.settleMs)
-    return (await this.read())?.token === record.token
-  }
-
-  async read(): Promise<LockRecord | undefined> {
-    const body = await this.store.get(this.key)
-    if (body === undefined) return undefined
-    const text = body.toString('utf8')
-    // Only a damaged record needs its age, from the object's LastModified.
-    const writtenAt = isParsableRecord(text) ? this.now() : ((await this.store.head(this.key))?.lastModified.getTime() ?? this.now())
-    return parseLockRecord(text, this.asset, this.pathSegment, writtenAt, this.ttlMs)
-  }
-
-  async removeIf(expected: LockRecord, onlyIfExpired: boolean): Promise<void> {
-    const stored = await this.read()
-    if (stored === undefined || stored.token !== expected.token) return
-    if (onlyIfExpired && !isExpired(stored, this.now())) return
-    await this.store.delete([this.key])
-  }
-
-  async renew(record: LockRecord): Promise<boolean> {
-    const stored = await this.read()
-    if (stored?.token !== record.token) return false
-    await this.store.put(this.key, serialise(record))
-    return true
-  }
-}
-
-/** The lock at object `key` of `store` (a key the caller built under `_strata/locks/`). */
-export function lockS3Partition(store: ObjectStore, key: string, asset: string, pathSegment: string, owner: LockOwner, options: LockOptions = {}): Promise<PartitionLock> {
-  const backend = new S3LockBackend(store, key, asset, pathSegment, options.ttlMs ?? DEFAULT_TTL_MS, options.settleMs ?? DEFAULT_SETTLE_MS, options.now ?? Date.now)
-  return acquire(backend, asset, pathSegment, owner, options)
 }

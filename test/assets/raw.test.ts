@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { StrataError } from '../../framework/errors/index.js'
 import { openDuckDb } from '../../resources/duckdb.js'
 import { sqlString, type SqlEngine } from '../../framework/sql/index.js'
-import { LocalLanding } from '../../resources/landing.js'
+import { LocalLanding } from '../../assets/landing/index.js'
 import { materializeRaw, quarantineViolations, type RawMetadata } from '../../assets/lib/raw.js'
 import type { TableName } from '../../assets/lib/tables.js'
 

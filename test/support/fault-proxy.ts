@@ -33,6 +33,8 @@ export interface FaultProxyOptions {
    * check and the write are atomic for concurrent requests. Default false.
    */
   readonly conditionalWrites?: boolean
+  /** Sees every request as it arrives (method, path with query, headers), e.g. to assert the headers of each write. */
+  readonly observe?: (request: { readonly method: string; readonly url: string; readonly headers: IncomingMessage['headers'] }) => void
 }
 
 /** A running fault-injecting proxy. */
@@ -152,6 +154,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   }
 
   const server = createServer((req, res) => {
+    options.observe?.({ method: req.method ?? '', url: req.url ?? '/', headers: req.headers })
     const kind = pick()
     stats.faults[kind]++
     switch (kind) {

@@ -36,7 +36,9 @@ export function registerRepairCommand(program: Command, kit: CommandKit): void {
       let target
       if (settings.storage.startsWith('s3://')) {
         const { cacheDirFor } = await import('../../storage/cache-dir.js')
-        const store = await kit.platform.openObjectStore(settings.storage, settings.env)
+        const { serverSideEncryptionOf } = await import('../../config/s3-encryption.js')
+        const encryption = serverSideEncryptionOf(settings.config, settings.env)
+        const store = await kit.platform.openObjectStore(settings.storage, settings.env, encryption === undefined ? {} : { encryption })
         target = await repair.s3RepairTarget(store, cacheDirFor(store.location, settings.env), flags.verify === true)
       } else {
         target = repair.localRepairTarget(settings.storage, flags.verify === true)

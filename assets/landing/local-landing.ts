@@ -1,45 +1,13 @@
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { StrataError } from '../framework/errors/index.js'
-import { isDateKey } from '../framework/partitions/index.js'
-import { hashFile } from '../framework/storage/index.js'
-import type { ObservedSource, SourceFile } from '../framework/sources/index.js'
-import { TABLE_NAMES, type TableName } from '../assets/lib/tables.js'
-
-/** One landed file, readable on local disk (a remote landing downloads it first). */
-export interface LandingFile {
-  /** The file name as landed, e.g. `trades.csv.gz`. */
-  readonly name: string
-  readonly localPath: string
-  readonly gzip: boolean
-}
-
-/**
- * Where the daily landing folders live (SPEC §1): `<location>/ingest_date=YYYY-MM-DD/<table>.csv[.gz]`.
- * `raw` sees only this surface, so local folders and S3 are interchangeable.
- */
-export interface Landing extends ObservedSource {
-  /** The root, as users write it (a folder or an `s3://` URL); used in messages. */
-  readonly location: string
-  /** The ingest days present, sorted ascending; folders that are not `ingest_date=<real date>` are ignored. */
-  listDays(): Promise<string[]>
-  /** The file of `table` for `day`, or undefined when neither `<table>.csv` nor `<table>.csv.gz` is there. */
-  file(day: string, table: TableName): Promise<LandingFile | undefined>
-}
-
-const DAY_FOLDER = /^ingest_date=(\d{4}-\d{2}-\d{2})$/
-const TABLE_FILES: ReadonlySet<string> = new Set(TABLE_NAMES.flatMap((table) => [`${table}.csv`, `${table}.csv.gz`]))
-
-/** True for the names raw reads (`<table>.csv` or `<table>.csv.gz`): the files a landing day's version is made of. */
-export function isLandingFileName(name: string): boolean {
-  return TABLE_FILES.has(name)
-}
-
-/** Check a source request before any path or key is built from it. */
-export function assertLandingFile(day: string, name: string): void {
-  assertIngestDay(day)
-  if (!isLandingFileName(name)) throw new StrataError('input', `"${name.slice(0, 80)}" is not a landing file`, `Landing files are <table>.csv or <table>.csv.gz for ${TABLE_NAMES.join(', ')}.`)
-}
+import { StrataError } from '../../framework/errors/index.js'
+import { isDateKey } from '../../framework/partitions/index.js'
+import type { SourceFile } from '../../framework/sources/index.js'
+import { hashFile } from '../../framework/storage/index.js'
+import type { TableName } from '../lib/tables.js'
+import { assertIngestDay, DAY_FOLDER } from './ingest-day.js'
+import type { Landing, LandingFile } from './landing.js'
+import { assertLandingFile, assertLandingRequest, isLandingFileName } from './landing-file-names.js'
 
 /** A landing on local disk. */
 export class LocalLanding implements Landing {
@@ -124,17 +92,4 @@ async function isFile(path: string): Promise<boolean> {
       cause: error,
     })
   }
-}
-
-/** Validate a landing file request before any path or object key is built from it. */
-export function assertLandingRequest(day: string, table: TableName): void {
-  assertIngestDay(day)
-  if (!TABLE_NAMES.includes(table)) {
-    throw new StrataError('input', `"${String(table)}" is not a landing table`, `Use one of ${TABLE_NAMES.join(', ')}.`)
-  }
-}
-
-/** An ingest day is checked before any path or object key is built from it. */
-export function assertIngestDay(day: string): void {
-  if (!isDateKey(day)) throw new StrataError('partition', `ingest day "${day.slice(0, 40)}" is not a real calendar date`, 'Use a UTC date written YYYY-MM-DD, e.g. 2026-03-01.')
 }

@@ -1,6 +1,7 @@
-import type { Settings } from '../framework/config/index.js'
-import { LocalLanding, type Landing } from '../resources/landing.js'
-import { openS3Landing } from '../resources/s3-landing.js'
+import type { Settings } from '../../framework/config/index.js'
+import type { Landing } from './landing.js'
+import { LocalLanding } from './local-landing.js'
+import { openS3Landing } from './s3-landing.js'
 
 /** The landing data a location names: `s3://bucket/prefix` (cached locally) or a folder. */
 export function openLanding(settings: Settings): Landing {

@@ -1,14 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { StrataError } from '../framework/errors/index.js'
-import { isDateKey } from '../framework/partitions/index.js'
-import { hashFile } from '../framework/storage/index.js'
-import type { SourceFile } from '../framework/sources/index.js'
-import type { TableName } from '../assets/lib/tables.js'
-import { assertIngestDay, assertLandingFile, assertLandingRequest, isLandingFileName, type Landing, type LandingFile } from './landing.js'
-import type { ObjectInfo, ObjectStore } from '../framework/storage/object-store.js'
-import { cacheDirFor } from '../framework/storage/cache-dir.js'
+import { StrataError } from '../../framework/errors/index.js'
+import { isDateKey } from '../../framework/partitions/index.js'
+import type { SourceFile } from '../../framework/sources/index.js'
+import { hashFile } from '../../framework/storage/index.js'
+import { cacheDirFor } from '../../framework/storage/cache-dir.js'
+import type { ObjectInfo, ObjectStore } from '../../framework/storage/object-store.js'
+import type { TableName } from '../lib/tables.js'
+import { assertIngestDay } from './ingest-day.js'
+import type { Landing, LandingFile } from './landing.js'
+import { assertLandingFile, assertLandingRequest, isLandingFileName } from './landing-file-names.js'
 
 const DAY_PREFIX = /^ingest_date=(\d{4}-\d{2}-\d{2})\/$/
 const DAY_FILE = /^ingest_date=(\d{4}-\d{2}-\d{2})\/([^/]+)$/
@@ -117,7 +119,7 @@ export class S3Landing implements Landing {
 export function openS3Landing(location: string, options: { env: Readonly<Record<string, string | undefined>> }): Landing {
   let opened: Promise<S3Landing> | undefined
   const landing = (): Promise<S3Landing> =>
-    (opened ??= import('./s3.js').then(({ openObjectStore }) => {
+    (opened ??= import('../../resources/s3.js').then(({ openObjectStore }) => {
       const store = openObjectStore(location, { env: options.env })
       return new S3Landing(store, cacheDirFor(store.location, options.env))
     }))

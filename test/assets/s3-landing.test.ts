@@ -4,15 +4,17 @@ import { join } from 'node:path'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { StrataError } from '../../framework/errors/index.js'
-import { S3Landing, openS3Landing } from '../../resources/s3-landing.js'
+import { S3Landing, openS3Landing } from '../../assets/landing/index.js'
 import { openObjectStore, type S3ObjectStore } from '../../resources/s3.js'
-import { openLanding } from '../../assets/open-landing.js'
+import { openLanding } from '../../assets/landing/index.js'
 import type { Settings } from '../../framework/config/index.js'
 import { startS3Server, type S3TestServer } from '../support/s3-server.js'
 
 const BUCKET = 'landing-test'
 const URL = `s3://${BUCKET}/cdi/landing`
 
+// What every landing does is in the shared contract (landing-contract.ts); here only S3's own: the
+// local cache, opening from settings, and S3's errors.
 describe('S3Landing', () => {
   let server: S3TestServer
   let store: S3ObjectStore
@@ -38,11 +40,6 @@ describe('S3Landing', () => {
     await rm(cacheDir, { recursive: true, force: true })
   })
 
-  it('lists the ingest days from the ingest_date= prefixes, sorted, ignoring anything else', async () => {
-    expect(await landing.listDays()).toEqual(['2026-03-01', '2026-03-02', '2026-03-03'])
-    expect(landing.location).toBe(URL)
-  })
-
   it('downloads a plain and a gzipped file into the local cache', async () => {
     const plain = await landing.file('2026-03-01', 'customers')
     expect(plain).toMatchObject({ name: 'customers.csv', gzip: false })
@@ -62,45 +59,6 @@ describe('S3Landing', () => {
     const again = await landing.file('2026-03-02', 'customers')
     expect(again?.localPath).not.toBe(first?.localPath)
     expect(await readFile(again?.localPath as string, 'utf8')).toBe('customer_id\nc2\nc3\n')
-  })
-
-  it('returns undefined for a table not landed that day', async () => {
-    expect(await landing.file('2026-03-02', 'tickets')).toBeUndefined()
-    expect(await landing.file('2026-04-01', 'customers')).toBeUndefined()
-  })
-
-  it('refuses both a .csv and a .csv.gz of one table, like the local landing', async () => {
-    const error = (await landing.file('2026-03-03', 'trades').catch((thrown: unknown) => thrown)) as StrataError
-    expect(error).toBeInstanceOf(StrataError)
-    expect(error.code).toBe('input')
-    expect(error.message).toContain(`${URL}/ingest_date=2026-03-03/trades.csv`)
-    expect(error.hint).toContain('Remove one of the two files')
-  })
-
-  it('rejects a day that is not a date before building a key', async () => {
-    const error = (await landing.file('../x', 'customers').catch((thrown: unknown) => thrown)) as StrataError
-    expect(error.code).toBe('partition')
-  })
-
-  it('lists a day\'s landing files as a source (size, time, ETag) per day prefix and in one listing of many days', async () => {
-    const few = await landing.list(['2026-03-01', '2026-04-01'])
-    expect(few.get('2026-03-01')?.map((file) => file.name)).toEqual(['customers.csv', 'trades.csv.gz'])
-    expect(few.get('2026-04-01')).toEqual([])
-    const file = few.get('2026-03-01')?.[0]
-    expect(file).toMatchObject({ bytes: 'customer_id\nc1\n'.length, etag: expect.stringMatching(/^"?[0-9a-f]{32}"?$/) })
-    expect(Number.isFinite(Date.parse(file?.modified ?? ''))).toBe(true)
-    const days = Array.from({ length: 12 }, (_, i) => `2026-03-${String(i + 1).padStart(2, '0')}`)
-    const many = await landing.list(days)
-    expect(many.get('2026-03-01')).toEqual(few.get('2026-03-01'))
-    expect(many.get('2026-03-03')?.map((f) => f.name)).toEqual(['trades.csv', 'trades.csv.gz'])
-    expect(many.get('2026-03-12')).toEqual([])
-  })
-
-  it('hashes a landing file from its cached copy, and refuses names that are not landing files', async () => {
-    const { createHash } = await import('node:crypto')
-    expect(await landing.hash('2026-03-01', 'customers.csv')).toBe(createHash('sha256').update('customer_id\nc1\n').digest('hex'))
-    const error = (await landing.hash('2026-03-01', '../../etc/passwd').catch((thrown: unknown) => thrown)) as StrataError
-    expect(error.code).toBe('input')
   })
 
   it('openLanding returns an S3 landing for s3:// with the settings env', async () => {

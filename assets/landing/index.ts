@@ -1,0 +1,6 @@
+export type { Landing, LandingFile } from './landing.js'
+export { assertIngestDay, DAY_FOLDER } from './ingest-day.js'
+export { assertLandingFile, assertLandingRequest, isLandingFileName } from './landing-file-names.js'
+export { LocalLanding } from './local-landing.js'
+export { S3Landing, openS3Landing } from './s3-landing.js'
+export { openLanding } from './open-landing.js'
