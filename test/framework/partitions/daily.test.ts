@@ -74,12 +74,12 @@ describe('daily()', () => {
       expect(catchError(() => raw.validateKey('2100-02-29', 'raw')).message).toContain('not a real calendar date')
     })
 
-    it('rejects a key before the start, naming the start and STRATA_START', () => {
+    it('rejects a key before the start, naming the start and where it is set', () => {
       const error = catchError(() => raw.validateKey('2025-12-31', 'raw'))
       expect(error.code).toBe('partition')
       expect(error.message).toBe('partition 2025-12-31 is before the first partition of asset raw (2026-01-01)')
       expect(error.hint).toContain('2026-01-01')
-      expect(error.hint).toContain('STRATA_START')
+      expect(error.hint).toContain('its definition sets the first day')
     })
 
     it('rejects a key after the end, naming the end', () => {
