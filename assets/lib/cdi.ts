@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { StrataError } from '../../framework/errors/index.js'
 import { quoteIdent, sqlString, type SqlEngine } from '../../framework/sql/index.js'
-import { doubleLiteral } from './segments.js'
+import { doubleLiteral } from './sql-literals.js'
 
 /** The features a CDI is computed from (SPEC §4), as numbers. */
 export interface CdiFeatures {

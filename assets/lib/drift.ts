@@ -1,11 +1,13 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { StrataError } from '../../framework/errors/index.js'
+import { daysBetween, isoWeekday, parseDateKey } from '../../framework/partitions/index.js'
 import { sqlString, type SqlEngine } from '../../framework/sql/index.js'
 import { validateDriftReport } from './drift-report-schema.js'
 import { CDI_BIN_COUNT, mergeEdges, psiFromCounts } from './psi.js'
 import { MODEL_FEATURES, SEGMENT_NAMES, type BaselineEdges, type ModelFeature, type SegmentModel, type SegmentName } from './segment-model-types.js'
-import { assertUsableModel, doubleLiteral, rawSegmentQuery, requireParquetColumns } from './segments.js'
+import { assertUsableModel, rawSegmentQuery, requireParquetColumns } from './segments.js'
+import { doubleLiteral } from './sql-literals.js'
 
 /** Thresholds of SPEC §7. A figure equal to a threshold stays in the lower band. */
 export const DRIFT_THRESHOLDS = {
@@ -117,7 +119,7 @@ export const DRIFT_METRICS_FILE = 'metrics.json'
  */
 export async function buildDriftReport(options: BuildDriftReportOptions): Promise<DriftReport> {
   const { db, day, firstLandingDay, segmentsFile, previousSegmentsFile, featuresFile, featureValuesFile, modelDir, model, outputDir } = options
-  const daysIn = daysBetween(firstLandingDay, day)
+  const daysIn = daysBetween(parseDateKey(firstLandingDay, 'first landing day'), parseDateKey(day, 'drift_report partition'))
   if (daysIn < 0) {
     throw new StrataError('partition', `drift_report ${day} is before the first landing day ${firstLandingDay}`, 'Check STRATA_START and the partition key.')
   }
@@ -199,7 +201,7 @@ async function retrainChurn(
   featuresFile: string,
   previous: SegmentModel | undefined,
 ): Promise<{ churn: number | null; note?: string }> {
-  if (new Date(parseDay(day)).getUTCDay() !== 1) return { churn: null, note: `retrain_churn is null: ${day} is not a Monday, so no new weekly model takes over today.` }
+  if (isoWeekday(day) !== 1) return { churn: null, note: `retrain_churn is null: ${day} is not a Monday, so no new weekly model takes over today.` }
   if (previous === undefined) return { churn: null, note: `retrain_churn is null: there is no segment model of the week before ${day} (the first week of segment_model).` }
   assertUsableModel(previous)
   await requireParquetColumns(db, segmentsFile, ['customer_id', 'raw_segment'], 'segments')
@@ -246,20 +248,6 @@ export function driftStatus(figures: DriftFigures): { status: DriftStatus; reaso
   const reasons = [...alerts.map((r) => `alert: ${r}`), ...warns.map((r) => `warn: ${r}`)]
   if (alerts.length > 0) return figures.warmup ? { status: 'warn', reasons, capped: true } : { status: 'alert', reasons, capped: false }
   return { status: warns.length > 0 ? 'warn' : 'ok', reasons, capped: false }
-}
-
-/** Whole days from `from` to `to` (both YYYY-MM-DD, UTC). */
-export function daysBetween(from: string, to: string): number {
-  return (parseDay(to) - parseDay(from)) / 86_400_000
-}
-
-function parseDay(day: string): number {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day)
-  const ms = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : NaN
-  if (!m || Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== day) {
-    throw new StrataError('partition', `"${day}" is not a real calendar date`, 'Use YYYY-MM-DD, e.g. 2026-02-28.')
-  }
-  return ms
 }
 
 /** The metrics record: the report's figures, null ones left out, then RunCompleted = 1. */

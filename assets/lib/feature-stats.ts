@@ -4,6 +4,7 @@ import { StrataError } from '../../framework/errors/index.js'
 import { quoteIdent, sqlString, type SqlEngine } from '../../framework/sql/index.js'
 import { cdiSqlExpressions, roundHalfEvenSql } from './cdi.js'
 import { MODEL_FEATURES, type ModelFeature } from './segment-model-types.js'
+import { doubleLiteral } from './sql-literals.js'
 
 /** Files computeFeatureStats writes inside its output folder. */
 export const FEATURE_STATS_FILE = 'stats.json'
@@ -205,7 +206,7 @@ async function exactMoments(db: SqlEngine, ranges: Ranges): Promise<Pick<Feature
   const grids = MODEL_FEATURES.map((_, j) => gridOf(ranges.mins[j]!, ranges.maxs[j]!, n))
   const ints = MODEL_FEATURES.map((f, j) => {
     const { g, centre } = grids[j]!
-    return `CAST(round((${quoteIdent(f)} - ${literal(centre)}) * ${literal(2 ** -g)}) AS HUGEINT) AS a${j}`
+    return `CAST(round((${quoteIdent(f)} - ${doubleLiteral(centre)}) * ${doubleLiteral(2 ** -g)}) AS HUGEINT) AS a${j}`
   })
   const sums: string[] = []
   for (let j = 0; j < d; j++) {
@@ -229,12 +230,6 @@ async function exactMoments(db: SqlEngine, ranges: Ranges): Promise<Pick<Feature
     }
   }
   return { exponents: grids.map((grid) => grid.g), sums: totals.map(String), products }
-}
-
-/** A double as an exact SQL DOUBLE literal (shortest round-trip text). */
-function literal(value: number): string {
-  if (!Number.isFinite(value)) throw new StrataError('compute', `feature_stats: cannot write ${value} as a SQL number`)
-  return `CAST('${String(value)}' AS DOUBLE)`
 }
 
 /** values.parquet: per feature (in MODEL_FEATURES order), each distinct value as DOUBLE and its count. */

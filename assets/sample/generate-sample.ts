@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { gzip } from 'node:zlib'
 import { StrataError } from '../../framework/errors/index.js'
+import { mulberry32 } from '../lib/mulberry32.js'
 import { canonicalLayout, drawLayout, renderLine, renderValues, type FileLayout } from './file-layout.js'
 import { campaign, csvField, displayName, ticketSubject } from './free-text.js'
 import { SAMPLE_PROFILES, sampleShape, type SampleProfile, type SampleShape, type TimestampStyles } from './sample-profile.js'
@@ -283,17 +284,11 @@ function pick(cum: Float64Array, r: number): number {
   return i
 }
 
-/** mulberry32: small, fast and good enough for synthetic data; the whole sample hangs off one stream. */
+/** The draws the sample needs, all from one mulberry32 stream so the same seed gives the same files. */
 class Rng {
-  private state: number
+  readonly next: () => number
   constructor(seed: number) {
-    this.state = seed >>> 0
-  }
-  next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) | 0)
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+    this.next = mulberry32(seed)
   }
   int(n: number): number {
     return Math.floor(this.next() * n)
