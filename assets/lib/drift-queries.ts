@@ -1,14 +1,11 @@
 import { sqlString } from '../../framework/sql/index.js'
+import { parquet } from './parquet-sql.js'
 import { CDI_BIN_COUNT } from './psi.js'
 import { MODEL_FEATURES, SEGMENT_NAMES, type ModelFeature, type SegmentModel } from './segment-model-types.js'
 import { rawSegmentQuery } from './segments.js'
 import { doubleLiteral } from './sql-literals.js'
 
 // The SQL of drift_report(D), one builder per statement; drift.ts runs them and checks the rows.
-
-function parquet(file: string): string {
-  return `read_parquet(${sqlString(file)})`
-}
 
 /** One row: rows, rows with cdi null or outside 0..100 (`bad`), mean, population std, rows without a segment. */
 export function cdiSummarySql(segmentsFile: string): string {
@@ -59,11 +56,6 @@ export function retrainChurnSql(segmentsFile: string, featuresFile: string, prev
            count(*) FILTER (WHERE t.raw_segment IS DISTINCT FROM CAST(${names}[p.raw_k + 1] AS VARCHAR)) AS changed
     FROM ${parquet(segmentsFile)} t
     JOIN (${rawSegmentQuery(previous, featuresFile)}) p USING (customer_id)`
-}
-
-/** One row: the rows of a Parquet file. */
-export function rowCountSql(file: string): string {
-  return `SELECT count(*) AS rows FROM ${parquet(file)}`
 }
 
 /**
