@@ -82,7 +82,11 @@ const HIGH_UNIT = '9223372036854775808' // 2^63
 const gridOf = (p: string): string => `(CAST(${p}.notional_grid_high AS HUGEINT) * ${HIGH_UNIT} + ${p}.notional_grid_low)`
 
 // The new window is built in a temp table (private to the step's connection) so its safety
-// flags can be checked before anything is written.
+// flags can be checked before anything is written. Three queries below build it and must give
+// the same rows: incrementalWindowSql (yesterday's window plus today's change), packedWindowSql
+// (the fast from-scratch sums) and columnWindowSql (the exact from-scratch sums); the step falls
+// back from each to the next when its flags say so (test/assets/activity-window.test.ts holds
+// the carried window to the from-scratch one, off-grid notionals included).
 const WINDOW_TABLE = 'activity_window_sums'
 
 /** Zero rows with the activity schema, for a day with no activity partition in range. */
@@ -191,6 +195,28 @@ function incrementalWindowSql(previousFile: string, current: string | undefined,
             FULL OUTER JOIN (${delta}) d ON d.customer_id = p.customer_id`
 }
 
+/** Builds the window table from one of the three window queries above. */
+function createWindowTableSql(windowQuery: string): string {
+  return `CREATE OR REPLACE TEMP TABLE ${WINDOW_TABLE} AS ${windowQuery}`
+}
+
+/** One row: the window table's customers whose increment is `unsafe`, or whose packed sums are `inexact`. */
+function countWindowRowsSql(what: 'unsafe' | 'inexact'): string {
+  const where = what === 'unsafe' ? 'unsafe' : 'NOT exact'
+  return `SELECT count(*) FILTER (WHERE ${where}) AS ${what} FROM ${WINDOW_TABLE}`
+}
+
+/** Writes window.parquet: the customers with activity in the window, ordered by customer_id. */
+function copyWindowSql(output: string): string {
+  return `
+    COPY (
+      SELECT ${FINAL_COLUMNS}
+      FROM ${WINDOW_TABLE}
+      WHERE activity_rows > 0
+      ORDER BY customer_id
+    ) TO ${sqlString(output)} (FORMAT parquet)`
+}
+
 /**
  * activity_window(D): per customer, the 90-day (logins: 30-day) sums features(D) needs, written
  * to `<outputDir>/window.parquet` ordered by customer_id, with customers whose window is empty
@@ -218,17 +244,17 @@ export async function materializeActivityWindow(options: ActivityWindowOptions):
       if (fullReason === null && options.previousFile) {
         const current = read.at(-1)?.partition === day ? read.at(-1)?.file : undefined
         const yesterdays = read.filter((p) => p.partition !== day).map((p) => p.file)
-        await conn.run(`CREATE OR REPLACE TEMP TABLE ${WINDOW_TABLE} AS ${incrementalWindowSql(options.previousFile, current, retiring?.file, yesterdays)}`, params)
-        const [check] = await conn.all<{ unsafe: bigint }>(`SELECT count(*) FILTER (WHERE unsafe) AS unsafe FROM ${WINDOW_TABLE}`)
+        await conn.run(createWindowTableSql(incrementalWindowSql(options.previousFile, current, retiring?.file, yesterdays)), params)
+        const [check] = await conn.all<{ unsafe: bigint }>(countWindowRowsSql('unsafe'))
         if ((check?.unsafe ?? 0n) > 0n) {
           fullReason = `${check?.unsafe ?? 0n} customers whose increment is unsafe (an off-grid notional, a row dated after its ingest day, or a window of the day before that does not match the activity)`
         }
       }
       if (fullReason !== null) {
         const source = read.length > 0 ? `read_parquet(${sqlStringList(read.map((p) => p.file))}, hive_partitioning = false)` : NO_ACTIVITY
-        await conn.run(`CREATE OR REPLACE TEMP TABLE ${WINDOW_TABLE} AS ${packedWindowSql(source)}`, params)
-        const [packed] = await conn.all<{ inexact: bigint }>(`SELECT count(*) FILTER (WHERE NOT exact) AS inexact FROM ${WINDOW_TABLE}`)
-        if ((packed?.inexact ?? 0n) > 0n) await conn.run(`CREATE OR REPLACE TEMP TABLE ${WINDOW_TABLE} AS ${columnWindowSql(source)}`, params)
+        await conn.run(createWindowTableSql(packedWindowSql(source)), params)
+        const [packed] = await conn.all<{ inexact: bigint }>(countWindowRowsSql('inexact'))
+        if ((packed?.inexact ?? 0n) > 0n) await conn.run(createWindowTableSql(columnWindowSql(source)), params)
       }
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error)
@@ -240,9 +266,7 @@ export async function materializeActivityWindow(options: ActivityWindowOptions):
       )
     }
 
-    const [copied] = await conn.all<{ Count: bigint }>(
-      `COPY (SELECT ${FINAL_COLUMNS} FROM ${WINDOW_TABLE} WHERE activity_rows > 0 ORDER BY customer_id) TO ${sqlString(output)} (FORMAT parquet)`,
-    )
+    const [copied] = await conn.all<{ Count: bigint }>(copyWindowSql(output))
     return {
       customers: Number(copied?.Count ?? 0n),
       computed: fullReason === null ? 'incremental' : 'full',

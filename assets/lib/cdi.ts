@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { StrataError } from '../../framework/errors/index.js'
 import { quoteIdent, sqlString, type SqlEngine } from '../../framework/sql/index.js'
-import { doubleLiteral } from './segments.js'
+import { doubleLiteral } from './sql-literals.js'
 
 /** The features a CDI is computed from (SPEC §4), as numbers. */
 export interface CdiFeatures {
@@ -157,9 +157,16 @@ export async function materializeCdiScores(options: MaterializeCdiScoresOptions)
   }
   mkdirSync(outputDir, { recursive: true })
   const outFile = path.join(outputDir, CDI_SCORES_FILE)
+  await db.run(copyCdiScoresSql(featuresFile, outFile))
+  const [m] = await db.all<{ rows: bigint; cdi_mean: number | null; cdi_min: number | null; cdi_max: number | null }>(cdiScoresSummarySql(outFile))
+  return { rows: Number(m?.rows ?? 0n), cdi_mean: m?.cdi_mean ?? null, cdi_min: m?.cdi_min ?? null, cdi_max: m?.cdi_max ?? null }
+}
+
+/** Writes cdi_scores.parquet: per features row, the CDI and its four components, ordered by customer_id. */
+function copyCdiScoresSql(featuresFile: string, outFile: string): string {
   const e = cdiSqlExpressions('f')
-  await db.run(
-    `COPY (
+  return `
+    COPY (
       SELECT customer_id, ${roundHalfEvenSql('score')} AS cdi, channel, product, engagement, service
       FROM (
         SELECT CAST(f.customer_id AS VARCHAR) AS customer_id,
@@ -171,10 +178,15 @@ export async function materializeCdiScores(options: MaterializeCdiScoresOptions)
         FROM read_parquet(${sqlString(featuresFile)}) f
       )
       ORDER BY customer_id
-    ) TO ${sqlString(outFile)} (FORMAT parquet)`,
-  )
-  const [m] = await db.all<{ rows: bigint; cdi_mean: number | null; cdi_min: number | null; cdi_max: number | null }>(
-    `SELECT count(*) AS rows, avg(cdi) AS cdi_mean, min(cdi) AS cdi_min, max(cdi) AS cdi_max FROM read_parquet(${sqlString(outFile)})`,
-  )
-  return { rows: Number(m?.rows ?? 0n), cdi_mean: m?.cdi_mean ?? null, cdi_min: m?.cdi_min ?? null, cdi_max: m?.cdi_max ?? null }
+    ) TO ${sqlString(outFile)} (FORMAT parquet)`
+}
+
+/** One row: rows, mean, min and max CDI of a cdi_scores file (its materialization metadata). */
+function cdiScoresSummarySql(scoresFile: string): string {
+  return `
+    SELECT count(*) AS rows,
+           avg(cdi) AS cdi_mean,
+           min(cdi) AS cdi_min,
+           max(cdi) AS cdi_max
+    FROM read_parquet(${sqlString(scoresFile)})`
 }

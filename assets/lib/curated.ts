@@ -75,8 +75,7 @@ export async function materializeCurated(options: MaterializeCuratedOptions): Pr
     const { rows: valid, distinctIds } = profiles[index] as RawFileProfile
     let curated: number
     try {
-      const sql = distinctIds === valid ? typedSql(spec, `read_parquet(${sqlString(rawFile)})`) : curatedSql(spec, rawFile, valid)
-      const [copied] = await db.all<{ Count: bigint }>(`COPY (${sql}) TO ${sqlString(outFile)} (${tableParquet(valid)})`)
+      const [copied] = await db.all<{ Count: bigint }>(copyCuratedSql(spec, rawFile, outFile, { rows: valid, distinctIds }))
       curated = Number(copied?.Count ?? 0)
     } catch (error) {
       throw new StrataError('compute', `curating ${spec.name} from ${rawFile} failed: ${(error as Error).message}`, `Rebuild raw for ${rawMetadata.partition}, then curated.`, {
@@ -117,12 +116,29 @@ interface RawFileProfile {
 
 /** Rows and distinct ids of each raw file, in one statement. */
 async function profileRawFiles(db: SqlEngine, files: readonly string[]): Promise<RawFileProfile[]> {
-  const parts = TABLES.map(
+  const rows = await db.all<{ t: number; n: bigint; ids: bigint }>(rawFileProfilesSql(files))
+  return rows.map((row) => ({ rows: Number(row.n), distinctIds: Number(row.ids) }))
+}
+
+/** (t, n, ids): per table index t, the raw file's rows and distinct ids. */
+function rawFileProfilesSql(files: readonly string[]): string {
+  const perTable = TABLES.map(
     (spec, index) =>
       `SELECT ${index} AS t, count(*) AS n, count(DISTINCT ${quoteIdent(spec.idColumn)}) AS ids FROM read_parquet(${sqlString(files[index] as string)})`,
   )
-  const rows = await db.all<{ t: number; n: bigint; ids: bigint }>(`${parts.join(' UNION ALL ')} ORDER BY t`)
-  return rows.map((row) => ({ rows: Number(row.n), distinctIds: Number(row.ids) }))
+  return `
+    ${perTable.join('\n    UNION ALL ')}
+    ORDER BY t`
+}
+
+/**
+ * Writes one curated table. Two paths that must give the same rows: with no repeated (or missing)
+ * id in the raw file (its profile says so), the fast path types the file as it is (`typedSql`);
+ * otherwise `curatedSql` keeps the first row of each id (test/assets/curated.test.ts compares the two).
+ */
+function copyCuratedSql(spec: TableSpec, rawFile: string, outFile: string, profile: RawFileProfile): string {
+  const rows = profile.distinctIds === profile.rows ? typedSql(spec, `read_parquet(${sqlString(rawFile)})`) : curatedSql(spec, rawFile, profile.rows)
+  return `COPY (${rows}) TO ${sqlString(outFile)} (${tableParquet(profile.rows)})`
 }
 
 /** Below this many raw rows, curatedSql deduplicates with a window rather than an anti join. */

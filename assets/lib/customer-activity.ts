@@ -108,11 +108,44 @@ export async function materializeCustomerActivity(options: CustomerActivityOptio
   const output = join(outputDir, ACTIVITY_FILE)
   await mkdir(outputDir, { recursive: true })
 
+  try {
+    await db.run(copyCustomerDaysSql(curated, output))
+  } catch (error) {
+    throw inputError(day, curated, error)
+  }
+
+  const [summary] = await db.all<{ rows: bigint; future: bigint; missing_keys: bigint; first_future: Date | null }>(activitySummarySql(output), { day })
+  if (!summary) throw new StrataError('compute', `activity ${day}: could not read back ${output}`)
+  // Curated guarantees both; if it ever does not, features would count the wrong days, so stop
+  // here rather than let the rows flow into 90 later windows.
+  if (summary.future > 0n) {
+    const first = summary.first_future?.toISOString().slice(0, 10) ?? '?'
+    throw new StrataError(
+      'input',
+      `activity ${day}: ${summary.future} customer-days in curated ${day} have an event date after the ingest day (first: ${first})`,
+      `Rows dated after their ingest day belong in curated's quarantine; rebuild curated for ${day}.`,
+    )
+  }
+  if (summary.missing_keys > 0n) {
+    throw new StrataError(
+      'input',
+      `activity ${day}: ${summary.missing_keys} customer-days in curated ${day} have no customer_id or event_date`,
+      `customer_id and the event date are required in curated rows; rebuild curated for ${day}.`,
+    )
+  }
+  return { rows: Number(summary.rows) }
+}
+
+/**
+ * Writes activity.parquet: the tagged union of the four curated tables' countable rows, summed per
+ * (customer_id, event_date), with the packed counts and their check.
+ */
+function copyCustomerDaysSql(curated: CuratedActivityInputs, output: string): string {
   // hive_partitioning off: curated files live under dt=… folders, and an inferred `dt` column
   // must not leak into (or clash with) the columns read here.
   const read = (file: string): string => `read_parquet(${sqlString(file)}, hive_partitioning = false)`
   const digital = sqlIn(DIGITAL_CHANNELS)
-  const sql = `
+  return `
     COPY (
       WITH tagged AS (
         SELECT customer_id, event_date::DATE AS event_date, ${TRADE} AS kind,
@@ -151,40 +184,16 @@ export async function materializeCustomerActivity(options: CustomerActivityOptio
         FROM daily
        ORDER BY event_date, customer_id
     ) TO ${sqlString(output)} (FORMAT parquet)`
+}
 
-  try {
-    await db.run(sql)
-  } catch (error) {
-    throw inputError(day, curated, error)
-  }
-
-  const [summary] = await db.all<{ rows: bigint; future: bigint; missing_keys: bigint; first_future: Date | null }>(
-    `SELECT count(*) AS rows,
-            count(*) FILTER (WHERE event_date > $day::DATE) AS future,
-            count(*) FILTER (WHERE customer_id IS NULL OR event_date IS NULL) AS missing_keys,
-            min(event_date) FILTER (WHERE event_date > $day::DATE) AS first_future
-       FROM read_parquet(${sqlString(output)})`,
-    { day },
-  )
-  if (!summary) throw new StrataError('compute', `activity ${day}: could not read back ${output}`)
-  // Curated guarantees both; if it ever does not, features would count the wrong days, so stop
-  // here rather than let the rows flow into 90 later windows.
-  if (summary.future > 0n) {
-    const first = summary.first_future?.toISOString().slice(0, 10) ?? '?'
-    throw new StrataError(
-      'input',
-      `activity ${day}: ${summary.future} customer-days in curated ${day} have an event date after the ingest day (first: ${first})`,
-      `Rows dated after their ingest day belong in curated's quarantine; rebuild curated for ${day}.`,
-    )
-  }
-  if (summary.missing_keys > 0n) {
-    throw new StrataError(
-      'input',
-      `activity ${day}: ${summary.missing_keys} customer-days in curated ${day} have no customer_id or event_date`,
-      `customer_id and the event date are required in curated rows; rebuild curated for ${day}.`,
-    )
-  }
-  return { rows: Number(summary.rows) }
+/** One row: rows, customer-days dated after `$day` (and the first), and rows without customer_id or event_date. */
+function activitySummarySql(activityFile: string): string {
+  return `
+    SELECT count(*) AS rows,
+           count(*) FILTER (WHERE event_date > $day::DATE) AS future,
+           count(*) FILTER (WHERE customer_id IS NULL OR event_date IS NULL) AS missing_keys,
+           min(event_date) FILTER (WHERE event_date > $day::DATE) AS first_future
+    FROM read_parquet(${sqlString(activityFile)})`
 }
 
 function inputError(day: string, curated: CuratedActivityInputs, error: unknown): StrataError {

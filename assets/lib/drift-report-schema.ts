@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject } from 'ajv'
 import { StrataError } from '../../framework/errors/index.js'
-import type { DriftReport } from './drift.js'
+import type { DriftReport } from './drift-report-types.js'
 import { MODEL_FEATURES, SEGMENT_NAMES } from './segment-model-types.js'
 
 const nullableShare = { type: ['number', 'null'], minimum: 0, maximum: 1 } as const

@@ -1,11 +1,17 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { StrataError } from '../../framework/errors/index.js'
-import { sqlString, type SqlEngine } from '../../framework/sql/index.js'
+import { daysBetween, isoWeekday, parseDateKey } from '../../framework/partitions/index.js'
+import type { SqlEngine } from '../../framework/sql/index.js'
 import { validateDriftReport } from './drift-report-schema.js'
+import type { DriftReport, DriftStatus, FeatureDrift, MetricDatum } from './drift-report-types.js'
 import { CDI_BIN_COUNT, mergeEdges, psiFromCounts } from './psi.js'
+import { cdiBinCountsSql, cdiSummarySql, featureBinCountsSql, featureSamplesSql, ksGapsSql, retrainChurnSql, segmentChurnSql, segmentSizesSql } from './drift-queries.js'
+import { rowCountSql } from './parquet-sql.js'
 import { MODEL_FEATURES, SEGMENT_NAMES, type BaselineEdges, type ModelFeature, type SegmentModel, type SegmentName } from './segment-model-types.js'
-import { assertUsableModel, doubleLiteral, rawSegmentQuery, requireParquetColumns } from './segments.js'
+import { assertUsableModel, requireParquetColumns } from './segments.js'
+
+export type { DriftReport, DriftRowCounts, DriftStatus, FeatureDrift, MetricDatum, MetricName } from './drift-report-types.js'
 
 /** Thresholds of SPEC §7. A figure equal to a threshold stays in the lower band. */
 export const DRIFT_THRESHOLDS = {
@@ -18,57 +24,6 @@ export const DRIFT_THRESHOLDS = {
 
 /** D is in warm-up while it is fewer than this many days after the first landing day. */
 export const WARMUP_DAYS = 89
-
-export type DriftStatus = 'ok' | 'warn' | 'alert'
-
-/** Names of the metrics record (SPEC §7), as published to CloudWatch namespace `CDI`. */
-export type MetricName = 'CDI_Mean' | 'CDI_StdDev' | 'Segment_Size' | 'PSI_CDI' | 'Segment_Churn' | 'RunCompleted'
-
-/** One figure of the metrics record; `unit` is a CloudWatch StandardUnit. */
-export interface MetricDatum {
-  readonly name: MetricName
-  readonly value: number
-  readonly unit: 'None' | 'Count'
-  readonly dimensions?: Readonly<Record<string, string>>
-}
-
-export interface FeatureDrift {
-  /** PSI of today's values against the training window, on the baseline's quantile bins. */
-  readonly psi: number | null
-  /** Two-sample KS statistic against the training window; informative only. */
-  readonly ks: number | null
-}
-
-export interface DriftRowCounts {
-  /** Customers in segments(D). */
-  readonly today: number
-  /** Customers in segments(D-1); null without a yesterday. */
-  readonly yesterday: number | null
-  /** Customers in both; the denominator of segment_churn. Null without a yesterday. */
-  readonly both_days: number | null
-}
-
-/** The drift_report document (SPEC §8), exactly these keys. */
-export interface DriftReport {
-  readonly partition: string
-  readonly warmup: boolean
-  readonly cdi_psi: number | null
-  readonly segment_churn: number | null
-  /**
-   * On the day a new weekly model takes over (a Monday with a model the week before): the share
-   * of today's customers whose raw segment under the new model differs from their raw segment
-   * under the previous one (same day, same features). Null otherwise; `notes` says why.
-   */
-  readonly retrain_churn: number | null
-  readonly cdi_mean: number | null
-  readonly cdi_std: number | null
-  readonly segment_sizes: Readonly<Record<SegmentName, number>>
-  readonly features: Readonly<Record<ModelFeature, FeatureDrift>>
-  readonly status: DriftStatus
-  readonly notes: readonly string[]
-  readonly row_counts: DriftRowCounts
-  readonly metrics: readonly MetricDatum[]
-}
 
 export interface BuildDriftReportOptions {
   readonly db: SqlEngine
@@ -117,7 +72,7 @@ export const DRIFT_METRICS_FILE = 'metrics.json'
  */
 export async function buildDriftReport(options: BuildDriftReportOptions): Promise<DriftReport> {
   const { db, day, firstLandingDay, segmentsFile, previousSegmentsFile, featuresFile, featureValuesFile, modelDir, model, outputDir } = options
-  const daysIn = daysBetween(firstLandingDay, day)
+  const daysIn = daysBetween(parseDateKey(firstLandingDay, 'first landing day'), parseDateKey(day, 'drift_report partition'))
   if (daysIn < 0) {
     throw new StrataError('partition', `drift_report ${day} is before the first landing day ${firstLandingDay}`, 'Check STRATA_START and the partition key.')
   }
@@ -199,16 +154,11 @@ async function retrainChurn(
   featuresFile: string,
   previous: SegmentModel | undefined,
 ): Promise<{ churn: number | null; note?: string }> {
-  if (new Date(parseDay(day)).getUTCDay() !== 1) return { churn: null, note: `retrain_churn is null: ${day} is not a Monday, so no new weekly model takes over today.` }
+  if (isoWeekday(day) !== 1) return { churn: null, note: `retrain_churn is null: ${day} is not a Monday, so no new weekly model takes over today.` }
   if (previous === undefined) return { churn: null, note: `retrain_churn is null: there is no segment model of the week before ${day} (the first week of segment_model).` }
   assertUsableModel(previous)
   await requireParquetColumns(db, segmentsFile, ['customer_id', 'raw_segment'], 'segments')
-  const names = `[${SEGMENT_NAMES.map(sqlString).join(', ')}]`
-  const [row] = await db.all<{ today: bigint; matched: bigint; changed: bigint }>(
-    `SELECT (SELECT count(*) FROM read_parquet(${sqlString(segmentsFile)})) AS today, count(*) AS matched,
-            count(*) FILTER (WHERE t.raw_segment IS DISTINCT FROM CAST(${names}[p.raw_k + 1] AS VARCHAR)) AS changed
-     FROM read_parquet(${sqlString(segmentsFile)}) t JOIN (${rawSegmentQuery(previous, featuresFile)}) p USING (customer_id)`,
-  )
+  const [row] = await db.all<{ today: bigint; matched: bigint; changed: bigint }>(retrainChurnSql(segmentsFile, featuresFile, previous))
   const today = row?.today ?? 0n
   if (today === 0n) return { churn: null, note: 'retrain_churn is null: segments(D) has no rows.' }
   if (row?.matched !== today) {
@@ -248,20 +198,6 @@ export function driftStatus(figures: DriftFigures): { status: DriftStatus; reaso
   return { status: warns.length > 0 ? 'warn' : 'ok', reasons, capped: false }
 }
 
-/** Whole days from `from` to `to` (both YYYY-MM-DD, UTC). */
-export function daysBetween(from: string, to: string): number {
-  return (parseDay(to) - parseDay(from)) / 86_400_000
-}
-
-function parseDay(day: string): number {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day)
-  const ms = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : NaN
-  if (!m || Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== day) {
-    throw new StrataError('partition', `"${day}" is not a real calendar date`, 'Use YYYY-MM-DD, e.g. 2026-02-28.')
-  }
-  return ms
-}
-
 /** The metrics record: the report's figures, null ones left out, then RunCompleted = 1. */
 function metricsRecord(f: { cdiMean: number | null; cdiStd: number | null; sizes: Record<SegmentName, number>; cdiPsi: number | null; churn: number | null }): MetricDatum[] {
   const metrics: MetricDatum[] = []
@@ -285,31 +221,22 @@ interface CdiSummary {
 }
 
 async function cdiSummary(db: SqlEngine, file: string, what: string): Promise<CdiSummary> {
-  const src = `read_parquet(${sqlString(file)})`
-  const [s] = await db.all<{ rows: bigint; bad: bigint; mean: number | null; std: number | null; null_segments: bigint }>(
-    `SELECT count(*) AS rows, count(*) FILTER (WHERE cdi IS NULL OR cdi < 0 OR cdi > 100) AS bad,
-            avg(cdi) AS mean, stddev_pop(cdi) AS std, count(*) FILTER (WHERE segment IS NULL) AS null_segments
-     FROM ${src}`,
-  )
+  const [s] = await db.all<{ rows: bigint; bad: bigint; mean: number | null; std: number | null; null_segments: bigint }>(cdiSummarySql(file))
   if (!s) throw new StrataError('compute', `${what}: no summary row for ${file}`)
   if (s.bad > 0n) throw new StrataError('input', `${what}: ${file} has ${s.bad} row(s) with cdi null or outside 0..100`, `Rebuild ${what}.`)
-  // 100 belongs to the closed last bin [90,100].
-  const rows = await db.all<{ bin: number; n: bigint }>(`SELECT least(CAST(cdi AS INTEGER) // 10, ${CDI_BIN_COUNT - 1}) AS bin, count(*) AS n FROM ${src} GROUP BY bin`)
+  const rows = await db.all<{ bin: number; n: bigint }>(cdiBinCountsSql(file))
   const bins = new Array<number>(CDI_BIN_COUNT).fill(0)
   for (const r of rows) bins[r.bin] = Number(r.n)
   return { rows: Number(s.rows), mean: s.rows > 0n ? s.mean : null, std: s.rows > 0n ? s.std : null, bins, nullSegments: Number(s.null_segments) }
 }
 
 async function segmentChurn(db: SqlEngine, todayFile: string, yesterdayFile: string): Promise<{ both: number; changed: number }> {
-  const [r] = await db.all<{ both: bigint; changed: bigint }>(
-    `SELECT count(*) AS both, count(*) FILTER (WHERE t.segment IS DISTINCT FROM y.segment) AS changed
-     FROM read_parquet(${sqlString(todayFile)}) t JOIN read_parquet(${sqlString(yesterdayFile)}) y USING (customer_id)`,
-  )
+  const [r] = await db.all<{ both: bigint; changed: bigint }>(segmentChurnSql(todayFile, yesterdayFile))
   return { both: Number(r?.both ?? 0n), changed: Number(r?.changed ?? 0n) }
 }
 
 async function segmentSizes(db: SqlEngine, file: string): Promise<Record<SegmentName, number>> {
-  const rows = await db.all<{ segment: string | null; n: bigint }>(`SELECT segment, count(*) AS n FROM read_parquet(${sqlString(file)}) GROUP BY segment`)
+  const rows = await db.all<{ segment: string | null; n: bigint }>(segmentSizesSql(file))
   const sizes = Object.fromEntries(SEGMENT_NAMES.map((n) => [n, 0])) as Record<SegmentName, number>
   for (const r of rows) {
     if (r.segment === null || !(SEGMENT_NAMES as readonly string[]).includes(r.segment)) {
@@ -361,11 +288,8 @@ export async function featureDrift(
   options: { readonly streamingKs?: boolean } = {},
 ): Promise<Record<ModelFeature, FeatureDrift>> {
   const { featuresFile, featureValuesFile, baselineFile } = files
-  const ord = `CASE feature ${MODEL_FEATURES.map((f, j) => `WHEN ${sqlString(f)} THEN ${j}`).join(' ')} END`
-  const side = (n: number, file: string) =>
-    `SELECT * FROM (SELECT ${n} AS side, ${ord} AS ord, CAST(value AS DOUBLE) AS value, CAST(n AS BIGINT) AS n FROM read_parquet(${sqlString(file)})) WHERE ord IS NOT NULL`
-  const samples = `(${side(0, featureValuesFile)} UNION ALL ${side(1, baselineFile)})`
-  const [features] = await db.all<{ rows: bigint }>(`SELECT count(*) AS rows FROM read_parquet(${sqlString(featuresFile)})`)
+  const samples = featureSamplesSql(featureValuesFile, baselineFile)
+  const [features] = await db.all<{ rows: bigint }>(rowCountSql(featuresFile))
   const featureRows = features?.rows ?? 0n
   const counts = await binCounts(db, samples, edges)
   const totals = { today: counts.map((c) => sumOf(c.today)), baseline: counts.map((c) => sumOf(c.baseline)) }
@@ -409,12 +333,7 @@ interface FeatureBins {
 
 /** Counts per PSI bin of each feature, per side, in MODEL_FEATURES order. */
 async function binCounts(db: SqlEngine, samples: string, edges: Record<ModelFeature, number[]>): Promise<FeatureBins[]> {
-  const binOf = MODEL_FEATURES.map((f, j) => `WHEN ${j} THEN ${binExpression('value', edges[f])}`).join(' ')
-  const rows = await db.all<{ side: number; ord: number; bin: number; n: bigint | null; bad: bigint }>(
-    `SELECT side, ord, CASE ord ${binOf} END AS bin, CAST(sum(n) AS BIGINT) AS n,
-            count(*) FILTER (WHERE value IS NULL OR n IS NULL OR n < 0) AS bad
-     FROM ${samples} GROUP BY ALL`,
-  )
+  const rows = await db.all<{ side: number; ord: number; bin: number; n: bigint | null; bad: bigint }>(featureBinCountsSql(samples, edges))
   const bins = MODEL_FEATURES.map((f) => ({
     today: new Array<bigint>(edges[f].length + 1).fill(0n),
     baseline: new Array<bigint>(edges[f].length + 1).fill(0n),
@@ -431,51 +350,11 @@ async function binCounts(db: SqlEngine, samples: string, edges: Record<ModelFeat
   return bins
 }
 
-/**
- * SQL for the left-closed bin of `column` on ascending, distinct `edges`: the number of edges at
- * or below the value, as a binary search of nested CASEs, which costs DuckDB a few comparisons per
- * row instead of one per edge (the same bin as summing `value >= edge` for every edge, NaN
- * included: it is above every edge either way).
- */
-export function binExpression(column: string, edges: readonly number[]): string {
-  const search = (lo: number, hi: number): string => {
-    if (lo === hi) return String(lo)
-    const mid = (lo + hi + 1) >> 1
-    return `CASE WHEN ${column} < ${doubleLiteral(edges[mid - 1] ?? NaN)} THEN ${search(lo, mid - 1)} ELSE ${search(mid, hi)} END`
-  }
-  return search(0, edges.length)
-}
-
-/**
- * Per feature, the KS gap max |cum_t·N_b − cum_b·N_t| over the distinct values of both samples,
- * as an exact integer. One running sum of d = n·N_b (today) or −n·N_t (baseline) over the samples
- * ordered by (feature, value) gives cum_t·N_b − cum_b·N_t; it is read where the value changes,
- * i.e. after each distinct value with its ties on both sides. Each feature's d add up to
- * N_t·N_b − N_b·N_t = 0, so the sum restarts at every feature without a PARTITION BY (which
- * costs DuckDB many times more here).
- *
- * The running sum first streams over the sorted subquery, which DuckDB keeps in order; the query
- * counts any row that arrives out of order and, should one ever, it is run again with the order
- * inside the window, which is slower but does not depend on that.
- */
+/** Per feature, the exact KS gap (see ksGapsSql): the fast query first, the exact one should a row arrive out of order. */
 async function ksGaps(db: SqlEngine, samples: string, nt: readonly bigint[], nb: readonly bigint[], streamingFirst: boolean): Promise<bigint[]> {
-  // Every feature has the same totals unless an input is corrupt; one constant is then cheaper.
-  const perFeature = (values: readonly bigint[]) =>
-    values.every((v) => v === values[0]) ? `CAST(${values[0] ?? 0n} AS BIGINT)` : `CASE ord ${values.map((v, j) => `WHEN ${j} THEN CAST(${v} AS BIGINT)`).join(' ')} END`
-  const d = `CASE WHEN side = 0 THEN n * ${perFeature(nb)} ELSE -(n * ${perFeature(nt)}) END`
-  const query = (streaming: boolean) =>
-    `SELECT prev_ord AS ord, CAST(max(abs(c - d)) AS HUGEINT) AS gap,
-            count(*) FILTER (WHERE ord < prev_ord OR (ord = prev_ord AND value < prev_value)) AS unsorted
-     FROM (
-       SELECT ord, value, d, sum(d) OVER w AS c, lag(ord) OVER w AS prev_ord, lag(value) OVER w AS prev_value
-       FROM (SELECT ord, value, ${d} AS d FROM ${samples}${streaming ? ' ORDER BY ord, value' : ''})
-       WINDOW w AS (${streaming ? '' : 'ORDER BY ord, value '}ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-     )
-     WHERE prev_ord IS NOT NULL AND (ord <> prev_ord OR value <> prev_value)
-     GROUP BY prev_ord`
   type GapRow = { ord: number; gap: bigint | null; unsorted: bigint }
-  let rows = streamingFirst ? await db.all<GapRow>(query(true)) : undefined
-  if (rows === undefined || rows.some((r) => r.unsorted > 0n)) rows = await db.all<GapRow>(query(false))
+  let rows = streamingFirst ? await db.all<GapRow>(ksGapsSql(samples, nt, nb, 'streaming')) : undefined
+  if (rows === undefined || rows.some((r) => r.unsorted > 0n)) rows = await db.all<GapRow>(ksGapsSql(samples, nt, nb, 'ordered-window'))
   const gaps = MODEL_FEATURES.map(() => 0n)
   for (const r of rows) gaps[r.ord] = r.gap ?? 0n
   return gaps

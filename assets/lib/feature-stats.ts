@@ -1,8 +1,18 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { StrataError } from '../../framework/errors/index.js'
-import { quoteIdent, sqlString, type SqlEngine } from '../../framework/sql/index.js'
-import { cdiSqlExpressions, roundHalfEvenSql } from './cdi.js'
+import type { SqlEngine } from '../../framework/sql/index.js'
+import {
+  copyFeatureGroupsSql,
+  copyFeatureSampleSql,
+  copyFeatureValuesSql,
+  createFeatureGroupsSql,
+  distinctValueCountsSql,
+  featureRangesSql,
+  gridMomentsSql,
+  GROUPS_TABLE,
+} from './feature-stats-queries.js'
+import { rowCountSql } from './parquet-sql.js'
 import { MODEL_FEATURES, type ModelFeature } from './segment-model-types.js'
 
 /** Files computeFeatureStats writes inside its output folder. */
@@ -95,9 +105,8 @@ export async function computeFeatureStats(options: FeatureStatsOptions): Promise
   if (!featuresFile.includes('://') && !existsSync(featuresFile)) {
     throw new StrataError('input', `feature_stats: features file ${featuresFile} (partition ${partition}) does not exist`, `Rebuild features for ${partition}.`)
   }
-  const source = `read_parquet(${sqlString(featuresFile)})`
   try {
-    await createGroups(db, source)
+    await db.run(createFeatureGroupsSql(featuresFile))
     const ranges = await columnRanges(db, partition)
     const moments = await exactMoments(db, ranges)
     const document: FeatureStatsDocument = { partition, rows: ranges.n, features: [...MODEL_FEATURES], min: ranges.mins, max: ranges.maxs, ...moments }
@@ -105,31 +114,12 @@ export async function computeFeatureStats(options: FeatureStatsOptions): Promise
     mkdirSync(outputDir, { recursive: true })
     writeFileSync(path.join(outputDir, FEATURE_STATS_FILE), `${JSON.stringify(document, null, 2)}\n`)
     const distinct = await writeValues(db, path.join(outputDir, FEATURE_VALUES_FILE))
-    await writeGroups(db, path.join(outputDir, FEATURE_GROUPS_FILE))
-    const sampleRows = await writeSample(db, source, partition, path.join(outputDir, FEATURE_SAMPLE_FILE))
+    await db.run(copyFeatureGroupsSql(path.join(outputDir, FEATURE_GROUPS_FILE)))
+    const sampleRows = await writeSample(db, featuresFile, partition, path.join(outputDir, FEATURE_SAMPLE_FILE))
     return { rows: ranges.n, sample_rows: sampleRows, distinct_values: distinct }
   } finally {
     await db.run(`DROP TABLE IF EXISTS ${GROUPS_TABLE}`).catch(() => undefined)
   }
-}
-
-/** The temp table of the day's distinct vectors: the seven features, cdi, n (rows), null_ids. */
-const GROUPS_TABLE = 'feature_stats_groups'
-
-/**
- * One pass over the features file: rows grouped by the seven model features (as DOUBLE) and the
- * CDI (SPEC §4, from the row's features; the segment model names clusters by it), with the count
- * of rows and of null customer ids per group. NULL features form groups of their own, so the
- * checks in columnRanges still see them.
- */
-async function createGroups(db: SqlEngine, source: string): Promise<void> {
-  const columns = MODEL_FEATURES.map((f) => `CAST(f.${quoteIdent(f)} AS DOUBLE) AS ${quoteIdent(f)}`).join(', ')
-  await db.run(
-    `CREATE OR REPLACE TEMP TABLE ${GROUPS_TABLE} AS
-     SELECT ${MODEL_FEATURES.map(quoteIdent).join(', ')}, CAST(${roundHalfEvenSql('cdi_score')} AS INTEGER) AS cdi, count(*) AS n, count(*) FILTER (WHERE customer_id IS NULL) AS null_ids
-     FROM (SELECT ${columns}, f.customer_id, ${cdiSqlExpressions('f').score} AS cdi_score FROM ${source} f)
-     GROUP BY ALL`,
-  )
 }
 
 interface Ranges {
@@ -140,13 +130,7 @@ interface Ranges {
 
 /** Row count and per-feature min/max (order-free aggregates); refuses nulls and non-finite values. */
 async function columnRanges(db: SqlEngine, partition: string): Promise<Ranges> {
-  const selects = MODEL_FEATURES.map((c, j) => {
-    const x = quoteIdent(c)
-    return `min(${x}) AS min${j}, max(${x}) AS max${j}, count(*) FILTER (WHERE ${x} IS NULL OR NOT isfinite(${x})) AS bad${j}`
-  })
-  const [row] = await db.all<Record<string, number | bigint | null>>(
-    `SELECT coalesce(sum(n), 0) AS n, coalesce(sum(null_ids), 0) AS null_ids, ${selects.join(', ')} FROM ${GROUPS_TABLE}`,
-  )
+  const [row] = await db.all<Record<string, number | bigint | null>>(featureRangesSql())
   const n = Number(row?.n ?? 0n)
   const bad = MODEL_FEATURES.filter((_, j) => Number(row?.[`bad${j}`] ?? 0n) > 0)
   if (bad.length > 0 || Number(row?.null_ids ?? 0n) > 0) {
@@ -203,17 +187,7 @@ async function exactMoments(db: SqlEngine, ranges: Ranges): Promise<Pick<Feature
   const d = MODEL_FEATURES.length
   const { n } = ranges
   const grids = MODEL_FEATURES.map((_, j) => gridOf(ranges.mins[j]!, ranges.maxs[j]!, n))
-  const ints = MODEL_FEATURES.map((f, j) => {
-    const { g, centre } = grids[j]!
-    return `CAST(round((${quoteIdent(f)} - ${literal(centre)}) * ${literal(2 ** -g)}) AS HUGEINT) AS a${j}`
-  })
-  const sums: string[] = []
-  for (let j = 0; j < d; j++) {
-    // n first: DuckDB then multiplies n · a_j once per row for all of the row's products.
-    sums.push(`sum(n * a${j}) AS s${j}`)
-    for (let k = j; k < d; k++) sums.push(`sum(n * a${j} * a${k}) AS s${j}_${k}`)
-  }
-  const [row] = n === 0 ? [undefined] : await db.all<Record<string, bigint | null>>(`SELECT ${sums.join(', ')} FROM (SELECT ${ints.join(', ')}, CAST(n AS HUGEINT) AS n FROM ${GROUPS_TABLE})`)
+  const [row] = n === 0 ? [undefined] : await db.all<Record<string, bigint | null>>(gridMomentsSql(grids))
   const big = (name: string): bigint => BigInt(row?.[name] ?? 0n)
   const bn = BigInt(n)
   // Σ(C_j + a_j) and Σ(C_j + a_j)(C_k + a_k), from n, Σa, Σa·a' and the centres, in BigInt.
@@ -231,51 +205,20 @@ async function exactMoments(db: SqlEngine, ranges: Ranges): Promise<Pick<Feature
   return { exponents: grids.map((grid) => grid.g), sums: totals.map(String), products }
 }
 
-/** A double as an exact SQL DOUBLE literal (shortest round-trip text). */
-function literal(value: number): string {
-  if (!Number.isFinite(value)) throw new StrataError('compute', `feature_stats: cannot write ${value} as a SQL number`)
-  return `CAST('${String(value)}' AS DOUBLE)`
-}
-
 /** values.parquet: per feature (in MODEL_FEATURES order), each distinct value as DOUBLE and its count. */
 async function writeValues(db: SqlEngine, file: string): Promise<Record<ModelFeature, number>> {
-  const parts = MODEL_FEATURES.map((f, j) => `SELECT ${j} AS ord, ${sqlString(f)} AS feature, ${quoteIdent(f)} AS value, sum(n) AS n FROM ${GROUPS_TABLE} GROUP BY ALL`)
-  await db.run(
-    `COPY (SELECT CAST(feature AS VARCHAR) AS feature, value, CAST(n AS BIGINT) AS n FROM (${parts.join(' UNION ALL ')}) ORDER BY ord, value)
-     TO ${sqlString(file)} (FORMAT parquet)`,
-  )
-  const rows = await db.all<{ feature: ModelFeature; n: bigint }>(`SELECT feature, count(*) AS n FROM read_parquet(${sqlString(file)}) GROUP BY feature`)
+  await db.run(copyFeatureValuesSql(file))
+  const rows = await db.all<{ feature: ModelFeature; n: bigint }>(distinctValueCountsSql(file))
   const distinct = Object.fromEntries(MODEL_FEATURES.map((f) => [f, 0])) as Record<ModelFeature, number>
   for (const r of rows) distinct[r.feature] = Number(r.n)
   return distinct
 }
 
-/**
- * groups.parquet: the distinct vectors, sorted so that the file is the same bytes on every rerun
- * (the group order of a parallel aggregate is not).
- */
-async function writeGroups(db: SqlEngine, file: string): Promise<void> {
-  const columns = [...MODEL_FEATURES.map(quoteIdent), 'cdi']
-  await db.run(
-    `COPY (SELECT ${columns.join(', ')}, CAST(n AS BIGINT) AS n FROM ${GROUPS_TABLE} ORDER BY ${columns.join(', ')}) TO ${sqlString(file)} (FORMAT parquet)`,
-  )
-}
-
 /** sample.parquet: of the partition's rows with md5(partition | customer_id) below SAMPLE_MD5_BELOW, the first SAMPLE_ROWS_PER_PARTITION in md5 order. */
-async function writeSample(db: SqlEngine, source: string, partition: string, file: string): Promise<number> {
-  const columns = MODEL_FEATURES.map((f) => `CAST(${quoteIdent(f)} AS DOUBLE) AS ${quoteIdent(f)}`).join(', ')
-  const p = sqlString(partition)
-  await db.run(
-    `COPY (
-       SELECT CAST(${p} AS VARCHAR) AS partition, customer_id, md5(${p} || '|' || customer_id) AS md5, ${columns}
-       FROM (SELECT * REPLACE (CAST(customer_id AS VARCHAR) AS customer_id) FROM ${source})
-       WHERE md5(${p} || '|' || customer_id) < ${sqlString(SAMPLE_MD5_BELOW)}
-       ORDER BY md5, customer_id, ${MODEL_FEATURES.map(quoteIdent).join(', ')}
-       LIMIT ${SAMPLE_ROWS_PER_PARTITION}
-     ) TO ${sqlString(file)} (FORMAT parquet, ROW_GROUP_SIZE ${SAMPLE_ROW_GROUP_SIZE})`,
-  )
-  const [row] = await db.all<{ n: bigint }>(`SELECT count(*) AS n FROM read_parquet(${sqlString(file)})`)
-  return Number(row?.n ?? 0n)
+async function writeSample(db: SqlEngine, featuresFile: string, partition: string, file: string): Promise<number> {
+  await db.run(copyFeatureSampleSql(featuresFile, partition, file, { md5Below: SAMPLE_MD5_BELOW, rows: SAMPLE_ROWS_PER_PARTITION, rowGroupSize: SAMPLE_ROW_GROUP_SIZE }))
+  const [row] = await db.all<{ rows: bigint }>(rowCountSql(file))
+  return Number(row?.rows ?? 0n)
 }
 
 /** Reads and checks one partition's stats.json. */

@@ -142,7 +142,3 @@ export function tableSpec(name: TableName): TableSpec {
   if (!spec) throw new Error(`unknown table ${String(name)}`)
   return spec
 }
-
-export function isTableName(value: string): value is TableName {
-  return (TABLE_NAMES as readonly string[]).includes(value)
-}

@@ -3,10 +3,12 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { StrataError } from '../../framework/errors/index.js'
+import { daysBetween } from '../../framework/partitions/index.js'
 import { openDuckDb } from '../../resources/duckdb.js'
 import { quoteIdent, sqlString, type SqlEngine } from '../../framework/sql/index.js'
 import { FEATURE_COLUMNS, parquetWriter, type Cell, type Column } from './parquet-rows.js'
-import { binExpression, buildDriftReport, daysBetween, driftStatus, featureDrift, type DriftFigures, type DriftReport } from '../../assets/lib/drift.js'
+import { buildDriftReport, driftStatus, featureDrift, type DriftFigures, type DriftReport } from '../../assets/lib/drift.js'
+import { binExpression } from '../../assets/lib/drift-queries.js'
 import { recordedChurn } from '../../assets/drift-report.js'
 import type { InputPartition } from '../../framework/definitions/index.js'
 import type { Manifest } from '../../framework/storage/manifest.js'
@@ -285,7 +287,12 @@ describe('buildDriftReport', () => {
   it('ends warm-up 89 days after the first landing day', () => {
     expect(daysBetween(FIRST_DAY, '2026-03-30')).toBe(88)
     expect(daysBetween(FIRST_DAY, '2026-03-31')).toBe(89)
-    expect(() => daysBetween(FIRST_DAY, '2026-02-30')).toThrow(StrataError)
+  })
+
+  it('refuses a partition or first landing day that is not a real date', async () => {
+    const base = { db, segmentsFile: todayFile, featuresFile, featureValuesFile, modelDir: stableModelDir, model: MODEL, outputDir: path.join(dir, 'out-bad-date') }
+    await expect(buildDriftReport({ ...base, day: '2026-02-30', firstLandingDay: FIRST_DAY })).rejects.toThrow(/drift_report partition "2026-02-30" is not a real calendar date/)
+    await expect(buildDriftReport({ ...base, day: DAY_AFTER_WARMUP, firstLandingDay: '2026-1-01' })).rejects.toThrow(/first landing day "2026-1-01" is not a date/)
   })
 
   it('leaves the day-over-day figures null without a yesterday, and says why', async () => {
