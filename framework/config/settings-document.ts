@@ -1,5 +1,5 @@
 import { glueDatabaseOf } from '../catalog/glue-database.js'
-import type { JsonObject, JsonValue } from '../definitions/json.js'
+import { isJsonObject, type JsonObject, type JsonValue } from '../definitions/json.js'
 import { StrataError } from '../errors/index.js'
 import { lockOptionsOf } from '../storage/open-storage.js'
 import { serverSideEncryptionOf } from './s3-encryption.js'
@@ -9,7 +9,7 @@ import { configProblems, SETTINGS_VARIABLE, type Settings } from './settings.js'
 const LAUNCHER_ONLY = new Set(['$schema', 'fargate'])
 
 function objectOf(value: JsonValue | undefined): JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {}
+  return isJsonObject(value) ? value : {}
 }
 
 /**

@@ -1,5 +1,5 @@
 import { StrataError } from '../errors/index.js'
-import type { JsonObject } from '../definitions/json.js'
+import { isJsonObject, type JsonObject } from '../definitions/json.js'
 
 /**
  * The outputs of a deployed Strata stack (deploy/, `npx cdk deploy`) that stand for settings.
@@ -68,8 +68,7 @@ export function layerConfig(base: JsonObject, over: JsonObject): JsonObject {
   const merged: JsonObject = { ...base }
   for (const [key, value] of Object.entries(over)) {
     const below = merged[key]
-    const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v)
-    merged[key] = isObject(below) && isObject(value) ? { ...below, ...value } : value
+    merged[key] = isJsonObject(below) && isJsonObject(value) ? { ...below, ...value } : value
   }
   return merged
 }

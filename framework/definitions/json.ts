@@ -17,3 +17,14 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
  * return { metadata }
  */
 export type JsonObject = { [key: string]: JsonValue }
+
+/**
+ * True for a plain object (not null, not an array): what a JSON document's objects are once
+ * parsed.
+ *
+ * @example
+ * const aws = isJsonObject(config.aws) ? config.aws : {}
+ */
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}

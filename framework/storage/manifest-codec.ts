@@ -1,14 +1,12 @@
 import { StrataError } from '../errors/index.js'
 import type { FailureRecord, Manifest } from './manifest.js'
 import { isDataFileName } from './storage-keys.js'
+import { isJsonObject } from '../definitions/json.js'
 
 const SHA256_HEX = /^[0-9a-f]{64}$/
 
 type Shape = Record<string, unknown>
 
-function isObject(value: unknown): value is Shape {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 function isString(value: unknown): value is string {
   return typeof value === 'string'
@@ -19,12 +17,12 @@ function arrayOf(value: unknown, item: (entry: unknown) => boolean): boolean {
 }
 
 function hasStrings(value: unknown, keys: readonly string[]): value is Shape {
-  return isObject(value) && keys.every((key) => isString(value[key]))
+  return isJsonObject(value) && keys.every((key) => isString(value[key]))
 }
 
 function isCheckResult(value: unknown): boolean {
   return (
-    isObject(value) &&
+    isJsonObject(value) &&
     isString(value.name) &&
     typeof value.passed === 'boolean' &&
     (value.severity === 'warn' || value.severity === 'error') &&
@@ -35,7 +33,7 @@ function isCheckResult(value: unknown): boolean {
 
 function isFileEntry(value: unknown): boolean {
   return (
-    isObject(value) &&
+    isJsonObject(value) &&
     isString(value.name) &&
     isDataFileName(value.name) &&
     Number.isSafeInteger(value.bytes) &&
@@ -47,7 +45,7 @@ function isFileEntry(value: unknown): boolean {
 
 function isSourceVersion(value: unknown): boolean {
   return (
-    isObject(value) &&
+    isJsonObject(value) &&
     isString(value.source) &&
     arrayOf(value.files, (file) => hasStrings(file, ['name', 'modified']) && Number.isSafeInteger(file.bytes) && (file.sha256 === undefined || (isString(file.sha256) && SHA256_HEX.test(file.sha256))))
   )
@@ -55,7 +53,7 @@ function isSourceVersion(value: unknown): boolean {
 
 /** The first field of a manifest that does not have the expected shape, or undefined. */
 function manifestProblem(value: unknown): string | undefined {
-  if (!isObject(value)) return 'not a JSON object'
+  if (!isJsonObject(value)) return 'not a JSON object'
   if (value.formatVersion !== 1) return 'formatVersion is not 1'
   for (const key of ['asset', 'partition', 'runId', 'startedAt', 'committedAt', 'codeVersion', 'dataVersion']) {
     if (!isString(value[key])) return `${key} is not a string`
@@ -66,7 +64,7 @@ function manifestProblem(value: unknown): string | undefined {
   if (!arrayOf(value.schema, (entry) => hasStrings(entry, ['name', 'type']))) return 'schema is malformed'
   if (!arrayOf(value.files, isFileEntry)) return 'files is malformed (each needs a plain file name, bytes and a sha256)'
   if (!arrayOf(value.checks, isCheckResult)) return 'checks is malformed'
-  if (!isObject(value.metadata)) return 'metadata is not an object'
+  if (!isJsonObject(value.metadata)) return 'metadata is not an object'
   return undefined
 }
 

@@ -1,5 +1,5 @@
 import type { DashboardChart, DashboardDefinition } from '../definitions/dashboard-definition.js'
-import type { JsonObject, JsonValue } from '../definitions/json.js'
+import { isJsonObject, type JsonObject, type JsonValue } from '../definitions/json.js'
 import type { AssetFreshness } from '../freshness/index.js'
 import type { AssetGraph } from '../graph/index.js'
 import { formatAssetLineage } from '../lineage/index.js'
@@ -186,7 +186,7 @@ export function dashboardJson(model: UiModel, dashboard: DashboardDefinition): D
         series.flatMap((path) => {
           if (chart.kind === 'stacked-area') {
             const layers = pick(m.metadata, path.split('.'))
-            return layers.flatMap(([, value]) => (isObject(value) ? Object.entries(value).flatMap(([name, v]) => (typeof v === 'number' ? [{ day: m.partition, series: name, value: v }] : [])) : []))
+            return layers.flatMap(([, value]) => (isJsonObject(value) ? Object.entries(value).flatMap(([name, v]) => (typeof v === 'number' ? [{ day: m.partition, series: name, value: v }] : [])) : []))
           }
           return pick(m.metadata, path.split('.')).flatMap(([name, value]) => (typeof value === 'number' ? [{ day: m.partition, series: name ?? path, value }] : []))
         }),
@@ -198,15 +198,12 @@ export function dashboardJson(model: UiModel, dashboard: DashboardDefinition): D
 /** The values at a dot path; a `*` segment fans out over an object's keys, and the key names the value. */
 function pick(value: JsonValue | undefined, path: readonly string[], name?: string): [string | undefined, JsonValue | undefined][] {
   if (path.length === 0) return [[name, value]]
-  if (!isObject(value)) return []
+  if (!isJsonObject(value)) return []
   const [head, ...rest] = path as [string, ...string[]]
   if (head === '*') return Object.entries(value).flatMap(([key, child]) => pick(child, rest, key))
   return pick(value[head], rest, name)
 }
 
-function isObject(value: JsonValue | undefined): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 /** Every dependency edge, in the graph's order, with its mapping short and in words. */
 function graphEdges(graph: AssetGraph): GraphEdge[] {
