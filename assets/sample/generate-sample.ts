@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { gzip } from 'node:zlib'
 import { StrataError } from '../../framework/errors/index.js'
+import { behaviourGroupsCsv, type BehaviourGroupsWriter } from './behaviour-groups.js'
 import { canonicalLayout, drawLayout, renderLine, renderValues, type FileLayout } from './file-layout.js'
 import { campaign, csvField, displayName, ticketSubject } from './free-text.js'
 import { SAMPLE_PROFILES, sampleShape, type SampleProfile, type SampleShape, type TimestampStyles } from './sample-profile.js'
@@ -58,6 +59,8 @@ export interface GenerateSampleOptions {
   readonly badRows?: number
   /** Write increments (realistic: every file) as `<name>.csv.gz`. Default false (realistic: about a fifth of the files). */
   readonly gzip?: boolean
+  /** Receives each customer's behaviour group (behaviour-groups.ts), kept beside the landing, not in it. */
+  readonly behaviourGroups?: BehaviourGroupsWriter
 }
 
 export interface SampleSummary {
@@ -1181,6 +1184,7 @@ export async function generateSample(options: GenerateSampleOptions): Promise<Sa
     groups[GROUPS[pop.group[i]!]!] += 1
     inactiveCustomers += pop.inactive[i]!
   }
+  if (options.behaviourGroups) await options.behaviourGroups(behaviourGroupsCsv(v.customers, (i) => customerId(pop, i), (i) => GROUPS[pop.group[i]!]!))
   const incrementRows = rows.channel_events + rows.trades + rows.tickets + rows.marketing
   return {
     location: options.out.location ?? '(custom writer)',
