@@ -6,7 +6,7 @@ import type { SqlEngine } from '../../framework/sql/index.js'
 import { combineMoments, FEATURE_STATS_FILE, readFeatureStats, SAMPLE_ROWS_PER_PARTITION } from './feature-stats.js'
 import { pairwiseAgreement } from './adjusted-rand.js'
 import { labelRows, miniBatchKMeans } from './mini-batch-kmeans.js'
-import { MODEL_FEATURES, SEGMENT_NAMES, type SegmentModel, type SegmentModelQuality, type SegmentName } from './segment-model-types.js'
+import { MODEL_FEATURES, SEGMENT_NAMES, type Segmentation, type SegmentModel, type SegmentModelQuality, type SegmentName } from './segment-model-types.js'
 import { assignAll, nameClusters } from './segment-model-assignment.js'
 import { BASELINE_COUNTS, baselineEdges, writeBaseline } from './segment-model-baseline.js'
 import { checkFeatureRows, checkPartitions, checkStats, type FeaturePartition, type FeatureStatsPartition, type TrainingWindow } from './segment-model-inputs.js'
@@ -14,6 +14,7 @@ import { PCA_COMPONENTS, principalComponents, project, standardisedCovariance } 
 import { loadSample } from './segment-model-sample.js'
 import { silhouetteScore } from './segment-model-silhouette.js'
 import { createWindowGroups, WINDOW_GROUPS } from './segment-model-window-groups.js'
+import { fitStable, STABLE_LOG1P, STABLE_MAX_ITERATIONS } from './segment-model-stable.js'
 
 /** Files trainSegmentModel writes inside its output folder. */
 export const MODEL_FILE = 'model.json'
@@ -40,6 +41,8 @@ export interface TrainSegmentModelOptions {
   /** The requested window, Monday-90 … Monday-1. */
   readonly window: TrainingWindow
   readonly outputDir: string
+  /** `spec` (SPEC §5, the default) or `stable` (segment-model-stable.ts). */
+  readonly segmentation?: Segmentation
 }
 
 /** Materialization metadata of segment_model(week). */
@@ -54,6 +57,8 @@ export type TrainMetadata = {
   readonly version: string
   /** Training rows nearest each centroid, by segment name. */
   readonly cluster_sizes: Record<SegmentName, number>
+  /** Present for the stable segmentation. */
+  readonly segmentation?: 'stable'
 }
 
 /**
@@ -72,85 +77,82 @@ export type TrainMetadata = {
  * weighted by its count), and the baseline (each feature's distinct values with their counts).
  * Only the k-means sample (≤ 100,000 rows) and the silhouette sample (≤ 10,000 rows) come into
  * JavaScript.
+ *
+ * With `segmentation: 'stable'` the clustering is segment-model-stable.ts's instead (the window's
+ * last day, one row per customer, no PCA, full k-means); naming, inertia, silhouette, quality
+ * figures and the baseline (still of the whole window) are computed the same way.
  */
 export async function trainSegmentModel(options: TrainSegmentModelOptions): Promise<TrainMetadata> {
   const { db, window, outputDir } = options
+  const segmentation = options.segmentation ?? 'spec'
   const partitions = checkPartitions(options.features, window)
   const stats = checkStats(options.stats, partitions, window)
 
   const conn = await db.connect()
   try {
-    const { n, means, scales, components, explainedVarianceRatio } = windowMoments(stats, window)
-    await checkFeatureRows(conn, partitions, n, window)
-    await createWindowGroups(conn, stats, n, window)
-    const sample = await loadSample(conn, partitions, stats, n, KMEANS_SAMPLE_ROWS)
-    const projected = project(sample, means, scales, components)
-    const kmeans = miniBatchKMeans(projected, PCA_COMPONENTS, { k: CLUSTERS, seed: KMEANS_SEED })
-    const sampleRows = projected.length / PCA_COMPONENTS
-    const centroids: number[][] = Array.from({ length: CLUSTERS }, (_, c) => Array.from(kmeans.centroids.subarray(c * PCA_COMPONENTS, (c + 1) * PCA_COMPONENTS)))
+    const moments = windowMoments(stats, window)
+    await checkFeatureRows(conn, partitions, moments.n, window)
+    await createWindowGroups(conn, stats, moments.n, window)
+    const fit = segmentation === 'stable' ? await stableClustering(conn, partitions, stats) : await specClustering(conn, partitions, stats, moments)
+    const { dim, sample } = fit
+    const centroids: number[][] = Array.from({ length: CLUSTERS }, (_, c) => Array.from(fit.centres.subarray(c * dim, (c + 1) * dim)))
 
-    const clusters = await assignAll(conn, WINDOW_GROUPS, means, scales, components, centroids)
+    const clusters = await assignAll(conn, fit.source, fit.means, fit.scales, fit.components, centroids)
     const assigned = clusters.sizes.reduce((s, v) => s + v, 0n)
-    if (assigned !== BigInt(n)) {
-      throw new StrataError('compute', `segment_model: ${assigned} of the ${n} training rows of ${window.from} .. ${window.to} were assigned to a cluster`)
+    if (assigned !== BigInt(fit.n)) {
+      throw new StrataError('compute', `segment_model: ${assigned} of the ${fit.n} training rows of ${fit.window.from} .. ${fit.window.to} were assigned to a cluster`)
     }
     const names = nameClusters(clusters)
+    const sampleRows = sample.length / dim
     const silhouetteRows = Math.min(SILHOUETTE_SAMPLE_ROWS, sampleRows)
-    const silhouetteSample = projected.subarray(0, silhouetteRows * PCA_COMPONENTS)
-    const labels = labelRows(silhouetteSample, PCA_COMPONENTS, kmeans.centroids, CLUSTERS)
-    const silhouette = silhouetteScore(silhouetteSample, PCA_COMPONENTS, labels, CLUSTERS)
+    const silhouetteSample = sample.subarray(0, silhouetteRows * dim)
+    const labels = labelRows(silhouetteSample, dim, fit.centres, CLUSTERS)
+    const silhouette = silhouetteScore(silhouetteSample, dim, labels, CLUSTERS)
     const clusterSizes = Object.fromEntries(SEGMENT_NAMES.map((name) => [name, 0])) as Record<SegmentName, number>
     names.forEach((name, c) => (clusterSizes[name] = Number(clusters.sizes[c] ?? 0n)))
     const quality: SegmentModelQuality = {
       cluster_sizes: clusterSizes,
-      kmeans: {
-        algorithm: 'mini-batch',
-        rows: sampleRows,
-        distinct_rows: kmeans.distinctRows,
-        steps: kmeans.steps,
-        max_steps: kmeans.maxSteps,
-        early_stop: kmeans.earlyStop,
-        reassignments: kmeans.reassignments,
-      },
+      kmeans: fit.kmeans,
       candidates: {
-        inertias: kmeans.candidates.map((c) => c.inertia),
-        chosen: kmeans.chosen,
-        agreement: pairwiseAgreement(kmeans.candidates.map((c) => labelRows(silhouetteSample, PCA_COMPONENTS, c.centres, CLUSTERS))),
+        inertias: fit.candidates.map((c) => c.inertia),
+        chosen: fit.chosen,
+        agreement: pairwiseAgreement(fit.candidates.map((c) => labelRows(silhouetteSample, dim, c.centres, CLUSTERS))),
       },
     }
 
-    const from = partitions[0]!.partition
-    const to = partitions[partitions.length - 1]!.partition
     const body = {
       features: [...MODEL_FEATURES],
-      means,
-      scales,
-      components,
-      explained_variance_ratio: explainedVarianceRatio,
+      ...(segmentation === 'stable' ? { segmentation, log1p: [...STABLE_LOG1P] } : {}),
+      means: fit.means,
+      scales: fit.scales,
+      components: fit.components,
+      explained_variance_ratio: fit.explainedVarianceRatio,
       centroids,
       names,
       inertia: clusters.inertia,
       silhouette,
-      training_rows: n,
-      window: { from, to },
+      training_rows: fit.n,
+      window: fit.window,
       quality,
     }
     const model: SegmentModel = { ...body, version: modelVersion(body) }
 
     mkdirSync(outputDir, { recursive: true })
     writeFileSync(path.join(outputDir, MODEL_FILE), `${JSON.stringify(model, null, 2)}\n`)
+    // Both methods keep the baseline of the whole window, so drift measures the same thing under either.
     await writeBaseline(conn, path.join(outputDir, BASELINE_FILE))
-    writeFileSync(path.join(outputDir, BASELINE_EDGES_FILE), `${JSON.stringify(await baselineEdges(conn, n), null, 2)}\n`)
+    writeFileSync(path.join(outputDir, BASELINE_EDGES_FILE), `${JSON.stringify(await baselineEdges(conn, moments.n), null, 2)}\n`)
 
     return {
-      training_rows: n,
-      window_from: from,
-      window_to: to,
-      partitions_used: partitions.length,
+      training_rows: fit.n,
+      window_from: fit.window.from,
+      window_to: fit.window.to,
+      partitions_used: fit.partitionsUsed,
       inertia: clusters.inertia,
       silhouette,
       version: model.version,
       cluster_sizes: clusterSizes,
+      ...(segmentation === 'stable' ? { segmentation } : {}),
     }
   } finally {
     for (const table of [BASELINE_COUNTS, WINDOW_GROUPS]) await conn.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined)
@@ -158,6 +160,96 @@ export async function trainSegmentModel(options: TrainSegmentModelOptions): Prom
   }
 }
 
+/** What either method hands to the shared assignment, naming and quality figures. */
+interface Clustering {
+  readonly n: number
+  readonly window: TrainingWindow
+  readonly partitionsUsed: number
+  readonly means: number[]
+  readonly scales: number[]
+  readonly components: number[][]
+  readonly explainedVarianceRatio: number[]
+  /** k × dim, row-major, in the model's space. */
+  readonly centres: Float64Array
+  readonly dim: number
+  /** The rows the k-means saw, in the model's space; the first ones are the silhouette sample. */
+  readonly sample: Float64Array
+  /** The distinct training vectors (features as the model takes them, cdi, n) for assignAll. */
+  readonly source: string
+  readonly kmeans: SegmentModelQuality['kmeans']
+  readonly candidates: readonly { readonly centres: Float64Array; readonly inertia: number }[]
+  readonly chosen: number
+}
+
+/** SPEC §5: every row of the window, PCA, mini-batch k-means on the md5-first sample. */
+async function specClustering(conn: SqlEngine, partitions: readonly FeaturePartition[], stats: readonly FeatureStatsPartition[], moments: ReturnType<typeof windowMoments>): Promise<Clustering> {
+  const { n, means, scales, components, explainedVarianceRatio } = moments
+  const sample = project(await loadSample(conn, partitions, stats, n, KMEANS_SAMPLE_ROWS), means, scales, components)
+  const kmeans = miniBatchKMeans(sample, PCA_COMPONENTS, { k: CLUSTERS, seed: KMEANS_SEED })
+  return {
+    n,
+    window: { from: partitions[0]!.partition, to: partitions[partitions.length - 1]!.partition },
+    partitionsUsed: partitions.length,
+    means,
+    scales,
+    components,
+    explainedVarianceRatio,
+    centres: kmeans.centroids,
+    dim: PCA_COMPONENTS,
+    sample,
+    source: WINDOW_GROUPS,
+    kmeans: {
+      algorithm: 'mini-batch',
+      rows: sample.length / PCA_COMPONENTS,
+      distinct_rows: kmeans.distinctRows,
+      steps: kmeans.steps,
+      max_steps: kmeans.maxSteps,
+      early_stop: kmeans.earlyStop,
+      reassignments: kmeans.reassignments,
+    },
+    candidates: kmeans.candidates,
+    chosen: kmeans.chosen,
+  }
+}
+
+/** The stable segmentation (segment-model-stable.ts): the window's last day, one row per customer. */
+async function stableClustering(conn: SqlEngine, partitions: readonly FeaturePartition[], stats: readonly FeatureStatsPartition[]): Promise<Clustering> {
+  const last = partitions[partitions.length - 1]!
+  const fit = await fitStable(conn, last, stats[stats.length - 1]!, CLUSTERS, KMEANS_SEED, KMEANS_SAMPLE_ROWS)
+  const dim = MODEL_FEATURES.length
+  const kept = fit.kmeans.runs[fit.kmeans.chosen]!
+  return {
+    n: fit.n,
+    window: { from: last.partition, to: last.partition },
+    partitionsUsed: 1,
+    means: fit.means,
+    scales: fit.scales,
+    components: fit.components,
+    explainedVarianceRatio: fit.explainedVarianceRatio,
+    centres: fit.kmeans.centroids,
+    dim,
+    sample: fit.sample,
+    source: fit.source,
+    kmeans: {
+      algorithm: 'lloyd',
+      rows: fit.sample.length / dim,
+      distinct_rows: distinctRows(fit.sample, dim),
+      steps: kept.iterations,
+      max_steps: STABLE_MAX_ITERATIONS,
+      early_stop: kept.converged,
+      reassignments: 0,
+    },
+    candidates: fit.kmeans.runs,
+    chosen: fit.kmeans.chosen,
+  }
+}
+
+/** Distinct rows of an n × dim matrix. */
+function distinctRows(data: Float64Array, dim: number): number {
+  const seen = new Set<string>()
+  for (let i = 0; i < data.length; i += dim) seen.add(Array.from(data.subarray(i, i + dim)).join(','))
+  return seen.size
+}
 
 /** Training rows, standardisation and principal axes of the window, from its feature_stats moments. */
 function windowMoments(stats: readonly FeatureStatsPartition[], window: TrainingWindow) {
