@@ -43,6 +43,8 @@ export interface TrainSegmentModelOptions {
   readonly outputDir: string
   /** `spec` (SPEC §5, the default) or `stable` (segment-model-stable.ts). */
   readonly segmentation?: Segmentation
+  /** The k-means seed; SPEC §5's 42 unless a benchmark measures agreement between seeds. */
+  readonly seed?: number
 }
 
 /** Materialization metadata of segment_model(week). */
@@ -85,6 +87,7 @@ export type TrainMetadata = {
 export async function trainSegmentModel(options: TrainSegmentModelOptions): Promise<TrainMetadata> {
   const { db, window, outputDir } = options
   const segmentation = options.segmentation ?? 'spec'
+  const seed = options.seed ?? KMEANS_SEED
   const partitions = checkPartitions(options.features, window)
   const stats = checkStats(options.stats, partitions, window)
 
@@ -93,7 +96,7 @@ export async function trainSegmentModel(options: TrainSegmentModelOptions): Prom
     const moments = windowMoments(stats, window)
     await checkFeatureRows(conn, partitions, moments.n, window)
     await createWindowGroups(conn, stats, moments.n, window)
-    const fit = segmentation === 'stable' ? await stableClustering(conn, partitions, stats) : await specClustering(conn, partitions, stats, moments)
+    const fit = segmentation === 'stable' ? await stableClustering(conn, partitions, stats, seed) : await specClustering(conn, partitions, stats, moments, seed)
     const { dim, sample } = fit
     const centroids: number[][] = Array.from({ length: CLUSTERS }, (_, c) => Array.from(fit.centres.subarray(c * dim, (c + 1) * dim)))
 
@@ -182,10 +185,10 @@ interface Clustering {
 }
 
 /** SPEC §5: every row of the window, PCA, mini-batch k-means on the md5-first sample. */
-async function specClustering(conn: SqlEngine, partitions: readonly FeaturePartition[], stats: readonly FeatureStatsPartition[], moments: ReturnType<typeof windowMoments>): Promise<Clustering> {
+async function specClustering(conn: SqlEngine, partitions: readonly FeaturePartition[], stats: readonly FeatureStatsPartition[], moments: ReturnType<typeof windowMoments>, seed: number): Promise<Clustering> {
   const { n, means, scales, components, explainedVarianceRatio } = moments
   const sample = project(await loadSample(conn, partitions, stats, n, KMEANS_SAMPLE_ROWS), means, scales, components)
-  const kmeans = miniBatchKMeans(sample, PCA_COMPONENTS, { k: CLUSTERS, seed: KMEANS_SEED })
+  const kmeans = miniBatchKMeans(sample, PCA_COMPONENTS, { k: CLUSTERS, seed })
   return {
     n,
     window: { from: partitions[0]!.partition, to: partitions[partitions.length - 1]!.partition },
@@ -213,9 +216,9 @@ async function specClustering(conn: SqlEngine, partitions: readonly FeatureParti
 }
 
 /** The stable segmentation (segment-model-stable.ts): the window's last day, one row per customer. */
-async function stableClustering(conn: SqlEngine, partitions: readonly FeaturePartition[], stats: readonly FeatureStatsPartition[]): Promise<Clustering> {
+async function stableClustering(conn: SqlEngine, partitions: readonly FeaturePartition[], stats: readonly FeatureStatsPartition[], seed: number): Promise<Clustering> {
   const last = partitions[partitions.length - 1]!
-  const fit = await fitStable(conn, last, stats[stats.length - 1]!, CLUSTERS, KMEANS_SEED, KMEANS_SAMPLE_ROWS)
+  const fit = await fitStable(conn, last, stats[stats.length - 1]!, CLUSTERS, seed, KMEANS_SAMPLE_ROWS)
   const dim = MODEL_FEATURES.length
   const kept = fit.kmeans.runs[fit.kmeans.chosen]!
   return {
