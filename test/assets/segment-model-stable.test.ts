@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { resolveCdiConfig } from '../../assets/cdi-config.js'
 import { cdiSettingsDocument } from '../../assets/definitions.js'
+import { segmentModelAsset } from '../../assets/segment-model.js'
 import { adjustedRandIndex } from '../../assets/lib/adjusted-rand.js'
 import { computeFeatureStats } from '../../assets/lib/feature-stats.js'
 import { labelRows } from '../../assets/lib/mini-batch-kmeans.js'
@@ -208,6 +209,13 @@ describe('the segmentation setting', () => {
     expect(fromConfig.segmentation).toBe('stable')
     expect((await resolveCdiConfig(settings({ STRATA_SEGMENTATION: 'spec' }, { segmentation: 'stable' }), noDays)).segmentation).toBe('spec')
     expect(cdiSettingsDocument(settings({}, { segmentation: 'stable' }), fromConfig)).toMatchObject({ segmentation: 'stable' })
+  })
+
+  it('gives segment_model another code version under stable, so switching rebuilds the models; spec keeps its own', async () => {
+    const spec = await resolveCdiConfig(settings({}), noDays)
+    const stable = await resolveCdiConfig(settings({ STRATA_SEGMENTATION: 'stable' }), noDays)
+    expect(segmentModelAsset(spec).codeVersion).toBe('segment-model-v4')
+    expect(segmentModelAsset(stable).codeVersion).toBe('segment-model-v4-stable')
   })
 
   it('refuses an unknown method in the environment (config error naming the variable) and in the config file (schema)', async () => {
