@@ -1,6 +1,7 @@
 import { StrataError } from '../framework/errors/index.js'
 import { addDays, dateKeyOf, firstMondayAfter, parseDateKey } from '../framework/partitions/index.js'
 import type { Settings } from '../framework/config/index.js'
+import { SEGMENTATIONS, type Segmentation } from './lib/segment-model-types.js'
 
 /** The CDI pipeline's settings (environment first, then the config file, then defaults). */
 export interface CdiConfig {
@@ -13,7 +14,10 @@ export interface CdiConfig {
   readonly hysteresisDelta: number
   /** Blocking quarantine-rate threshold (share of rows read), SPEC §1. */
   readonly quarantineThreshold: number
+  /** How segment_model clusters (STRATA_SEGMENTATION, else `segmentation` in the config; default spec). */
+  readonly segmentation: Segmentation
 }
+
 
 /** Resolve the CDI config; `landingDays` is only consulted when STRATA_START is not set. */
 export async function resolveCdiConfig(settings: Settings, landingDays: () => Promise<readonly string[]>): Promise<CdiConfig> {
@@ -40,7 +44,14 @@ export async function resolveCdiConfig(settings: Settings, landingDays: () => Pr
     firstModelDay: firstMondayAfter(firstDay),
     hysteresisDelta: number(env.HYSTERESIS_DELTA, settings.config.hysteresisDelta, 10, 'HYSTERESIS_DELTA', 0, Number.MAX_VALUE),
     quarantineThreshold: number(env.STRATA_QUARANTINE_THRESHOLD, settings.config.quarantineThreshold, 0.05, 'STRATA_QUARANTINE_THRESHOLD', 0, 1),
+    segmentation: segmentation(env.STRATA_SEGMENTATION, settings.config.segmentation),
   }
+}
+
+function segmentation(text: string | undefined, configured: unknown): Segmentation {
+  if (text === undefined || text === '') return (SEGMENTATIONS as readonly unknown[]).includes(configured) ? (configured as Segmentation) : 'spec'
+  if ((SEGMENTATIONS as readonly string[]).includes(text)) return text as Segmentation
+  throw new StrataError('config', `STRATA_SEGMENTATION="${text.slice(0, 30)}" is not one of ${SEGMENTATIONS.join(', ')}`, 'Set STRATA_SEGMENTATION to spec (SPEC §5, the default) or stable.')
 }
 
 function number(text: string | undefined, configured: unknown, fallback: number, name: string, min: number, max: number): number {

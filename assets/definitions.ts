@@ -35,6 +35,7 @@ export function cdiSettingsDocument(settings: Settings, config: CdiConfig): Json
     ...(config.firstDaySource === 'none' ? {} : { start: config.firstDay }),
     hysteresisDelta: config.hysteresisDelta,
     quarantineThreshold: config.quarantineThreshold,
+    segmentation: config.segmentation,
     cloudwatch: { enabled: cloudwatch.enabled, namespace: cloudwatch.namespace, dimensions: { ...cloudwatch.dimensions } },
   }
 }

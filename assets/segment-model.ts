@@ -8,14 +8,18 @@ import { FEATURES_FILE } from './lib/features.js'
 import { FEATURE_GROUPS_FILE, FEATURE_SAMPLE_FILE, FEATURE_STATS_FILE } from './lib/feature-stats.js'
 import { trainSegmentModel } from './lib/segment-model.js'
 
-/** segment_model(week): standardise → PCA → mini-batch k-means on the 90 days before the week (SPEC §5). */
+/** segment_model(week): standardise → PCA → mini-batch k-means on the 90 days before the week (SPEC §5), or the stable segmentation (setting `segmentation`). */
 export function segmentModelAsset(config: CdiConfig) {
   return defineAsset<CdiResources>({
     key: 'segment_model',
-    description: 'Weekly segment model trained on every feature row of the 90 days before the week (Monday-90 … Monday-1), as JSON; moments, sample, and the distinct vectors behind the assignment and the baseline come from feature_stats.',
+    description:
+      config.segmentation === 'stable'
+        ? "Weekly segment model, stable segmentation: full k-means on ln(1 + x) of the counts and amount, standardised, one row per customer of the window's last day (Monday-1); the drift baseline is still the 90-day window's, from feature_stats."
+        : 'Weekly segment model trained on every feature row of the 90 days before the week (Monday-90 … Monday-1), as JSON; moments, sample, and the distinct vectors behind the assignment and the baseline come from feature_stats.',
     partitions: weekly({ start: config.firstModelDay }),
     deps: { features: daysBeforeWeek(90), feature_stats: daysBeforeWeek(90) },
-    codeVersion: 'segment-model-v4',
+    // The stable segmentation is another computation: switching rebuilds the models (and what reads them).
+    codeVersion: config.segmentation === 'stable' ? 'segment-model-v4-stable' : 'segment-model-v4',
     async materialize({ partition, inputs, outputDir, resources }) {
       const features = (inputs.features ?? []).map((input) => ({ partition: input.partition, file: fileOf(input, FEATURES_FILE) }))
       // fileOf checks that each file is in the partition's manifest; the model reads these three.
@@ -25,7 +29,7 @@ export function segmentModelAsset(config: CdiConfig) {
         return { partition: input.partition, dir: dirname(fileOf(input, FEATURE_STATS_FILE)) }
       })
       const window = { from: addDays(partition, -90), to: addDays(partition, -1) }
-      const metadata = await withConnection(resources, (db) => trainSegmentModel({ db, features, stats, window, outputDir }))
+      const metadata = await withConnection(resources, (db) => trainSegmentModel({ db, features, stats, window, outputDir, segmentation: config.segmentation }))
       return { metadata: metadata as unknown as JsonObject }
     },
     show: ({ dir }) => ({ kind: 'document', path: join(dir, 'model.json') }),

@@ -12,7 +12,8 @@ import { join, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fullKMeans } from '../assets/lib/full-kmeans.js'
 import { inertiaOf } from '../assets/lib/mini-batch-kmeans.js'
-import { kmeansTrainingRows, PCA_COMPONENTS, trainSegmentModel } from '../assets/lib/segment-model.js'
+import { kmeansTrainingRows, trainSegmentModel } from '../assets/lib/segment-model.js'
+import { PCA_COMPONENTS } from '../assets/lib/segment-model-pca.js'
 import type { SegmentModel } from '../assets/lib/segment-model-types.js'
 import { addDays } from '../framework/partitions/index.js'
 import { openDuckDb } from '../resources/duckdb.js'
@@ -68,10 +69,14 @@ async function main(): Promise<void> {
       const full = fullKMeans(sample, PCA_COMPONENTS, { k: model.centroids.length, inits: 10 })
       const fullMs = performance.now() - t1
       const ratio = inertiaOf(sample, PCA_COMPONENTS, Float64Array.from(model.centroids.flat()), model.centroids.length) / full.inertia
+      // Is the reference itself sound: did its starts converge, and how far apart are they?
+      const converged = full.runs.filter((r) => r.converged).length
+      const runInertias = full.runs.map((r) => r.inertia)
+      const spread = Math.max(...runInertias) / full.inertia
       ratios.push(ratio)
       const q = model.quality!
       rows.push(
-        `| ${monday} | ${inWindow.length} | ${model.training_rows.toLocaleString('en')} | ${q.kmeans.rows.toLocaleString('en')} (${q.kmeans.distinct_rows.toLocaleString('en')}) | ${ratio.toFixed(4)} | ${q.kmeans.steps} / ${q.kmeans.max_steps}${q.kmeans.early_stop ? '' : ' (budget)'} | ${q.kmeans.reassignments} | ${q.candidates.agreement?.mean.toFixed(2) ?? '–'} | ${model.silhouette?.toFixed(3) ?? '–'} | ${(trainMs / 1000).toFixed(1)} s | ${(fullMs / 1000).toFixed(1)} s |`,
+        `| ${monday} | ${inWindow.length} | ${model.training_rows.toLocaleString('en')} | ${q.kmeans.rows.toLocaleString('en')} (${q.kmeans.distinct_rows.toLocaleString('en')}) | ${ratio.toFixed(4)} | ${q.kmeans.steps} / ${q.kmeans.max_steps}${q.kmeans.early_stop ? '' : ' (budget)'} | ${q.kmeans.reassignments} | ${q.candidates.agreement?.mean.toFixed(2) ?? '–'} | ${model.silhouette?.toFixed(3) ?? '–'} | ${converged} / ${full.runs.length}, worst ÷ best ${spread.toFixed(4)} | ${(trainMs / 1000).toFixed(1)} s | ${(fullMs / 1000).toFixed(1)} s |`,
       )
       process.stderr.write(`[segments] ${monday}: ratio ${ratio.toFixed(4)}, steps ${q.kmeans.steps}, train ${(trainMs / 1000).toFixed(1)} s, full k-means ${(fullMs / 1000).toFixed(1)} s\n`)
     }
@@ -80,8 +85,8 @@ async function main(): Promise<void> {
   }
   process.stdout.write(
     [
-      '| week | days | training rows | k-means rows (distinct) | inertia ÷ full k-means | steps / budget | reassigned | candidate ARI | silhouette | segment_model | full k-means (10 starts) |',
-      '|---|---|---|---|---|---|---|---|---|---|---|',
+      '| week | days | training rows | k-means rows (distinct) | inertia ÷ full k-means | steps / budget | reassigned | candidate ARI | silhouette | full k-means: starts converged, spread | segment_model | full k-means (10 starts) |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|',
       ...rows,
       '',
       `Inertia ratio over ${ratios.length} weekly models: median ${median(ratios).toFixed(4)}, max ${Math.max(...ratios).toFixed(4)}, min ${Math.min(...ratios).toFixed(4)}.`,

@@ -5,6 +5,7 @@ import type { JsonObject } from '../../framework/definitions/index.js'
 import { StrataError } from '../../framework/errors/index.js'
 import { addDays, dateKeyOf } from '../../framework/partitions/index.js'
 import { generateSample, localLandingWriter, type LandingWriter, type SampleProfile, type SampleSummary } from '../sample/generate-sample.js'
+import { behaviourGroupsWriter, type BehaviourGroupsWriter } from '../sample/behaviour-groups.js'
 import { SAMPLE_PROFILES } from '../sample/sample-profile.js'
 import { COMMAND_SUMMARIES } from './command-summaries.js'
 
@@ -18,6 +19,14 @@ async function landingWriter(landing: string, env: Readonly<Record<string, strin
     location: landing,
     write: (day, fileName, content) => store.put(`ingest_date=${day}/${fileName}`, content),
   }
+}
+
+/** Where each customer's behaviour group goes: `<landing>/_truth/behaviour_groups.csv`, beside the ingest days. */
+async function groupsWriter(landing: string, env: Readonly<Record<string, string | undefined>>): Promise<BehaviourGroupsWriter> {
+  if (!landing.startsWith('s3://')) return behaviourGroupsWriter(landing)
+  const { openObjectStore } = await import('../../resources/s3.js')
+  const store = openObjectStore(landing, { env })
+  return behaviourGroupsWriter(landing, (key, content) => store.put(key, content))
 }
 
 export interface SampleFlags {
@@ -58,6 +67,7 @@ export async function runGenerateSample(landing: string, env: Readonly<Record<st
     profile: profile as SampleProfile,
     ...(badRows === undefined ? {} : { badRows }),
     ...(flags.gzip ? { gzip: true } : {}),
+    behaviourGroups: await groupsWriter(landing, env),
   })
 }
 

@@ -10,6 +10,14 @@ export const MODEL_FEATURES = [
 ] as const
 export type ModelFeature = (typeof MODEL_FEATURES)[number]
 
+/**
+ * How segment_model clusters. `spec`: SPEC §5 (every customer-day row of the window, PCA,
+ * mini-batch k-means). `stable`: ln(1 + x) of the count and amount features, standardised, full
+ * k-means on one row per customer (the window's last day); see segment-model-stable.ts.
+ */
+export const SEGMENTATIONS = ['spec', 'stable'] as const
+export type Segmentation = (typeof SEGMENTATIONS)[number]
+
 /** Segment names, from the highest mean CDI to the lowest (SPEC §5). */
 export const SEGMENT_NAMES = ['digital_native', 'digital_adopter', 'hybrid', 'traditional'] as const
 export type SegmentName = (typeof SEGMENT_NAMES)[number]
@@ -20,6 +28,13 @@ export type SegmentName = (typeof SEGMENT_NAMES)[number]
  */
 export interface SegmentModel {
   readonly features: readonly ModelFeature[]
+  /**
+   * Absent in SPEC §5 models; `stable` for the stable segmentation (segment-model-stable.ts), whose
+   * components are the identity (no PCA) and whose window is the one day it trained on.
+   */
+  readonly segmentation?: 'stable'
+  /** Features taken as ln(1 + x) before standardising (stable models); absent means none. */
+  readonly log1p?: readonly ModelFeature[]
   /** Per feature, population mean over the training rows. */
   readonly means: readonly number[]
   /** Per feature, population std (1 when below 10 × machine epsilon). */

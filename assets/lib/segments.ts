@@ -2,7 +2,8 @@ import { existsSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { StrataError } from '../../framework/errors/index.js'
 import { quoteIdent, sqlString, type SqlEngine } from '../../framework/sql/index.js'
-import { MODEL_FEATURES, SEGMENT_NAMES, type SegmentModel, type SegmentName } from './segment-model-types.js'
+import { MODEL_FEATURES, SEGMENT_NAMES, type ModelFeature, type SegmentModel, type SegmentName } from './segment-model-types.js'
+import { doubleLiteral } from './sql-literals.js'
 
 /** SPEC §6 default for HYSTERESIS_DELTA. */
 export const DEFAULT_HYSTERESIS_DELTA = 10
@@ -146,6 +147,10 @@ export function assertUsableModel(model: SegmentModel): void {
     problems.push(`names must give each centroid one of ${SEGMENT_NAMES.join(', ')}`)
   }
   if (typeof model.version !== 'string' || model.version === '') problems.push('version must be a non-empty string')
+  if (model.segmentation !== undefined && model.segmentation !== 'stable') problems.push('segmentation must be stable when present')
+  if (model.log1p !== undefined && (!Array.isArray(model.log1p) || model.log1p.some((f) => !(MODEL_FEATURES as readonly string[]).includes(f)) || new Set(model.log1p).size !== model.log1p.length)) {
+    problems.push(`log1p must list distinct model features (${MODEL_FEATURES.join(', ')})`)
+  }
   if (problems.length > 0) {
     throw new StrataError('input', `segment model ${String(model.version)} cannot be applied: ${problems.join('; ')}`, 'Rebuild the segment_model partition of this week.')
   }
@@ -164,24 +169,6 @@ export async function requireParquetColumns(db: SqlEngine, file: string, columns
   if (missing.length > 0) {
     throw new StrataError('input', `${what}: ${file} lacks column(s) ${missing.join(', ')}`, `Rebuild ${what} with the SPEC §8 columns.`)
   }
-}
-
-/**
- * A double as SQL text that DuckDB parses back to the same double. A bare 0.1 would be DECIMAL;
- * a literal with an exponent is a DOUBLE, and JavaScript writes the shortest digits that read back
- * to the same double. `CAST('0.1' AS DOUBLE)` would do too, but DuckDB does not fold that cast into
- * a constant: it re-casts the string for every vector, which made the segment arithmetic ~1.5×
- * slower. -0 keeps its sign through the cast (a negated 0e+0 literal might be folded to +0).
- *
- * @example
- * doubleLiteral(0.1) // '1e-1'
- * doubleLiteral(-2.5) // '(-2.5e+0)'
- */
-export function doubleLiteral(value: number): string {
-  if (!Number.isFinite(value)) throw new StrataError('compute', `cannot write ${value} as a SQL number`)
-  if (Object.is(value, -0)) return `CAST('-0' AS DOUBLE)`
-  const text = Math.abs(value).toExponential()
-  return value < 0 ? `(-${text})` : text
 }
 
 /**
@@ -223,9 +210,7 @@ export function rawSegmentQuery(model: SegmentModel, featuresFile: string): stri
 function nearestSegmentSql(model: SegmentModel): { z: string[]; p: string[]; d: string[]; nearest: string } {
   // assertUsableModel has checked that every name is one of SEGMENT_NAMES.
   const indexOf = (name: SegmentName | undefined): number => (SEGMENT_NAMES as readonly (string | undefined)[]).indexOf(name)
-  const z = MODEL_FEATURES.map(
-    (f, i) => `((CAST(f.${quoteIdent(f)} AS DOUBLE) - ${doubleLiteral(model.means[i] ?? NaN)}) / ${doubleLiteral(model.scales[i] ?? NaN)}) AS z${i}`,
-  )
+  const z = MODEL_FEATURES.map((f, i) => `((${modelInput(f, model.log1p)} - ${doubleLiteral(model.means[i] ?? NaN)}) / ${doubleLiteral(model.scales[i] ?? NaN)}) AS z${i}`)
   const p = model.components.map((row, j) => `(${row.map((c, i) => `z${i} * ${doubleLiteral(c)}`).join(' + ')}) AS p${j}`)
   const d = model.centroids.map((row, k) => `(${row.map((c, j) => `(p${j} - ${doubleLiteral(c)}) * (p${j} - ${doubleLiteral(c)})`).join(' + ')}) AS d${k}`)
   // The first k whose distance is ≤ every later one is the lowest index among the minima.
@@ -237,6 +222,16 @@ function nearestSegmentSql(model: SegmentModel): { z: string[]; p: string[]; d: 
   }
   const nearest = `CAST(${nk === 1 ? indexOf(model.names[0]) : `CASE ${whens.join(' ')} ELSE ${indexOf(model.names[nk - 1])} END`} AS UTINYINT)`
   return { z, p, d, nearest }
+}
+
+/**
+ * A model feature of relation `f` as the model takes it: the DOUBLE value, or ln(1 + value) for a
+ * feature the model lists in `log1p` (the stable segmentation). Training computes it with the same
+ * SQL, so both sides see the same bits.
+ */
+export function modelInput(feature: ModelFeature, log1p: readonly ModelFeature[] | undefined, relation = 'f'): string {
+  const value = `CAST(${relation}.${quoteIdent(feature)} AS DOUBLE)`
+  return log1p?.includes(feature) ? `ln(1 + ${value})` : value
 }
 
 /**

@@ -2,6 +2,7 @@ import { promisify } from 'node:util'
 import { gzip } from 'node:zlib'
 import { corruptRow, DUPLICATE_SHARE_OF_BAD, lightKinds, REALISTIC_INCREMENT_KINDS, type BadRowKind } from './bad-rows.js'
 import { BASE_PROFILES, compile, DRIFTED_PROFILES, GROUPS, type BehaviourGroup } from './behaviour-profiles.js'
+import { behaviourGroupsCsv } from './behaviour-groups.js'
 import { CsvBuilder } from './csv-buffers.js'
 import { dayLayouts } from './day-layouts.js'
 import { renderLine } from './file-layout.js'
@@ -171,6 +172,7 @@ export async function generateSample(options: GenerateSampleOptions): Promise<Sa
     groups[GROUPS[pop.group[i]!]!] += 1
     inactiveCustomers += pop.inactive[i]!
   }
+  if (options.behaviourGroups) await options.behaviourGroups(behaviourGroupsCsv(v.customers, (i) => customerId(pop, i), (i) => GROUPS[pop.group[i]!]!))
   const incrementRows = rows.channel_events + rows.trades + rows.tickets + rows.marketing
   return {
     location: options.out.location ?? '(custom writer)',

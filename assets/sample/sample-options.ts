@@ -2,6 +2,7 @@ import { StrataError } from '../../framework/errors/index.js'
 import { fromEpochDay, isDateKey, toEpochDay } from '../../framework/partitions/index.js'
 import type { LandingWriter } from './landing-writer.js'
 import { SAMPLE_PROFILES, sampleShape, type SampleProfile, type SampleShape } from './sample-profile.js'
+import type { BehaviourGroupsWriter } from './behaviour-groups.js'
 
 export interface GenerateSampleOptions {
   readonly out: LandingWriter
@@ -21,6 +22,8 @@ export interface GenerateSampleOptions {
   readonly badRows?: number
   /** Write increments (realistic: every file) as `<name>.csv.gz`. Default false (realistic: about a fifth of the files). */
   readonly gzip?: boolean
+  /** Receives each customer's behaviour group (behaviour-groups.ts), kept beside the landing, not in it. */
+  readonly behaviourGroups?: BehaviourGroupsWriter
 }
 
 function usage(message: string, hint: string): StrataError {

@@ -50,6 +50,8 @@ const configSchema = {
     start: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
     hysteresisDelta: { type: 'number', minimum: 0 },
     quarantineThreshold: { type: 'number', minimum: 0, maximum: 1 },
+    /** The segment model's method (env STRATA_SEGMENTATION): SPEC §5's, or the stable one beside it (issue 19). */
+    segmentation: { enum: ['spec', 'stable'] },
     /** Partition lock timing (env STRATA_LOCK_TTL_MS / STRATA_LOCK_WAIT_MS win). */
     locks: {
       type: 'object',

@@ -7,7 +7,7 @@ import { openDuckDb } from '../../resources/duckdb.js'
 import { sqlString, type SqlEngine } from '../../framework/sql/index.js'
 import { FEATURE_COLUMNS, parquetWriter, type Cell, type Column } from './parquet-rows.js'
 import { MODEL_FEATURES, SEGMENT_NAMES, type SegmentModel, type SegmentName } from '../../assets/lib/segment-model-types.js'
-import { assignSegments, doubleLiteral, validateHysteresisDelta } from '../../assets/lib/segments.js'
+import { assignSegments, validateHysteresisDelta } from '../../assets/lib/segments.js'
 
 const CDI_COLUMNS: Column[] = [['customer_id', 'VARCHAR'], ['cdi', 'INTEGER']]
 const SEGMENT_COLUMNS: Column[] = [['customer_id', 'VARCHAR'], ['cdi', 'INTEGER'], ['segment', 'VARCHAR'], ['raw_segment', 'VARCHAR']]
@@ -345,24 +345,3 @@ describe('assignSegments', () => {
   })
 })
 
-describe('doubleLiteral', () => {
-  it('reads back in DuckDB as a DOUBLE equal bit for bit to the number, sign of zero included', async () => {
-    const values = [0.1, -0.1, 0.30000000000000004, 1 / 3, -2.5, 100, 0, -0, 5e-324, -2.2250738585072014e-308, 1.7976931348623157e308, 123456789.12345679, -8.192056948046866e-1]
-    const rows = await db.all<{ i: number; type: string; same: boolean; value: number }>(
-      values
-        .map(
-          (v, i) =>
-            `SELECT ${i} AS i, typeof(${doubleLiteral(v)}) AS type, ${doubleLiteral(v)} = CAST('${Object.is(v, -0) ? '-0' : String(v)}' AS DOUBLE) AS same, ${doubleLiteral(v)} AS value`,
-        )
-        .join(' UNION ALL '),
-    )
-    expect(rows).toHaveLength(values.length)
-    for (const r of rows) {
-      expect(r, String(values[r.i])).toMatchObject({ type: 'DOUBLE', same: true })
-      expect(Object.is(r.value, values[r.i])).toBe(true)
-    }
-    const [sign] = await db.all<{ negative: boolean }>(`SELECT 1 / ${doubleLiteral(-0)} < 0 AS negative`)
-    expect(sign?.negative).toBe(true)
-    expect(() => doubleLiteral(Number.NaN)).toThrow(StrataError)
-  })
-})

@@ -45,6 +45,7 @@ function launchingEnv(): Record<string, string> {
     STRATA_START: '2026-03-02',
     HYSTERESIS_DELTA: '7',
     STRATA_QUARANTINE_THRESHOLD: '0.2',
+    STRATA_SEGMENTATION: 'stable',
     STRATA_GLUE_DATABASE: 'cdi_test',
     STRATA_CLOUDWATCH: '1',
     STRATA_LOCK_TTL_MS: '90000',
@@ -86,6 +87,7 @@ describe('the settings document (STRATA_SETTINGS) a Fargate task gets', () => {
       start: '2026-03-02',
       hysteresisDelta: 7,
       quarantineThreshold: 0.2,
+      segmentation: 'stable',
       cloudwatch: { enabled: true, namespace: 'CDI', dimensions: {} },
     })
 
@@ -107,6 +109,7 @@ describe('the settings document (STRATA_SETTINGS) a Fargate task gets', () => {
     const taskConfig = await resolveCdiConfig(task, () => Promise.reject(new Error('the start day travels in the document: no landing listing')))
     expect(taskConfig).toEqual(launcherConfig)
     expect(taskConfig.hysteresisDelta).toBe(7)
+    expect(taskConfig.segmentation).toBe('stable')
     expect(glueDatabaseOf(task)).toBe('cdi_test')
     expect(resolveCloudWatchSettings(task)).toEqual(resolveCloudWatchSettings(launcher))
     expect(lockOptionsOf(task.config, task.env)).toEqual(lockOptionsOf(launcher.config, launcher.env))

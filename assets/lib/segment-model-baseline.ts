@@ -1,0 +1,78 @@
+import { StrataError } from '../../framework/errors/index.js'
+import { quoteIdent, sqlString, type SqlEngine } from '../../framework/sql/index.js'
+import { mergeEdges } from './psi.js'
+import { MODEL_FEATURES, type BaselineEdges } from './segment-model-types.js'
+import { WINDOW_GROUPS } from './segment-model-window-groups.js'
+
+/** The PSI bin edges of SPEC §7: the 10%..90% quantiles. */
+export const EDGE_QUANTILES = ['0.1', '0.2', '0.3', '0.4', '0.5', '0.6', '0.7', '0.8', '0.9'] as const
+
+/** The temp table of each feature's distinct values and counts, kept for baselineEdges. */
+export const BASELINE_COUNTS = 'baseline_counts'
+
+/**
+ * feature, value, n: every distinct value of each model feature over the training rows, with its
+ * count: per feature, the window's distinct vectors grouped by that feature's value (exact BIGINT
+ * sums; the same counts as the grouped sum of the days' values.parquet, from ~5× fewer rows).
+ * The counts stay in the temp table BASELINE_COUNTS for `baselineEdges`; each feature's counts
+ * add up to the training rows, since the window's groups do (createWindowGroups).
+ */
+export async function writeBaseline(conn: SqlEngine, file: string): Promise<void> {
+  const names = `(VALUES ${MODEL_FEATURES.map((f, j) => `(${j}, ${sqlString(f)})`).join(', ')}) m(ord, feature)`
+  const parts = MODEL_FEATURES.map((f, j) => `SELECT ${j} AS ord, ${quoteIdent(f)} AS value, CAST(sum(n) AS BIGINT) AS n FROM ${WINDOW_GROUPS} GROUP BY ${quoteIdent(f)}`)
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ${BASELINE_COUNTS} AS ${parts.join(' UNION ALL ')}`)
+  await conn.run(
+    `COPY (
+      SELECT CAST(m.feature AS VARCHAR) AS feature, CAST(b.value AS DOUBLE) AS value, CAST(b.n AS BIGINT) AS n
+      FROM ${BASELINE_COUNTS} b JOIN ${names} USING (ord)
+      ORDER BY b.ord, b.value
+    ) TO ${sqlString(file)} (FORMAT parquet)`,
+  )
+}
+
+/**
+ * Per feature, the 10%..90% quantile_cont of the training rows with duplicate edges merged
+ * (SPEC §7). Read off the distinct-value counts rather than sorting every row: DuckDB's
+ * quantile_cont of n values at level q takes the sorted values at ⌊(n−1)q⌋ and ⌈(n−1)q⌉ and
+ * interpolates them as lo·(1 − d) + hi·d with d = (n−1)q − ⌊(n−1)q⌋ (`quantileCont` below,
+ * checked against quantile_cont in the tests); only those two values per level are looked up.
+ * Each feature's counts add up to n, so the running sum over (ord, value) less ord · n is the
+ * running sum within the feature: one ordered pass, far cheaper in DuckDB than a partitioned window.
+ */
+export async function baselineEdges(conn: SqlEngine, n: number): Promise<BaselineEdges> {
+  const levels = EDGE_QUANTILES.map(Number)
+  const positions = [...new Set(levels.flatMap((q) => quantilePositions(n, q)))].sort((a, b) => a - b)
+  const rows = await conn.all<{ ord: number; pos: bigint; value: number }>(
+    `SELECT b.ord, p.pos, b.value
+     FROM (SELECT ord, value, sum(n) OVER (ORDER BY ord, value ROWS UNBOUNDED PRECEDING) - n - ord * CAST(${n} AS HUGEINT) AS first, n FROM baseline_counts) b
+     JOIN (VALUES ${positions.map((p) => `(CAST(${p} AS BIGINT))`).join(', ')}) p(pos) ON p.pos >= b.first AND p.pos < b.first + b.n`,
+  )
+  const at = MODEL_FEATURES.map(() => new Map<number, number>())
+  for (const row of rows) at[row.ord]!.set(Number(row.pos), row.value)
+  const edges = {} as BaselineEdges
+  MODEL_FEATURES.forEach((f, j) => {
+    const value = (position: number): number => {
+      const v = at[j]!.get(position)
+      if (v === undefined) throw new StrataError('compute', `segment_model: no ${f} value at sorted position ${position} of ${n}`)
+      return v
+    }
+    edges[f] = mergeEdges(levels.map((q) => quantileCont(n, q, value)))
+  })
+  return edges
+}
+
+/** The sorted positions quantile_cont reads for n values at level q. */
+function quantilePositions(n: number, q: number): number[] {
+  const rn = (n - 1) * q
+  return [Math.floor(rn), Math.ceil(rn)]
+}
+
+/** DuckDB's quantile_cont of n sorted values at level q, given the value at each sorted position. */
+export function quantileCont(n: number, q: number, valueAt: (position: number) => number): number {
+  const rn = (n - 1) * q
+  const lo = Math.floor(rn)
+  const hi = Math.ceil(rn)
+  if (lo === hi) return valueAt(lo)
+  const d = rn - lo
+  return valueAt(lo) * (1 - d) + valueAt(hi) * d
+}

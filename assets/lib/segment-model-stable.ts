@@ -1,0 +1,94 @@
+import path from 'node:path'
+import { StrataError } from '../../framework/errors/index.js'
+import { quoteIdent, sqlString, type SqlEngine } from '../../framework/sql/index.js'
+import { FEATURE_GROUPS_FILE } from './feature-stats.js'
+import { fullKMeans, type FullKMeansResult } from './full-kmeans.js'
+import { MODEL_FEATURES, type ModelFeature } from './segment-model-types.js'
+import type { FeaturePartition, FeatureStatsPartition } from './segment-model-inputs.js'
+import { project, type Matrix } from './segment-model-pca.js'
+import { modelInput } from './segments.js'
+
+/**
+ * The features the stable segmentation takes as ln(1 + x): the counts and the amount, whose long
+ * right tails would otherwise decide the clusters. Shares and flags stay as they are.
+ */
+export const STABLE_LOG1P: readonly ModelFeature[] = ['app_logins_30d', 'webinars_90d', 'avg_notional_90d']
+/** k-means++ starts of the full k-means; the lowest inertia is kept (scikit-learn's KMeans default n_init). */
+export const STABLE_INITS = 10
+export const STABLE_MAX_ITERATIONS = 300
+
+export interface StableFit {
+  /** Rows of the day trained on (one per customer). */
+  readonly n: number
+  readonly means: number[]
+  readonly scales: number[]
+  /** The identity: the model works in standardised feature space, without PCA. */
+  readonly components: Matrix
+  /** Each standardised column's share of the total variance (1/7 each unless a column is constant). */
+  readonly explainedVarianceRatio: number[]
+  /** The k-means rows (standardised, md5 order, at most `limit`); its first rows are the silhouette sample. */
+  readonly sample: Float64Array
+  readonly kmeans: FullKMeansResult
+  /** A relation of the day's distinct vectors: the seven features as the model takes them, cdi, n. */
+  readonly source: string
+}
+
+/**
+ * The stable segmentation's clustering (issue 19, beside SPEC §5): one row per customer, the
+ * window's last day (`last`), ln(1 + x) of STABLE_LOG1P, each column standardised (population
+ * mean and std over every row of the day; a std below 10 × machine epsilon gets scale 1), then a
+ * full k-means (ml-kmeans, k-means++, STABLE_INITS starts from `seed`) on the first `limit` rows
+ * in md5(partition | customer_id) order: the same rows in any file order, and a uniform sample of
+ * customers when the day has more. The transform runs in DuckDB with the SQL segments uses, so
+ * training and assignment see the same bits.
+ */
+export async function fitStable(conn: SqlEngine, last: FeaturePartition, lastStats: FeatureStatsPartition, k: number, seed: number, limit: number): Promise<StableFit> {
+  const columns = MODEL_FEATURES.map((f) => `${modelInput(f, STABLE_LOG1P)} AS ${quoteIdent(f)}`).join(', ')
+  const rows = await conn.all<Record<ModelFeature, number>>(
+    `SELECT ${columns} FROM read_parquet(${sqlString(last.file)}) f
+     ORDER BY md5(${sqlString(last.partition)} || '|' || CAST(f.customer_id AS VARCHAR)), CAST(f.customer_id AS VARCHAR)`,
+  )
+  const d = MODEL_FEATURES.length
+  const n = rows.length
+  if (n < k) {
+    throw new StrataError('input', `segment_model (stable): features ${last.partition} has ${n} rows, fewer than the ${k} clusters`, `Materialize features for more customers on ${last.partition}.`)
+  }
+  const data = new Float64Array(n * d)
+  rows.forEach((row, i) => MODEL_FEATURES.forEach((f, j) => (data[i * d + j] = row[f])))
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i]!)) {
+      const feature = MODEL_FEATURES[i % d]!
+      throw new StrataError('input', `segment_model (stable): features ${last.partition} has a ${feature} that is not a finite number ≥ 0 after ln(1 + x)`, `Rebuild features for ${last.partition}.`)
+    }
+  }
+  const { means, scales, variances } = standardisation(data, d)
+  const components = MODEL_FEATURES.map((_, i) => MODEL_FEATURES.map((__, j) => (i === j ? 1 : 0)))
+  const total = variances.reduce((s, v, j) => s + v / scales[j]! / scales[j]!, 0)
+  const explainedVarianceRatio = variances.map((v, j) => (total > 0 ? v / scales[j]! / scales[j]! / total : 0))
+  const sample = project(data.subarray(0, Math.min(n, limit) * d), means, scales, components)
+  const kmeans = fullKMeans(sample, d, { k, inits: STABLE_INITS, seed, maxIterations: STABLE_MAX_ITERATIONS })
+  const groups = sqlString(path.join(lastStats.dir, FEATURE_GROUPS_FILE))
+  const source = `(SELECT ${columns}, cdi, n FROM read_parquet(${groups}) f)`
+  return { n, means, scales, components, explainedVarianceRatio, sample, kmeans, source }
+}
+
+/** Population mean and variance per column, summed in row order (so the same rows give the same bits); scale = std, or 1 when below 10 × machine epsilon. */
+function standardisation(data: Float64Array, d: number): { means: number[]; scales: number[]; variances: number[] } {
+  const n = data.length / d
+  const means = new Array<number>(d).fill(0)
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) means[j]! += data[i * d + j]!
+  for (let j = 0; j < d; j++) means[j] = means[j]! / n
+  const variances = new Array<number>(d).fill(0)
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < d; j++) {
+      const diff = data[i * d + j]! - means[j]!
+      variances[j]! += diff * diff
+    }
+  }
+  for (let j = 0; j < d; j++) variances[j] = variances[j]! / n
+  const scales = variances.map((v) => {
+    const std = Math.sqrt(v)
+    return std < 10 * Number.EPSILON ? 1 : std
+  })
+  return { means, scales, variances }
+}
