@@ -30,6 +30,8 @@ export interface StrataStackParameters {
   readonly start?: string
   readonly hysteresisDelta?: number
   readonly quarantineThreshold?: number
+  /** `spec` (the SPEC's mini-batch k-means) or `stable` (one row per customer, full k-means). */
+  readonly segmentation?: 'spec' | 'stable'
 }
 
 /** CloudWatch Logs' allowed retention periods, in days. */
@@ -73,5 +75,6 @@ export function stackParameters(context: Context): StrataStackParameters {
     ...optional('start', text('start', /^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD')),
     ...optional('hysteresisDelta', number('hysteresisDelta', 0, 100, false)),
     ...optional('quarantineThreshold', number('quarantineThreshold', 0, 1, false)),
+    ...optional('segmentation', text('segmentation', /^(spec|stable)$/, 'spec or stable') as 'spec' | 'stable' | undefined),
   }
 }

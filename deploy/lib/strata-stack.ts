@@ -200,6 +200,7 @@ export class StrataStack extends Stack {
       ...(p.start ? { start: p.start } : {}),
       ...(p.hysteresisDelta !== undefined ? { hysteresisDelta: p.hysteresisDelta } : {}),
       ...(p.quarantineThreshold !== undefined ? { quarantineThreshold: p.quarantineThreshold } : {}),
+      ...(p.segmentation ? { segmentation: p.segmentation } : {}),
       aws: { region: Aws.REGION, glueDatabase: p.glueDatabase },
       cloudwatch: { enabled: true, namespace: NAMESPACE },
     }

@@ -133,9 +133,9 @@ describe('the Strata stack: the task', () => {
       aws: { region: 'eu-west-1', glueDatabase: 'cdi' },
       cloudwatch: { enabled: true, namespace: 'CDI' },
     })
-    const tuned = synth({ hysteresisDelta: '12', quarantineThreshold: 0.02, start: '2026-01-01' }).template
+    const tuned = synth({ hysteresisDelta: '12', quarantineThreshold: 0.02, start: '2026-01-01', segmentation: 'stable' }).template
     const env = (Object.values(tuned.findResources('AWS::ECS::TaskDefinition'))[0]?.Properties as { ContainerDefinitions: { Environment: { Value: unknown }[] }[] }).ContainerDefinitions[0]?.Environment[0]
-    expect(checkConfig(JSON.parse(text(env?.Value)), 'STRATA_SETTINGS')).toMatchObject({ start: '2026-01-01', hysteresisDelta: 12, quarantineThreshold: 0.02 })
+    expect(checkConfig(JSON.parse(text(env?.Value)), 'STRATA_SETTINGS')).toMatchObject({ start: '2026-01-01', hysteresisDelta: 12, quarantineThreshold: 0.02, segmentation: 'stable' })
   })
 
   it('the image asset is staged from the Dockerfile\'s folder without running Docker; data/, node_modules/, deploy/ stay out of the context', () => {

@@ -57,6 +57,7 @@ describe('stackParameters', () => {
     expect(bad('glueDatabase', 'CDI')).toThrow('context glueDatabase="CDI" is not a Glue database name')
     expect(bad('kmsKeyArn', 'alias/x')).toThrow('context kmsKeyArn="alias/x" is not a KMS key ARN')
     expect(bad('quarantineThreshold', '2')).toThrow('context quarantineThreshold="2" is not a number from 0 to 1')
+    expect(bad('segmentation', 'kmeans')).toThrow('context segmentation="kmeans" is not spec or stable')
     expect(bad('image', 'strata')).toThrow('context image="strata" is not an ECR image')
   })
 })
