@@ -33,8 +33,6 @@ export interface LoadedTable {
   source: string
   /** Temp tables to drop once the records are written. */
   readonly cleanup: string[]
-  /** Records in `source` (blank lines are not records), duplicates included. */
-  rows: number
   /** `source` yields its records in line order without a sort (no JS records appended after the plain lines). */
   ordered: boolean
   /** Number of fields in the header: every record must have as many. */
@@ -83,7 +81,6 @@ export async function loadTable(db: SqlEngine, located: Located, day: string): P
     loadTable: `_raw_load_${spec.name}`,
     source: '',
     cleanup: [],
-    rows: 0,
     ordered: false,
     headerFields: header.fields,
     extraColumns: header.extra,
@@ -182,17 +179,11 @@ async function loadLines(db: SqlEngine, table: LoadedTable, textPath: string, he
     return false
   }
   table.cleanup.push(linesName)
-  const plainLine = plainLineSql(header.line)
-  // The header line, the last line, and every suspect line, plus one extra row (n NULL) with the
-  // number of plain records, in one statement.
-  const rows = await db.all<{ n: bigint | null; marked: string | null; odd: boolean | null; last: boolean | null; plain: bigint | null }>(
-    `SELECT n, ${MARKED_LINE}, odd, n = (SELECT max(n) FROM ${lines}) AS last, CAST(NULL AS BIGINT) AS plain
-     FROM ${lines} WHERE n = ${header.line} OR n = (SELECT max(n) FROM ${lines}) OR odd
-     UNION ALL SELECT NULL, NULL, NULL, NULL, count(*) FROM ${lines} WHERE ${plainLine}
-     ORDER BY n NULLS LAST`,
+  // The header line, the last line, and every suspect line, in one statement.
+  const picked = await db.all<{ n: bigint; marked: string; odd: boolean; last: boolean }>(
+    `SELECT n, ${MARKED_LINE}, odd, n = (SELECT max(n) FROM ${lines}) AS last
+     FROM ${lines} WHERE n = ${header.line} OR n = (SELECT max(n) FROM ${lines}) OR odd ORDER BY n`,
   )
-  let plainRecords = Number(rows.at(-1)?.plain ?? 0)
-  const picked = rows.slice(0, -1) as { n: bigint; marked: string; odd: boolean; last: boolean }[]
   let last = 0
   let head = ''
   const cache = new Map<number, string>()
@@ -250,14 +241,13 @@ async function loadLines(db: SqlEngine, table: LoadedTable, textPath: string, he
       skipName,
       continued.map((n) => [n]),
     )
+    // Lines a JS record took over are not records of their own.
     skip = ` AND n NOT IN (SELECT n FROM ${quoteIdent(skipName)})`
-    // Lines a JS record took over are not plain records of their own.
-    const [taken] = await db.all<{ n: bigint }>(`SELECT count(*) AS n FROM ${lines} WHERE ${plainLine} AND n IN (SELECT n FROM ${quoteIdent(skipName)})`)
-    plainRecords -= Number(taken?.n ?? 0)
   }
-  // The same lines as plainLineSql counts (less the skipped ones), split on commas. The LIMIT that
-  // limits nothing keeps DuckDB from pushing the checks below the split: it would inline
-  // string_split into every reference to a field, which made the checks three times as costly.
+  // The lines after the header that are neither suspect, nor taken by a JS record, nor blank once
+  // a final CR is stripped, split into fields. The LIMIT that limits nothing keeps DuckDB from
+  // pushing the checks below the split: it would inline the split into every reference to a
+  // field, which made the checks three times as costly.
   let source =
     `SELECT * FROM (SELECT n AS _line, l AS _original, CAST(NULL AS VARCHAR) AS _problem, CAST(len(f) AS INTEGER) AS _fields, contains(l, '"') AS _split, ${fields} ` +
     `FROM (SELECT n, l, ${LINE_FIELDS} AS f FROM (SELECT n, ${STRIPPED_LINE} AS l FROM ${lines} WHERE n > ${header.line} AND NOT odd${skip}) WHERE l <> '') ` +
@@ -268,16 +258,10 @@ async function loadLines(db: SqlEngine, table: LoadedTable, textPath: string, he
     source += ` UNION ALL SELECT * FROM ${quoteIdent(table.loadTable)}`
   }
   table.source = `(${source})`
-  table.rows = plainRecords + jsRows.length
   // The lines table is read in the order it was built (DuckDB preserves insertion order), so
   // only the JS records appended after it need a sort.
   table.ordered = jsRows.length === 0
   return true
-}
-
-/** The plain records of a lines table: after the header, not suspect, not blank once a final CR is stripped. */
-function plainLineSql(headerLine: number): string {
-  return `n > ${headerLine} AND NOT odd AND ${STRIPPED_LINE} <> ''`
 }
 
 async function createLoadTable(db: SqlEngine, table: LoadedTable): Promise<void> {
@@ -302,7 +286,7 @@ async function loadWithTokenizer(db: SqlEngine, table: LoadedTable, landed: Land
     }
   }
   try {
-    table.rows = await appendRows(db, table.loadTable, batches())
+    await appendRows(db, table.loadTable, batches())
   } catch (error) {
     throw unreadable(error)
   }

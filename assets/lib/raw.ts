@@ -151,17 +151,19 @@ async function writeTable(db: SqlEngine, table: LoadedTable, order: number, day:
   const checked = quoteIdent(checkedName)
   // Real exports always carry a few bad rows; reading the landed text once instead of once for the
   // valid file and again for the quarantine halves raw on them.
-  await db.run(
+  const [created] = await db.all<{ Count: bigint }>(
     `CREATE OR REPLACE TEMP TABLE ${checked} AS SELECT *, ${recordOkSql(table, day)} AS _ok FROM ${checkedSource(table)}${table.ordered ? '' : ' ORDER BY _line'}`,
     params,
   )
   table.cleanup.push(checkedName)
+  // Records read: blank lines are not records; duplicates are.
+  const rows = Number(created?.Count ?? 0)
   // The spec's "an empty optional value is null" applies here already, so raw and curated agree.
   const columns = spec.columns.map((c) => (c.nullable ? `NULLIF(${quoteIdent(c.name)}, '') AS ${quoteIdent(c.name)}` : quoteIdent(c.name))).join(', ')
-  const [copied] = await db.all<{ Count: bigint }>(`COPY (SELECT ${columns}, _line FROM ${checked} WHERE _ok) TO ${sqlString(path)} (${tableParquet(table.rows)})`)
+  const [copied] = await db.all<{ Count: bigint }>(`COPY (SELECT ${columns}, _line FROM ${checked} WHERE _ok) TO ${sqlString(path)} (${tableParquet(rows)})`)
   const valid = Number(copied?.Count ?? 0)
   let quarantined = 0
-  if (valid < table.rows) {
+  if (valid < rows) {
     // A record without a reason is left out, so a verdict that disagreed with the reasons would
     // fail the reconciliation below rather than quarantine a valid record.
     const [inserted] = await db.all<{ Count: bigint }>(
@@ -173,14 +175,14 @@ async function writeTable(db: SqlEngine, table: LoadedTable, order: number, day:
     quarantined = Number(inserted?.Count ?? 0)
   }
   await dropTables(db, table.cleanup)
-  if (valid + quarantined !== table.rows) {
+  if (valid + quarantined !== rows) {
     throw new StrataError(
       'compute',
-      `raw ${spec.name} (${day}) does not add up: ${table.rows} records read, ${valid} valid, ${quarantined} quarantined`,
+      `raw ${spec.name} (${day}) does not add up: ${rows} records read, ${valid} valid, ${quarantined} quarantined`,
       `Rebuild raw for ${day}; if it persists, report it as a bug.`,
     )
   }
-  return { rowsRead: table.rows, valid, quarantined }
+  return { rowsRead: rows, valid, quarantined }
 }
 
 async function writeQuarantine(db: SqlEngine, path: string): Promise<void> {
