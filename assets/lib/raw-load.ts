@@ -136,7 +136,7 @@ const SUSPECT_LINE = `(contains(${STRIPPED_LINE}, chr(13)) OR contains(l, chr(0)
  * are masked with NUL (which a line that is not suspect never holds), the line is rejoined and
  * split on the commas left: about a quarter less CPU than a regex that extracts each field.
  * DuckDB's own read_csv splits such a file in under half the CPU again, but cannot give the line
- * of a record it accepts, which raw keeps (see README, "raw").
+ * of a record it accepts, which raw keeps (see BENCHMARKS.md, "Issue 17").
  */
 function lineFieldsSql(l: string): string {
   const masked = `array_to_string(list_transform(string_split(${l}, '"'), (x, i) -> CASE WHEN i % 2 = 0 THEN replace(x, ',', chr(0)) ELSE x END), '"')`
