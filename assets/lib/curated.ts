@@ -2,7 +2,9 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { StrataError } from '../../framework/errors/index.js'
 import { quoteIdent, sqlString, type SqlEngine } from '../../framework/sql/index.js'
-import { tableParquet, utcFromTimestampSql, type RawMetadata } from './raw.js'
+import { tableParquet } from './parquet-options.js'
+import type { RawMetadata } from './raw.js'
+import { utcFromTimestampSql } from './timestamp-sql.js'
 import { TABLES, type ColumnSpec, type TableName, type TableSpec } from './tables.js'
 
 /**

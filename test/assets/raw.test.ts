@@ -9,6 +9,7 @@ import { sqlString, type SqlEngine } from '../../framework/sql/index.js'
 import { LocalLanding } from '../../assets/landing/index.js'
 import { materializeRaw, quarantineViolations, type RawMetadata } from '../../assets/lib/raw.js'
 import type { TableName } from '../../assets/lib/tables.js'
+import { CsvTokenizer, encodeCsvRecord } from '../../assets/lib/csv-reader.js'
 
 const DAY = '2026-03-01'
 
@@ -367,7 +368,28 @@ describe('materializeRaw: physical lines and originals', () => {
   })
 })
 
-describe('materializeRaw: the plain-text path and the exact rules behind the cheap proofs', () => {
+describe('materializeRaw: quoted lines split in SQL', () => {
+  it('reads every well-formed quoted line as the tokenizer does: commas, doubled quotes, empty and quote-only fields', async () => {
+    // The tokenizer is the reference; SQL splits these lines (none is suspect) by masking the
+    // commas inside quotes, so each shape of quoting is compared field by field.
+    const notes = ['"a, b"', '""', '""""', '","', '",,"', '"x""y"', '"""lead"', '"trail"""', '"a"",""b"', 'plain', '', '"Müller, Zoë"', '"Петров, ""Sofía"""']
+    const lines = notes.flatMap((note, i) => [`"C${i}",paper,${note}`, `C${i}x,${note === '' ? '""' : note},paper`, `${note},"electronic"`])
+    const body = `customer_id,delivery_mode,note\n${lines.join('\n')}\n`
+    await land({ statements: body })
+    const meta = await run()
+    const tokenizer = new CsvTokenizer({ firstLine: 1, skipBom: true })
+    const records = [...tokenizer.push(Buffer.from(body)), ...tokenizer.end()].slice(1)
+    expect(records.every((r) => r.problems.length === 0)).toBe(true)
+    const ok = (f: readonly string[]): boolean => f.length === 3 && /^[A-Za-z0-9_-]{1,64}$/.test(f[0] ?? '') && (f[1] === 'paper' || f[1] === 'electronic')
+    const expectedValid = records.filter((r) => ok(r.fields)).map((r) => [r.fields[0], r.fields[1], String(r.line)])
+    const expectedBad = records.filter((r) => !ok(r.fields)).map((r) => [String(r.line), encodeCsvRecord(r.fields)])
+    expect(meta.tables.statements).toMatchObject({ rows_read: records.length, valid: expectedValid.length, quarantined: expectedBad.length })
+    expect((await valid('statements')).map((r) => [r.customer_id, r.delivery_mode, r._line])).toEqual(expectedValid)
+    expect((await quarantine('statements')).map((r) => [r.line, r.original])).toEqual(expectedBad)
+  })
+})
+
+describe('materializeRaw: line numbering and the exact rules', () => {
   it('counts and numbers lines the same with CRLF throughout, a BOM, no final line ending, or a final blank line', async () => {
     const rows = ['C1,paper', 'C2,electronic', 'C3,fax', 'C4,paper']
     const bodies = [
@@ -395,7 +417,7 @@ describe('materializeRaw: the plain-text path and the exact rules behind the che
     }
   })
 
-  it('keeps a valid value the cheap proof does not cover, next to a bad row', async () => {
+  it('keeps valid values in every spelling the rules allow, next to a bad row', async () => {
     await land({
       customers: 'customer_id,signup_date,country,has_robo_advice,alerts_enabled\nC1,2024-01-15,DE,tRuE,fALSE\nC2,2024-02-30,DE,true,0\nC3,0999-12-31,,1,True\n',
     })
