@@ -2,6 +2,7 @@ import { mockClient } from 'aws-sdk-client-mock'
 import { DescribeTaskDefinitionCommand, DescribeTasksCommand, ECSClient, RunTaskCommand, StopTaskCommand, type Task } from '@aws-sdk/client-ecs'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { fargateLauncher, resolveFargateSettings, type FargateSettings } from '../../../framework/executors/fargate-launcher.js'
+import { ecsContainerService } from '../../../resources/ecs.js'
 import type { StepEnvironment } from '../../../framework/executors/index.js'
 import { silentLogger } from '../../../framework/definitions/index.js'
 import type { PlannedStep } from '../../../framework/planner/index.js'
@@ -24,6 +25,7 @@ const settings: FargateSettings = {
   startTimeoutMs: 600_000,
   pollMinMs: 2000,
   pollMaxMs: 30_000,
+  pack: 'partition',
 }
 const committed = { asset: 'cdi_scores', partition: '2026-03-01', runId: RUN, rowCount: 1200, checks: [{ name: 'unique', severity: 'error', blocking: true, passed: true, message: 'ok' }] } as unknown as Manifest
 
@@ -34,7 +36,7 @@ function harness(options: { manifest?: Manifest; failure?: FailureRecord; settin
   const storage = { readManifest: async () => options.manifest, readFailure: async () => options.failure } as unknown as Storage
   const env = { storage, runId: RUN, log: silentLogger, signal: controller.signal } as unknown as StepEnvironment
   const launch = fargateLauncher({
-    ecs: new ECSClient({ region: 'eu-west-1' }),
+    containers: ecsContainerService(new ECSClient({ region: 'eu-west-1' })),
     settings: { ...settings, ...options.settings },
     storage: 's3://cdi-data/prod',
     landing: 's3://cdi-landing/in',
@@ -46,7 +48,8 @@ function harness(options: { manifest?: Manifest; failure?: FailureRecord; settin
     now: () => clock,
     random: () => 0.5,
   })
-  return { launch: () => launch(step, env), controller, sleeps }
+  const launchOne = async () => (await launch({ id: step.partition, steps: [step], dependsOn: [] }, env)).get(step.id)
+  return { launch: launchOne, controller, sleeps }
 }
 
 const task = (lastStatus: string, extra: Partial<Task> = {}): { tasks: Task[] } => ({ tasks: [{ taskArn: ARN, lastStatus, ...extra }] })
@@ -113,7 +116,7 @@ describe('Fargate launcher', () => {
       .resolves({ tasks: [{ taskArn: ARN }] })
     ecs.on(DescribeTasksCommand).resolves(stopped(0))
     const record = await harness({ manifest: committed }).launch()
-    expect(record.status).toBe('success')
+    expect(record?.status).toBe('success')
     const calls = ecs.commandCalls(RunTaskCommand).map((c) => c.args[0].input.clientToken)
     expect(calls).toHaveLength(3)
     expect(new Set(calls).size).toBe(3) // a new token per attempt
@@ -163,7 +166,7 @@ describe('Fargate launcher', () => {
   })
 
   it('refuses local storage, naming --storage', () => {
-    expect(() => fargateLauncher({ ecs: new ECSClient({}), settings, storage: '/home/me/data/storage', landing: 's3://l/x', settingsDocument: {} })).toThrow(
+    expect(() => fargateLauncher({ containers: ecsContainerService(new ECSClient({})), settings, storage: '/home/me/data/storage', landing: 's3://l/x', settingsDocument: {} })).toThrow(
       expect.objectContaining({ code: 'config', message: expect.stringContaining('--storage / STRATA_STORAGE is /home/me/data/storage'), hint: expect.stringContaining('--storage s3://') }),
     )
   })
