@@ -174,7 +174,7 @@ export function fargateLauncher(options: FargateLauncherOptions): TaskLauncher {
       if (remaining.length === 0) break
       lastWhy = result.attempt.outcome.replace(/^retried: /, '')
       env.log.warn(`task ${task.id}: attempt ${attempt} of ${settings.maxAttempts} failed transiently: ${lastWhy}${attempt < settings.maxAttempts ? '; retrying' : ''}`)
-      if (attempt < settings.maxAttempts) await sleep(jitteredBackoff(attempt, 5000, 60_000, random), env.signal)
+      if (attempt < settings.maxAttempts) await sleep(jitteredBackoff(attempt, settings.retryDelayMs, 60_000, random), env.signal)
     }
     for (const step of remaining) {
       const lastStream = attemptsOf.get(step.id)?.at(-1)?.logStream

@@ -18,6 +18,8 @@ export interface FargateSettings {
   readonly launchesPerSecond: number
   /** Attempts per step for transient failures: capacity, throttling, ENI, a task that never starts (default 3). */
   readonly maxAttempts: number
+  /** Pause before another attempt of a task that failed transiently: 1–2× this, doubling per attempt, at most 60 s (default 5 s). */
+  readonly retryDelayMs: number
   /** A task still PROVISIONING/PENDING after this long is stopped and retried (default 10 min). */
   readonly startTimeoutMs: number
   /** DescribeTasks polling (and log following): first delay, doubling with jitter up to the max (default 2 s … 30 s). */
@@ -35,6 +37,7 @@ export interface FargateSettings {
  * `_TASK_DEFINITION`, `_CONTAINER`, `_SUBNETS`, `_SECURITY_GROUPS` (comma-separated),
  * `_ASSIGN_PUBLIC_IP`, `_CAPACITY_PROVIDER`, `_PLATFORM_VERSION`, `_LAUNCHES_PER_SECOND`,
  * `_MAX_ATTEMPTS`, `_START_TIMEOUT_SECONDS`, `_POLL_MIN_SECONDS`, `_POLL_MAX_SECONDS`,
+ * `_RETRY_DELAY_SECONDS`, `_PACK`,
  * `_LOG_STREAM_PREFIX`); env wins. Missing or bad
  * values are StrataError('config') naming the key and the variable.
  */
@@ -91,6 +94,7 @@ export function resolveFargateSettings(settings: Pick<Settings, 'config' | 'env'
     launchesPerSecond: number('launchesPerSecond', 'STRATA_FARGATE_LAUNCHES_PER_SECOND', 1, 0.01, 50),
     maxAttempts: Math.floor(number('maxAttempts', 'STRATA_FARGATE_MAX_ATTEMPTS', 3, 1, 10)),
     startTimeoutMs: number('startTimeoutSeconds', 'STRATA_FARGATE_START_TIMEOUT_SECONDS', 600, 1, 7200) * 1000,
+    retryDelayMs: number('retryDelaySeconds', 'STRATA_FARGATE_RETRY_DELAY_SECONDS', 5, 0.05, 60) * 1000,
     pollMinMs: pollMin * 1000,
     pollMaxMs: Math.max(pollMin, pollMax) * 1000,
     pack: text('pack', 'STRATA_FARGATE_PACK') ?? 'partition',

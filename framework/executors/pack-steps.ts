@@ -3,9 +3,9 @@ import type { Packing, StepTask } from './step-task.js'
 
 /**
  * Groups the steps of a run into tasks. `step`: one task per step. `partition`: one task per
- * partition key's chain (all steps of one day, in order), a step nothing of its own key needs
- * (a weekly model on a day the run does not cover) joining the task of the earliest step that
- * needs it. `run`: one task. Tasks depend on each other as their steps do; a grouping that would
+ * partition key's chain (all steps of one day, in order; a weekly step's key is its Monday), a
+ * step alone on its key (a weekly model whose Monday the run does not cover) joining the task
+ * of the earliest step that needs it. `run`: one task. Tasks depend on each other as their steps do; a grouping that would
  * make tasks wait on each other in a circle falls back to one task per step.
  */
 export function packSteps(steps: readonly PlannedStep[], packing: Packing): { tasks: StepTask[]; fellBack: boolean } {
@@ -20,11 +20,14 @@ export function packSteps(steps: readonly PlannedStep[], packing: Packing): { ta
 function partitionKeys(steps: readonly PlannedStep[]): Map<string, string> {
   const dependents = new Map<string, PlannedStep[]>()
   for (const step of steps) for (const upstream of step.dependsOn) dependents.set(upstream, [...(dependents.get(upstream) ?? []), step])
+  const perKey = new Map<string, number>()
+  for (const step of steps) perKey.set(step.partition, (perKey.get(step.partition) ?? 0) + 1)
   const keys = new Map<string, string>()
   // Dependents come later in plan order, so walking backwards knows their keys first.
   for (const step of [...steps].reverse()) {
     const needing = dependents.get(step.id) ?? []
-    const ownKey = needing.length === 0 || needing.some((dependent) => dependent.partition === step.partition)
+    // A step of a day the run covers stays in that day's task (a weekly step's key is its Monday).
+    const ownKey = needing.length === 0 || (perKey.get(step.partition) ?? 0) > 1
     keys.set(step.id, ownKey ? step.partition : needing.map((dependent) => keys.get(dependent.id) as string).sort()[0] as string)
   }
   return keys

@@ -28,9 +28,9 @@ export function failed(step: PlannedStep, startedAt: number, endedAt: number, co
 /**
  * Each step's outcome after its task stopped, read from storage, where the task recorded it: a
  * manifest of this run (success, or a failed blocking check), a manifest an overlapping run
- * committed while the task ran (up to date), a failure record of this run (failed, in the step's
- * own words). A step with none of these was not reached: skipped or blocked when a step it
- * depends on did not succeed; retried when the stop was transient (Spot interruption, ENI,
+ * committed while the task ran (up to date); skipped or blocked when a step it depends on did not
+ * succeed; a failure record of this run (failed, in the step's own words). A step with none of
+ * these was not reached: retried when the stop was transient (Spot interruption, ENI,
  * capacity); else failed with the task's stop reason.
  */
 export async function taskOutcome(steps: readonly PlannedStep[], state: ContainerTaskState, env: StepEnvironment, attemptStartedAt: number, now: () => number, logStream: string | undefined): Promise<TaskOutcome> {
@@ -56,14 +56,14 @@ export async function taskOutcome(steps: readonly PlannedStep[], state: Containe
       records.set(step.id, { ...timing(step, attemptStartedAt, at), status: 'up-to-date', reason: `built by run ${manifest.runId}`, builtBy: manifest.runId, ...logs })
       continue
     }
-    if (failure?.runId === env.runId) {
-      records.set(step.id, failed(step, attemptStartedAt, at, 'compute', `${step.id}: ${failure.error}`, logStream ? `See the task's log stream ${logStream}.` : undefined, logStream))
-      continue
-    }
     const upstream = step.dependsOn.map((id) => ({ id, record: records.get(id) })).find(({ record }) => record !== undefined && record.status !== 'success' && record.status !== 'up-to-date')
     if (upstream) {
       const check = upstream.record?.error?.code === 'check' || upstream.record?.status === 'blocked'
       records.set(step.id, { asset: step.asset, partition: step.partition, status: check ? 'blocked' : 'skipped', reason: `upstream ${upstream.id} ${check ? 'failed a blocking check' : 'failed'}` })
+      continue
+    }
+    if (failure?.runId === env.runId) {
+      records.set(step.id, failed(step, attemptStartedAt, at, 'compute', `${step.id}: ${failure.error}`, logStream ? `See the task's log stream ${logStream}.` : undefined, logStream))
       continue
     }
     if (env.signal.aborted) {

@@ -25,6 +25,7 @@ const settings: FargateSettings = {
   startTimeoutMs: 600_000,
   pollMinMs: 2000,
   pollMaxMs: 30_000,
+  retryDelayMs: 5000,
   pack: 'partition',
 }
 const committed = { asset: 'cdi_scores', partition: '2026-03-01', runId: RUN, rowCount: 1200, checks: [{ name: 'unique', severity: 'error', blocking: true, passed: true, message: 'ok' }] } as unknown as Manifest
