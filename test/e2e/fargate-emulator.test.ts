@@ -106,6 +106,10 @@ describe('Fargate through the ECS emulator (real tasks: child processes on the S
     // 7 days → 7 tasks, plus the retries of the three injected failures (the capacity refusal launched none).
     const launched = ecs.tasks
     expect(launched).toHaveLength(7 + 2)
+    // Each task got the settings as its one variable, and none of the launching shell's credentials.
+    expect(launched.every((task) => Object.keys(task.environment).filter((name) => !(name in server.env) && name !== 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED').join() === 'STRATA_SETTINGS')).toBe(true)
+    const requests = JSON.stringify(ecs.runTaskRequests)
+    expect(requests).not.toMatch(/S3RVER|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|STRATA_FARGATE/)
     const commands = launched.map((task) => task.command)
     expect(commands.every((command) => command[0] === 'task')).toBe(true)
     // The weekly model runs in the task of the Monday that needs it first.
