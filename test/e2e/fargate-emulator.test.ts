@@ -136,6 +136,7 @@ describe('Fargate through the ECS emulator (real tasks: child processes on the S
 
     const shown = await strata(fargate, 'runs', 'show', record.runId)
     expect(shown.code).toBe(0)
+    console.log(shown.out.split('\n').filter((line) => /^(asset|raw|curated|segment_model) /.test(line)).slice(0, 6).join('\n'))
     expect(shown.out).toMatch(/asset +partition +status +ms +rows +task +attempts/)
     expect(shown.out).toMatch(/raw +2026-11-03 +success .* [0-9a-f]{8} +3: refused, not started, spot /)
     expect(shown.out).toMatch(/curated +2026-11-03 +success .* [0-9a-f]{8} +4: refused, not started, spot, exit 0 /)
