@@ -48,6 +48,7 @@ export async function executeRun(
 
 async function chooseExecutor(kit: CommandKit, definitions: Definitions, kind: string, pack: string | undefined, watch: (launch: StepLauncher) => StepLauncher): Promise<Executor> {
   const settings = kit.settings()
+  if (pack !== undefined) packingOf(pack)
   if (pack !== undefined && kind !== 'fargate') throw new StrataError('usage', `--pack ${pack.slice(0, 20)} is for --executor fargate`, 'A local run needs no packing: drop --pack, or add --executor fargate.')
   // The AWS clients load only when used: a plain local run never pays for them.
   if (kind === 'local') {

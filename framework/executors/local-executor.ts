@@ -1,4 +1,5 @@
 import PQueue from 'p-queue'
+import { StrataError } from '../errors/index.js'
 import { criticalPathLevels } from './critical-path.js'
 import type { PlannedStep, RunPlan } from '../planner/index.js'
 import { describeReason } from '../planner/index.js'
@@ -133,12 +134,11 @@ export function taskExecutor(launchTask: TaskLauncher, config: { readonly kind: 
           if (steps.length > 0) {
             const startedAt = new Date().toISOString()
             for (const step of steps) records.set(step.id, { ...(records.get(step.id) as StepRecord), status: 'running', startedAt })
-            const results = await launchTask({ ...task, steps }, stepEnv).catch((error: unknown) => new Map<string, StepRecord>(steps.map((step) => [step.id, {
-              asset: step.asset,
-              partition: step.partition,
-              status: 'failed',
-              error: { code: 'compute', message: error instanceof Error ? error.message : String(error) },
-            }])))
+            const results = await launchTask({ ...task, steps }, stepEnv).catch((error: unknown) => {
+              const failure = error instanceof StrataError ? error : undefined
+              const message = error instanceof Error ? error.message : String(error)
+              return new Map<string, StepRecord>(steps.map((step) => [step.id, { asset: step.asset, partition: step.partition, status: 'failed', error: { code: failure?.code ?? 'compute', message, ...(failure?.hint ? { hint: failure.hint } : {}) } }]))
+            })
             for (const step of steps) {
               // An outcome the task did not report is a failure, named, never a step left running.
               settle(step, results.get(step.id) ?? { asset: step.asset, partition: step.partition, status: 'failed', error: { code: 'compute', message: `${step.id}: the task reported no outcome for this step` } })

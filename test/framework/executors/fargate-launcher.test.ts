@@ -231,4 +231,11 @@ describe('Fargate launcher', () => {
     expect(records.get('features@2026-03-01')).toMatchObject({ status: 'failed', error: { message: 'features@2026-03-01: features(2026-03-01): boom' } })
     expect(records.get('cdi_scores@2026-03-01')).toMatchObject({ status: 'skipped', reason: 'upstream features@2026-03-01 failed' })
   })
+
+  it('refuses a task whose command would not fit in ECS\'s 8 KiB of overrides, with a hint to pack by partition', async () => {
+    ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: ARN }] })
+    const many = Array.from({ length: 400 }, (_, day) => ({ ...step, id: `cdi_scores@2026-03-${day}`, partition: `2026-03-${day}` }))
+    await expect(harness().launchTask(many)).rejects.toMatchObject({ code: 'usage', message: expect.stringContaining("over ECS's limit of 8192"), hint: expect.stringContaining('--pack partition') })
+    expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(0)
+  })
 })
