@@ -13,10 +13,18 @@ export default tseslint.config(
     },
   },
   {
-    // The engine knows nothing of CDI: framework/ never imports from assets/.
+    // Imports go one way (docs/architecture.md): the engine declares its ports and knows neither
+    // the CDI pipeline (assets/) nor the implementations of its ports (resources/).
     files: ['framework/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/assets/**', '../assets/*'], message: 'framework/ must not import from assets/' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/assets/**', '**/resources/**'], message: 'framework/ imports neither assets/ nor resources/: declare an interface in framework/ and wire its implementation in the composition root.' }] }],
+    },
+  },
+  {
+    // A resource implements an engine port; it knows nothing of the pipeline.
+    files: ['resources/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/assets/**'], message: 'resources/ must not import from assets/: a resource implements a framework interface.' }] }],
     },
   },
   { files: ['bin/**/*.js', 'test/fixtures/*.mjs', 'deploy/*.mjs', 'ui/*.mjs'], languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', AbortController: 'readonly' } } },

@@ -1,6 +1,6 @@
 import { StrataError } from '../errors/index.js'
 import type { Definitions } from '../definitions/definitions.js'
-import { localExecutor, runStep, type Executor, type RunProgress, type StepLauncher } from '../executors/index.js'
+import { localExecutor, PACKINGS, runStep, taskExecutor, type Executor, type Packing, type RunProgress, type StepLauncher, type TaskLauncher } from '../executors/index.js'
 import { glueDatabaseOf } from '../catalog/glue-database.js'
 import type { RunPlan } from '../planner/index.js'
 import { newRunId, type RunRecord } from '../runs/index.js'
@@ -15,7 +15,7 @@ export async function executeRun(
   definitions: Definitions,
   storage: Storage,
   runPlan: RunPlan,
-  options: { command: string; concurrency?: string; executor?: string; runId?: string; quiet?: boolean; json?: boolean; onProgress?: (progress: RunProgress) => void },
+  options: { command: string; concurrency?: string; executor?: string; pack?: string; runId?: string; quiet?: boolean; json?: boolean; onProgress?: (progress: RunProgress) => void },
 ): Promise<RunRecord> {
   const settings = kit.settings()
   const concurrency = options.concurrency === undefined ? settings.concurrency : Number(options.concurrency)
@@ -24,7 +24,7 @@ export async function executeRun(
   }
   // Without a terminal the step lines go to stdout with the summary (a cron log), unless stdout holds JSON.
   const progress = progressReporter(kit.io, { ...(options.quiet ? { quiet: true } : {}), ...(options.json ? {} : { lines: kit.io.stdout }), total: runPlan.steps.filter((step) => step.action === 'run').length })
-  const executor: Executor = await chooseExecutor(kit, definitions, options.executor ?? 'local', progress.watch)
+  const executor: Executor = await chooseExecutor(kit, definitions, options.executor ?? 'local', options.pack, progress.watch)
   const scope = await definitions.openResources({ settings, storage, log: kit.log, openSqlEngine: kit.platform.openSqlEngine })
   let duckdb: Promise<SqlEngine> | undefined
   try {
@@ -46,8 +46,10 @@ export async function executeRun(
   }
 }
 
-async function chooseExecutor(kit: CommandKit, definitions: Definitions, kind: string, watch: (launch: StepLauncher) => StepLauncher): Promise<Executor> {
+async function chooseExecutor(kit: CommandKit, definitions: Definitions, kind: string, pack: string | undefined, watch: (launch: StepLauncher) => StepLauncher): Promise<Executor> {
   const settings = kit.settings()
+  if (pack !== undefined) packingOf(pack)
+  if (pack !== undefined && kind !== 'fargate') throw new StrataError('usage', `--pack ${pack.slice(0, 20)} is for --executor fargate`, 'A local run needs no packing: drop --pack, or add --executor fargate.')
   // The AWS clients load only when used: a plain local run never pays for them.
   if (kind === 'local') {
     if (!glueDatabaseOf(settings)) return localExecutor(watch(runStep))
@@ -58,15 +60,29 @@ async function chooseExecutor(kit: CommandKit, definitions: Definitions, kind: s
   if (kind === 'fargate') {
     const { assertS3Locations, fargateLauncher, resolveFargateSettings } = await import('../executors/fargate-launcher.js')
     const { settingsDocument } = await import('../config/settings-document.js')
-    const { createEcsClient } = await import('../../resources/ecs.js')
     assertS3Locations(settings)
     const fargate = resolveFargateSettings(settings)
+    const packing = packingOf(pack ?? fargate.pack)
     // The tasks commit, so they register in Glue themselves: the settings document gives them the same settings.
     const document = settingsDocument(settings, definitions.settingsDocument?.() ?? {})
-    return localExecutor(
-      watch(fargateLauncher({ ecs: createEcsClient(fargate.region ? { region: fargate.region } : {}), settings: fargate, storage: settings.storage, landing: settings.landing, settingsDocument: document })),
-      'fargate',
-    )
+    const containers = await kit.platform.openContainerService({ ...(fargate.region ? { region: fargate.region } : {}), env: kit.io.env })
+    const launch = fargateLauncher({ containers, settings: fargate, storage: settings.storage, landing: settings.landing, settingsDocument: document })
+    return taskExecutor(watchedTasks(launch, watch), { kind: 'fargate', packing })
   }
   throw new StrataError('usage', `unknown executor "${kind.slice(0, 20)}"`, 'Use --executor local or --executor fargate.')
+}
+
+function packingOf(value: string): Packing {
+  if (!(PACKINGS as readonly string[]).includes(value)) throw new StrataError('usage', `--pack "${value.slice(0, 20)}" is not one of ${PACKINGS.join(', ')}`, 'Use --pack partition (one task per day, the default), --pack step or --pack run; see the README, "On AWS".')
+  return value as Packing
+}
+
+/** The progress display learns each step's outcome when its task ends. */
+function watchedTasks(launch: TaskLauncher, watch: (launch: StepLauncher) => StepLauncher): TaskLauncher {
+  return async (task, env) => {
+    const results = await launch(task, env)
+    const report = watch(async (step) => results.get(step.id) ?? { asset: step.asset, partition: step.partition, status: 'failed', error: { code: 'compute', message: `${step.id}: the task reported no outcome for this step` } })
+    for (const step of task.steps) await report(step, env)
+    return results
+  }
 }

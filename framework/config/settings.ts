@@ -89,7 +89,12 @@ const configSchema = {
         platformVersion: { type: 'string', minLength: 1 },
         launchesPerSecond: { type: 'number', exclusiveMinimum: 0, maximum: 50 },
         maxAttempts: { type: 'integer', minimum: 1, maximum: 10 },
-        startTimeoutSeconds: { type: 'integer', minimum: 10, maximum: 7200 },
+        startTimeoutSeconds: { type: 'integer', minimum: 1, maximum: 7200 },
+        retryDelaySeconds: { type: 'number', minimum: 0.05, maximum: 60 },
+        pollMinSeconds: { type: 'number', minimum: 0.05, maximum: 60 },
+        pollMaxSeconds: { type: 'number', minimum: 0.05, maximum: 300 },
+        /** How steps are grouped into tasks: one per step, per partition key's chain (default), or one for the run. */
+        pack: { enum: ['step', 'partition', 'run'] },
         logStreamPrefix: { type: 'string', minLength: 1 },
       },
     },

@@ -22,7 +22,10 @@ export interface ExecuteOptions {
 
 /**
  * Runs the `run` steps of a plan and returns the run record: per-step results, never a throw on
- * the first failure. Local and Fargate executors share this interface and its contract suite.
+ * the first failure. Local and Fargate executors share this interface and its contract suite
+ * (test/framework/executors/executor-contract.ts, run against the local executor and against
+ * Fargate over the ECS emulator): the same plan gives the same step outcomes and data, a failing
+ * step skips exactly its dependents, a canceled run leaves no step running.
  */
 export interface Executor {
   readonly kind: 'local' | 'fargate'

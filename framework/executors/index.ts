@@ -1,3 +1,5 @@
 export type { Executor, ExecuteOptions, RunProgress } from './executor.js'
-export { localExecutor, type StepLauncher } from './local-executor.js'
+export { localExecutor, oneStepTasks, taskExecutor, type StepLauncher } from './local-executor.js'
 export { runStep, type StepEnvironment } from './step-runner.js'
+export { packSteps } from './pack-steps.js'
+export { PACKINGS, type Packing, type StepTask, type TaskLauncher } from './step-task.js'

@@ -1,6 +1,7 @@
 import type { CatalogClient } from '../catalog/catalog-client.js'
 import type { Settings } from '../config/settings.js'
 import type { StackOutputsReader } from '../config/stack-outputs.js'
+import type { ContainerServiceOpener } from '../executors/container-service.js'
 import type { SqlEngineOpener } from '../sql/sql-engine.js'
 import type { ObjectStore, ObjectStoreOptions } from '../storage/object-store.js'
 
@@ -25,4 +26,6 @@ export interface Platform {
   openCatalog(settings: Pick<Settings, 'config' | 'env'>): Promise<CatalogClient | undefined>
   /** Reads a deployed stack's outputs, for `--aws-stack`. */
   readonly readStackOutputs: StackOutputsReader
+  /** The container service Fargate tasks run on (ECS, with CloudWatch Logs for their output). */
+  readonly openContainerService: ContainerServiceOpener
 }

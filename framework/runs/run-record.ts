@@ -31,6 +31,24 @@ export interface StepRecord {
   logStream?: string
   /** Skipped because an overlapping run committed this very partition first: that run's id. */
   builtBy?: string
+  /** The container task (e.g. an ECS task ARN) that ran the step last, when it ran in one. */
+  task?: string
+  /** Every launch of a task holding this step, oldest first (Fargate retries transient failures). */
+  attempts?: TaskAttempt[]
+}
+
+/** One launch of a container task for a step, as the run record keeps it. */
+export interface TaskAttempt {
+  /** The task's id (ARN) when it was launched; none when the launch was refused. */
+  task?: string
+  startedAt: string
+  endedAt: string
+  logStream?: string
+  stopCode?: string
+  stopReason?: string
+  exitCode?: number
+  /** What this attempt came to, e.g. "exited 0", "retried: SpotInterruption …", "RunTask refused: RESOURCE:FARGATE". */
+  outcome: string
 }
 
 /** One run of `strata materialize` / `backfill` / a schedule tick, as `strata runs` lists it. */

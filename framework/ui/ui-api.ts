@@ -1,5 +1,5 @@
 import type { DashboardChart, DashboardDefinition } from '../definitions/dashboard-definition.js'
-import { isJsonObject, type JsonObject, type JsonValue } from '../definitions/json.js'
+import { isJsonObject, type JsonValue } from '../definitions/json.js'
 import type { AssetFreshness } from '../freshness/index.js'
 import type { AssetGraph } from '../graph/index.js'
 import { formatAssetLineage } from '../lineage/index.js'

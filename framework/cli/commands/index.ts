@@ -3,6 +3,7 @@ import type { CommandKit } from '../command-kit.js'
 import { registerAssetsCommand } from './assets-command.js'
 import { registerCatalogCommand } from './catalog-command.js'
 import { registerStepCommand } from './step-command.js'
+import { registerTaskCommand } from './task-command.js'
 import { registerCheckCommand } from './check-command.js'
 import { registerFreshnessCommand } from './freshness-command.js'
 import { registerLineageCommand } from './lineage-command.js'
@@ -29,4 +30,5 @@ export const builtInCommands: readonly ((program: Command, kit: CommandKit) => v
   registerRepairCommand,
   registerUiCommand,
   registerStepCommand,
+  registerTaskCommand,
 ]

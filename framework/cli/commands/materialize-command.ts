@@ -14,6 +14,7 @@ interface MaterializeOptions {
   json?: boolean
   concurrency?: string
   executor?: string
+  pack?: string
   runId?: string
   quiet?: boolean
 }
@@ -29,6 +30,7 @@ export function registerMaterializeCommands(program: Command, kit: CommandKit): 
       .option('--json', 'print JSON (the full plan with --dry-run, else the run record)')
       .option('--concurrency <n>', 'steps run at once (default: STRATA_CONCURRENCY, config key concurrency, else the number of cores + 1)')
       .option('--executor <kind>', 'local or fargate', 'local')
+      .option('--pack <grouping>', 'fargate: steps per task: step, partition (one task per day, the default) or run')
       .option('--quiet', 'no progress: neither the bar on a terminal nor the line per finished step otherwise')
 
   shared(
@@ -67,7 +69,7 @@ async function materialize(kit: CommandKit, selection: string, options: Material
   }
   // Loaded here, not at start-up: it brings the executors, DuckDB and the AWS clients.
   const { executeRun } = await import('../execute-run.js')
-  const record = await executeRun(kit, definitions, storage, runPlan, { command: `${verb} ${selection}`, concurrency: options.concurrency, executor: options.executor, quiet: options.quiet === true, json: options.json === true })
+  const record = await executeRun(kit, definitions, storage, runPlan, { command: `${verb} ${selection}`, concurrency: options.concurrency, executor: options.executor, ...(options.pack !== undefined ? { pack: options.pack } : {}), quiet: options.quiet === true, json: options.json === true })
   if (options.json) kit.printJson(record)
   else {
     const seconds = record.endedAt ? (Date.parse(record.endedAt) - Date.parse(record.startedAt)) / 1000 : 0

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { StrataError } from '../../errors/index.js'
-import { describeCounts, describeStepStatus, RunStore, type RunRecord } from '../../runs/index.js'
+import { describeCounts, describeStepStatus, RunStore, type RunRecord, type StepRecord, type TaskAttempt } from '../../runs/index.js'
 import type { CommandKit } from '../command-kit.js'
 import { formatTable } from '../format-table.js'
 
@@ -54,8 +54,24 @@ export function registerRunsCommand(program: Command, kit: CommandKit): void {
       kit.print(`started ${record.startedAt}${record.endedAt ? `, ended ${record.endedAt}` : ''}; ${describeCounts(record.counts)}`)
       if (record.crash) kit.print(`crashed: ${record.crash.why}; last seen ${record.crash.lastSeenAt}${record.crash.lastCompletedStep ? `, last finished step ${record.crash.lastCompletedStep}` : ''}. Its committed partitions stay; rerun the command to finish the rest.`)
       const shown = record.steps.filter((step) => step.status !== 'up-to-date' || step.builtBy !== undefined)
-      kit.print(formatTable(['asset', 'partition', 'status', 'ms', 'rows', 'reason / error'], shown.map((s) => [s.asset, s.partition, describeStepStatus(s.status), s.durationMs ?? '', s.rowCount ?? '', s.error ? `${s.error.message}${s.error.hint ? ` (hint: ${s.error.hint})` : ''}` : (s.reason ?? '')])))
+      const why = (s: StepRecord) => (s.error ? `${s.error.message}${s.error.hint ? ` (hint: ${s.error.hint})` : ''}` : (s.reason ?? ''))
+      if (!record.steps.some((s) => s.attempts !== undefined)) {
+        kit.print(formatTable(['asset', 'partition', 'status', 'ms', 'rows', 'reason / error'], shown.map((s) => [s.asset, s.partition, describeStepStatus(s.status), s.durationMs ?? '', s.rowCount ?? '', why(s)])))
+        return
+      }
+      // Steps run in container tasks: which task ran each, and every attempt (a retried launch, a Spot interruption).
+      kit.print(formatTable(['asset', 'partition', 'status', 'ms', 'rows', 'task', 'attempts', 'reason / error'], shown.map((s) => [s.asset, s.partition, describeStepStatus(s.status), s.durationMs ?? '', s.rowCount ?? '', s.task ? s.task.slice(s.task.lastIndexOf('/') + 1, s.task.lastIndexOf('/') + 9) : '', describeAttempts(s.attempts), why(s)])))
+      const streams = [...new Set(shown.flatMap((s) => (s.logStream ? [s.logStream] : [])))]
+      if (streams.length > 0) kit.print(`log streams: ${streams.join(', ')}`)
     })
+}
+
+/** `3: refused, not started, exit 0`: each launch of the step's task, in a word or two. */
+function describeAttempts(attempts: readonly TaskAttempt[] | undefined): string {
+  if (!attempts || attempts.length === 0) return ''
+  const word = (attempt: TaskAttempt) =>
+    attempt.outcome.startsWith('RunTask refused') ? 'refused' : /still \w+ after/.test(attempt.outcome) ? 'not started' : attempt.stopCode === 'SpotInterruption' ? 'spot' : attempt.exitCode !== undefined ? `exit ${attempt.exitCode}` : attempt.outcome.split(':')[0] ?? ''
+  return `${attempts.length}: ${attempts.map(word).join(', ')}`
 }
 
 /** A run that had nothing to do: it succeeded without running, failing or canceling a step. */

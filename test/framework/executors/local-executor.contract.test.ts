@@ -1,0 +1,3 @@
+import { executorContract } from './executor-contract.js'
+
+executorContract({ kind: 'local', env: {} })
