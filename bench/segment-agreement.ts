@@ -15,9 +15,10 @@
  *   `retrain_churn` counts on a retrain day), per consecutive pair of weeks.
  * Output: markdown tables on stdout.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { storedDays } from './stored-days.js'
 import { adjustedRandIndex } from '../assets/lib/adjusted-rand.js'
 import { trainSegmentModel } from '../assets/lib/segment-model.js'
 import { SEGMENTATIONS, type Segmentation, type SegmentModel } from '../assets/lib/segment-model-types.js'
@@ -37,15 +38,6 @@ const store = resolve(option('--store', join(base, 'store')))
 const landing = resolve(option('--landing', join(base, 'landing')))
 const out = resolve(option('--out', join(base, 'models')))
 const seeds = Number(option('--seeds', '10'))
-
-function days(asset: string): string[] {
-  const dir = join(store, asset)
-  if (!existsSync(dir)) throw new Error(`${dir} does not exist: materialize features and feature_stats into ${store} first (see BENCHMARKS.md)`)
-  return readdirSync(dir)
-    .filter((name) => name.startsWith('dt='))
-    .map((name) => name.slice(3))
-    .sort()
-}
 
 function readGroups(): Map<string, number> {
   const file = join(landing, BEHAVIOUR_GROUPS_PATH)
@@ -76,8 +68,8 @@ const show = (s: Summary): string => `${s.mean.toFixed(2)} (${s.min.toFixed(2)}â
 
 async function main(): Promise<void> {
   const truth = readGroups()
-  const featureDays = days('features')
-  const statsDays = new Set(days('feature_stats'))
+  const featureDays = storedDays(store, 'features')
+  const statsDays = new Set(storedDays(store, 'feature_stats'))
   const featuresOf = (d: string): string => join(store, 'features', `dt=${d}`, 'features.parquet')
   const mondays = featureDays.filter((d) => new Date(`${d}T00:00:00Z`).getUTCDay() === 1 && d > featureDays[0]!)
   const db = await openDuckDb()

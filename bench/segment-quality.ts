@@ -7,9 +7,10 @@
  * sample, in PCA space) and prints the ratio of the two inertias on those rows, with the model's
  * own quality figures and timings. Output: a markdown table on stdout.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { storedDays } from './stored-days.js'
 import { fullKMeans } from '../assets/lib/full-kmeans.js'
 import { inertiaOf } from '../assets/lib/mini-batch-kmeans.js'
 import { kmeansTrainingRows, trainSegmentModel } from '../assets/lib/segment-model.js'
@@ -26,15 +27,6 @@ const option = (name: string, fallback: string): string => {
 const store = resolve(option('--store', join('.bench-cache', 'segq', 'store')))
 const out = resolve(option('--out', join(store, '..', 'models')))
 
-function days(asset: string): string[] {
-  const dir = join(store, asset)
-  if (!existsSync(dir)) throw new Error(`${dir} does not exist: materialize features and feature_stats into ${store} first (see BENCHMARKS.md)`)
-  return readdirSync(dir)
-    .filter((name) => name.startsWith('dt='))
-    .map((name) => name.slice(3))
-    .sort()
-}
-
 const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = Math.floor(sorted.length / 2)
@@ -42,8 +34,8 @@ const median = (values: readonly number[]): number => {
 }
 
 async function main(): Promise<void> {
-  const featureDays = days('features')
-  const statsDays = new Set(days('feature_stats'))
+  const featureDays = storedDays(store, 'features')
+  const statsDays = new Set(storedDays(store, 'feature_stats'))
   const first = featureDays[0]!
   const last = featureDays[featureDays.length - 1]!
   const mondays: string[] = []

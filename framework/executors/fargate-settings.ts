@@ -1,6 +1,6 @@
 import { StrataError } from '../errors/index.js'
 import type { Settings } from '../config/index.js'
-import type { JsonObject } from '../definitions/json.js'
+import { isJsonObject, type JsonObject } from '../definitions/json.js'
 
 /** Where and how steps run on Fargate: config file `fargate.*`, overridden by env `STRATA_FARGATE_*`. */
 export interface FargateSettings {
@@ -42,8 +42,8 @@ export interface FargateSettings {
  * values are StrataError('config') naming the key and the variable.
  */
 export function resolveFargateSettings(settings: Pick<Settings, 'config' | 'env'>): FargateSettings {
-  const file = (isObject(settings.config.fargate) ? settings.config.fargate : {}) as JsonObject
-  const aws = (isObject(settings.config.aws) ? settings.config.aws : {}) as JsonObject
+  const file: JsonObject = isJsonObject(settings.config.fargate) ? settings.config.fargate : {}
+  const aws: JsonObject = isJsonObject(settings.config.aws) ? settings.config.aws : {}
   const env = settings.env
   const text = (key: string, envName: string): string | undefined => {
     const fromEnv = env[envName]
@@ -110,8 +110,4 @@ export function assertS3Locations(locations: { readonly storage: string; readonl
       throw new StrataError('config', `the Fargate executor needs S3 storage and landing, but ${what} is ${location.slice(0, 120)}`, `Tasks cannot see this machine's folders: pass --storage s3://bucket/prefix and --landing s3://bucket/prefix (or STRATA_STORAGE / STRATA_LANDING).`)
     }
   }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
