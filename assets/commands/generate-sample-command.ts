@@ -9,24 +9,20 @@ import { behaviourGroupsWriter, type BehaviourGroupsWriter } from '../sample/beh
 import { SAMPLE_PROFILES } from '../sample/sample-profile.js'
 import { COMMAND_SUMMARIES } from './command-summaries.js'
 
-/** Where sample files go: the local landing folder, or objects under `s3://bucket/prefix`. */
-async function landingWriter(landing: string, env: Readonly<Record<string, string | undefined>>, config: JsonObject): Promise<LandingWriter> {
-  if (!landing.startsWith('s3://')) return localLandingWriter(landing)
+/**
+ * Where sample files go: the local landing folder, or objects under `s3://bucket/prefix` (written
+ * with the settings' `s3` encryption); each customer's behaviour group goes beside them, to
+ * `<landing>/_truth/behaviour_groups.csv`.
+ */
+async function sampleWriters(landing: string, env: Readonly<Record<string, string | undefined>>, config: JsonObject): Promise<{ out: LandingWriter; groups: BehaviourGroupsWriter }> {
+  if (!landing.startsWith('s3://')) return { out: localLandingWriter(landing), groups: behaviourGroupsWriter(landing) }
   const { openObjectStore } = await import('../../resources/s3.js')
   const encryption = serverSideEncryptionOf(config, env)
   const store = openObjectStore(landing, { env, ...(encryption === undefined ? {} : { encryption }) })
   return {
-    location: landing,
-    write: (day, fileName, content) => store.put(`ingest_date=${day}/${fileName}`, content),
+    out: { location: landing, write: (day, fileName, content) => store.put(`ingest_date=${day}/${fileName}`, content) },
+    groups: behaviourGroupsWriter(landing, (key, content) => store.put(key, content)),
   }
-}
-
-/** Where each customer's behaviour group goes: `<landing>/_truth/behaviour_groups.csv`, beside the ingest days. */
-async function groupsWriter(landing: string, env: Readonly<Record<string, string | undefined>>): Promise<BehaviourGroupsWriter> {
-  if (!landing.startsWith('s3://')) return behaviourGroupsWriter(landing)
-  const { openObjectStore } = await import('../../resources/s3.js')
-  const store = openObjectStore(landing, { env })
-  return behaviourGroupsWriter(landing, (key, content) => store.put(key, content))
 }
 
 export interface SampleFlags {
@@ -56,8 +52,9 @@ export async function runGenerateSample(landing: string, env: Readonly<Record<st
   if (flags.badRows !== undefined && (!/^\d*\.?\d+$/.test(flags.badRows) || (badRows as number) > 1)) {
     throw new StrataError('usage', `--bad-rows "${flags.badRows.slice(0, 20)}" is not a rate from 0 to 1`, 'e.g. --bad-rows 0.01')
   }
+  const writers = await sampleWriters(landing, env, config)
   return generateSample({
-    out: await landingWriter(landing, env, config),
+    out: writers.out,
     customers: integer(flags.customers, '--customers'),
     days,
     // By default the sample ends yesterday, so the daily schedule and freshness make sense on it.
@@ -67,7 +64,7 @@ export async function runGenerateSample(landing: string, env: Readonly<Record<st
     profile: profile as SampleProfile,
     ...(badRows === undefined ? {} : { badRows }),
     ...(flags.gzip ? { gzip: true } : {}),
-    behaviourGroups: await groupsWriter(landing, env),
+    behaviourGroups: writers.groups,
   })
 }
 
