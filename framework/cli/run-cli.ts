@@ -19,8 +19,8 @@ import { redactSecrets } from './redact.js'
  *
  * @example
  * // bin/strata.js, the composition root
+ * // (`platform` is the DuckDB and AWS implementation of the Platform port, built beside it)
  * import { processIo, runCli } from 'strata'
- * import { platform } from './resources/platform.js'
  *
  * process.exitCode = await runCli(process.argv.slice(2), processIo(), {
  *   name: 'strata',

@@ -14,8 +14,9 @@ type Env = Readonly<Record<string, string | undefined>>
  * AWS client is built in one place, from one configuration.
  *
  * @example
- * import { platform } from '../resources/platform.js'
- * await runCli(process.argv.slice(2), processIo(), { name: 'strata', version: '1.0.0', load, platform })
+ * // In a test: an object store that lives in memory, the rest as the real platform gives it.
+ * const fake: Platform = { ...realPlatform, openObjectStore: async () => memoryStore }
+ * await runCli(['status', '--storage', 's3://bucket/prefix'], captureIo(), { name: 'strata', version: '0', load, platform: fake })
  */
 export interface Platform {
   /** The embedded SQL engine: checks, `show`, catalog descriptions and the steps' own queries. */
