@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { STACK_OUTPUTS } from '../../framework/config/index.js'
+import { STACK_OUTPUT_VALUES } from '../fixtures/stack-outputs.js'
 
 const run = promisify(execFile)
 const bin = fileURLToPath(new URL('../../bin/strata.js', import.meta.url))
@@ -12,18 +12,7 @@ const bin = fileURLToPath(new URL('../../bin/strata.js', import.meta.url))
 /** A CloudFormation endpoint on 127.0.0.1 (the query protocol): stack Strata exists, nothing else does. */
 let server: Server
 const requests: string[] = []
-const OUTPUTS: Record<string, string> = {
-  [STACK_OUTPUTS.landing]: 's3://strata-landing-abc123/landing',
-  [STACK_OUTPUTS.storage]: 's3://strata-storage-abc123/strata',
-  [STACK_OUTPUTS.region]: 'eu-west-1',
-  [STACK_OUTPUTS.glueDatabase]: 'cdi',
-  [STACK_OUTPUTS.cluster]: 'Strata-Cluster-1A2B',
-  [STACK_OUTPUTS.taskDefinition]: 'strata',
-  [STACK_OUTPUTS.containerName]: 'strata',
-  [STACK_OUTPUTS.subnets]: 'subnet-0aa11,subnet-0bb22',
-  [STACK_OUTPUTS.securityGroups]: 'sg-0cc33',
-  [STACK_OUTPUTS.assignPublicIp]: 'true',
-}
+const OUTPUTS: Record<string, string> = { ...STACK_OUTPUT_VALUES }
 const NS = 'http://cloudformation.amazonaws.com/doc/2010-05-15/'
 
 beforeAll(async () => {

@@ -10,19 +10,11 @@ import { resolveFargateSettings } from '../../framework/executors/fargate-launch
 import { settingsDocument } from '../../framework/config/settings-document.js'
 import { toyDefinitions } from '../fixtures/toy-definitions.js'
 import { platform } from '../../resources/platform.js'
+import { STACK_OUTPUT_VALUES } from '../fixtures/stack-outputs.js'
 
 const cloudformation = mockClient(CloudFormationClient)
 const OUTPUTS: Record<string, string> = {
-  [STACK_OUTPUTS.landing]: 's3://strata-landing-abc123/landing',
-  [STACK_OUTPUTS.storage]: 's3://strata-storage-abc123/strata',
-  [STACK_OUTPUTS.region]: 'eu-west-1',
-  [STACK_OUTPUTS.glueDatabase]: 'cdi',
-  [STACK_OUTPUTS.cluster]: 'Strata-Cluster-1A2B',
-  [STACK_OUTPUTS.taskDefinition]: 'strata',
-  [STACK_OUTPUTS.containerName]: 'strata',
-  [STACK_OUTPUTS.subnets]: 'subnet-0aa11,subnet-0bb22',
-  [STACK_OUTPUTS.securityGroups]: 'sg-0cc33',
-  [STACK_OUTPUTS.assignPublicIp]: 'true',
+  ...STACK_OUTPUT_VALUES,
   AlarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:Strata-Alarms',
 }
 const asOutputs = (outputs: Record<string, string>): Output[] => Object.entries(outputs).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue }))
