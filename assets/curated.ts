@@ -21,7 +21,9 @@ export function curatedAsset(config: CdiConfig) {
     freshness: { dueBy: '03:00Z', warnAfter: '02:30Z' },
     async materialize({ inputs, outputDir, resources }) {
       const raw = single(inputs, 'raw')
-      const metadata = await withConnection(resources, (db) => materializeCurated({ db, rawDir: raw.dir, rawMetadata: raw.manifest.metadata as unknown as RawMetadata, outputDir }))
+      const metadata = await withConnection(resources, (db) =>
+        materializeCurated({ db, rawDir: raw.dir, rawMetadata: raw.manifest.metadata as unknown as RawMetadata, outputDir, parallel: resources.threads?.threads() ?? 1 }),
+      )
       return { metadata: metadata as unknown as JsonObject }
     },
     show({ dir, manifest, table }) {

@@ -40,7 +40,8 @@ export function rawAsset(config: CdiConfig, landing: Landing) {
     source: landing,
     freshness: { dueBy: '03:00Z', warnAfter: '02:30Z' },
     async materialize({ partition, outputDir, resources }) {
-      const metadata = await withConnection(resources, (db) => materializeRaw({ db, landing: resources.landing, day: partition, outputDir }))
+      // A day run alone gets every core: its tables are read side by side.
+      const metadata = await withConnection(resources, (db) => materializeRaw({ db, landing: resources.landing, day: partition, outputDir, parallel: resources.threads?.threads() ?? 1 }))
       // Published only when cloudwatch.enabled / STRATA_CLOUDWATCH=1 gave the resource; stamped D like the drift figures.
       await resources.metrics?.publish(quarantineRateMetrics(metadata), new Date(`${partition}T00:00:00Z`))
       return { metadata: metadata as unknown as JsonObject }

@@ -1,9 +1,11 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
+import PQueue from 'p-queue'
 import { StrataError } from '../../framework/errors/index.js'
 import { quoteIdent, sqlString, type SqlEngine } from '../../framework/sql/index.js'
 import { tableParquet } from './parquet-options.js'
-import type { RawMetadata } from './raw.js'
+import { settledInOrder } from './settled-in-order.js'
+import type { RawMetadata, RawTableMetadata } from './raw.js'
 import { utcFromTimestampSql } from './timestamp-sql.js'
 import { TABLES, type ColumnSpec, type TableName, type TableSpec } from './tables.js'
 
@@ -40,6 +42,8 @@ export interface MaterializeCuratedOptions {
   readonly rawMetadata: RawMetadata
   /** Receives `<table>.parquet` per table. */
   readonly outputDir: string
+  /** Tables written at once, each on a connection of its own (default 1). */
+  readonly parallel?: number
 }
 
 /**
@@ -67,31 +71,41 @@ export async function materializeCurated(options: MaterializeCuratedOptions): Pr
       cause: error,
     })
   }
-  for (const [index, spec] of TABLES.entries()) {
+  // The raw files must be what raw's metadata says before anything is written.
+  const rawTables = TABLES.map((spec, index) => {
     const raw = rawMetadata.tables[spec.name]
     if (raw === undefined) {
       throw new StrataError('corrupt', `raw metadata of ${rawMetadata.partition} has no entry for ${spec.name}`, `Rebuild raw for ${rawMetadata.partition}.`)
     }
-    const rawFile = rawFiles[index] as string
-    const outFile = join(outputDir, `${spec.name}.parquet`)
-    const { rows: valid, distinctIds } = profiles[index] as RawFileProfile
-    let curated: number
-    try {
-      const [copied] = await db.all<{ Count: bigint }>(copyCuratedSql(spec, rawFile, outFile, { rows: valid, distinctIds }))
-      curated = Number(copied?.Count ?? 0)
-    } catch (error) {
-      throw new StrataError('compute', `curating ${spec.name} from ${rawFile} failed: ${(error as Error).message}`, `Rebuild raw for ${rawMetadata.partition}, then curated.`, {
-        cause: error,
-      })
-    }
+    const valid = (profiles[index] as RawFileProfile).rows
     if (valid !== raw.valid) {
-      throw new StrataError(
-        'corrupt',
-        `${rawFile} holds ${valid} rows but its metadata says ${raw.valid} valid rows`,
-        `Rebuild raw for ${rawMetadata.partition}, then curated.`,
-      )
+      throw new StrataError('corrupt', `${rawFiles[index]} holds ${valid} rows but its metadata says ${raw.valid} valid rows`, `Rebuild raw for ${rawMetadata.partition}, then curated.`)
     }
-    const duplicates = valid - curated
+    return raw
+  })
+  const queue = new PQueue({ concurrency: Math.max(1, options.parallel ?? 1) })
+  const copied = await settledInOrder(
+    TABLES.map((spec, index) =>
+      queue.add(async () => {
+        const rawFile = rawFiles[index] as string
+        const connection = await db.connect()
+        try {
+          const [row] = await connection.all<{ Count: bigint }>(copyCuratedSql(spec, rawFile, join(outputDir, `${spec.name}.parquet`), profiles[index] as RawFileProfile))
+          return Number(row?.Count ?? 0)
+        } catch (error) {
+          throw new StrataError('compute', `curating ${spec.name} from ${rawFile} failed: ${(error as Error).message}`, `Rebuild raw for ${rawMetadata.partition}, then curated.`, {
+            cause: error,
+          })
+        } finally {
+          connection.close()
+        }
+      }),
+    ),
+  )
+  for (const [index, spec] of TABLES.entries()) {
+    const raw = rawTables[index] as RawTableMetadata
+    const curated = copied[index] as number
+    const duplicates = raw.valid - curated
     const reconciled = raw.rows_read === curated + raw.quarantined + duplicates
     if (!reconciled) {
       // Cannot happen unless raw's counts are wrong: refuse to publish numbers that do not add up.

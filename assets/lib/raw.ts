@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
+import PQueue from 'p-queue'
 import { StrataError } from '../../framework/errors/index.js'
 import { addDays, isDateKey } from '../../framework/partitions/index.js'
 import { quoteIdent, sqlString, type SqlEngine } from '../../framework/sql/index.js'
@@ -7,6 +9,7 @@ import type { Landing } from '../landing/landing.js'
 import { tableParquet } from './parquet-options.js'
 import { dropTables, encodedLineSql, loadTable, locate, type LoadedTable, type Located } from './raw-load.js'
 import { checkedSource, recordOkSql, recordReasonSql } from './raw-rules.js'
+import { settledInOrder } from './settled-in-order.js'
 import { TABLES, type TableName } from './tables.js'
 
 /**
@@ -45,6 +48,11 @@ export interface MaterializeRawOptions {
   readonly day: string
   /** Receives `<table>.parquet` per table and `quarantine.parquet`. */
   readonly outputDir: string
+  /**
+   * Tables read and checked at once, each on a connection of its own (default 1). Each table's
+   * SQL runs on one thread (see raw-load.ts), so a day run alone uses every core only this way.
+   */
+  readonly parallel?: number
 }
 
 /** The quarantine file name in a raw partition. */
@@ -66,25 +74,40 @@ export async function materializeRaw(options: MaterializeRawOptions): Promise<Ra
   if (!isDateKey(day)) {
     throw new StrataError('partition', `ingest day "${day}" is not a real calendar date`, 'Use a UTC date written YYYY-MM-DD, e.g. 2026-03-01.')
   }
-  // A private connection keeps the temp tables away from anything else using `db`, and closing
-  // it drops them.
-  const db = await options.db.connect()
-  const loaded: LoadedTable[] = []
+  // Every file is found before any is loaded, so a missing one fails first.
+  const located: Located[] = []
+  for (const spec of TABLES) located.push(await locate(landing, day, spec))
+  // Temp tables are private to their connection; the quarantine table is shared by the tables'
+  // connections, so it lives in the database under a name of this call's own.
+  const quarantineTable = `_raw_quarantine_${randomUUID().replaceAll('-', '')}`
+  const db = options.db
+  const queue = new PQueue({ concurrency: Math.max(1, options.parallel ?? 1) })
+  // Private connections keep the temp tables away from anything else using `db`, and closing
+  // them drops them.
+  const connections: SqlEngine[] = []
   try {
-    // Every file is found, then loaded with its header checked, before anything is written, so
-    // a bad file leaves no partial partition behind; a missing one fails before any loading.
-    const located: Located[] = []
-    for (const spec of TABLES) located.push(await locate(landing, day, spec))
-    for (const file of located) loaded.push(await loadTable(db, file, day))
-
+    // Every table is loaded with its header checked before anything is written, so a bad file
+    // leaves no partial partition behind.
+    const loaded = await settledInOrder(
+      located.map((file) =>
+        queue.add(async () => {
+          const connection = await db.connect()
+          connections.push(connection)
+          return { connection, table: await loadTable(connection, file, day) }
+        }),
+      ),
+    )
     await mkdir(outputDir, { recursive: true })
-    await createQuarantineTable(db)
+    await db.run(`CREATE TABLE ${quoteIdent(quarantineTable)} (_order INTEGER, "table" VARCHAR, line BIGINT, reason VARCHAR, original VARCHAR)`)
+    const counted = await settledInOrder(
+      loaded.map(({ connection, table }, order) => queue.add(() => writeTable(connection, table, order, day, join(outputDir, `${table.spec.name}.parquet`), quarantineTable))),
+    )
     const tables = {} as Record<TableName, RawTableMetadata>
     let rowsRead = 0
     let valid = 0
     let quarantined = 0
-    for (const [order, table] of loaded.entries()) {
-      const counts = await writeTable(db, table, order, day, join(outputDir, `${table.spec.name}.parquet`))
+    for (const [order, { table }] of loaded.entries()) {
+      const counts = counted[order] as TableCounts
       tables[table.spec.name] = {
         file: table.file,
         rows_read: counts.rowsRead,
@@ -97,10 +120,11 @@ export async function materializeRaw(options: MaterializeRawOptions): Promise<Ra
       valid += counts.valid
       quarantined += counts.quarantined
     }
-    await writeQuarantine(db, join(outputDir, QUARANTINE_FILE))
+    await writeQuarantine(db, quarantineTable, join(outputDir, QUARANTINE_FILE))
     return { partition: day, rows_read: rowsRead, valid, quarantined, tables }
   } finally {
-    db.close()
+    for (const connection of connections) connection.close()
+    await db.run(`DROP TABLE IF EXISTS ${quoteIdent(quarantineTable)}`)
   }
 }
 
@@ -131,11 +155,10 @@ export function quarantineViolations(metadata: RawMetadata, threshold = 0.05): Q
 // ---------------------------------------------------------------------------------------------
 // Writing
 
-/** Temp table collecting every table's quarantined records, for the one quarantine file. */
-const QUARANTINE_TABLE = '_raw_quarantine'
-
-async function createQuarantineTable(db: SqlEngine): Promise<void> {
-  await db.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(QUARANTINE_TABLE)} (_order INTEGER, "table" VARCHAR, line BIGINT, reason VARCHAR, original VARCHAR)`)
+interface TableCounts {
+  readonly rowsRead: number
+  readonly valid: number
+  readonly quarantined: number
 }
 
 /**
@@ -144,7 +167,7 @@ async function createQuarantineTable(db: SqlEngine): Promise<void> {
  * a table in up to ~15 ms, more than running them on a day's increment); the valid file and the
  * quarantine are written from it, and only the bad records get their reasons.
  */
-async function writeTable(db: SqlEngine, table: LoadedTable, order: number, day: string, path: string): Promise<{ rowsRead: number; valid: number; quarantined: number }> {
+async function writeTable(db: SqlEngine, table: LoadedTable, order: number, day: string, path: string, quarantineTable: string): Promise<TableCounts> {
   const { spec } = table
   const params = spec.columns.some((c) => c.rule.kind === 'timestamp') ? { next_day: addDays(day, 1) } : undefined
   const checkedName = `_raw_checked_${spec.name}`
@@ -167,7 +190,7 @@ async function writeTable(db: SqlEngine, table: LoadedTable, order: number, day:
     // A record without a reason is left out, so a verdict that disagreed with the reasons would
     // fail the reconciliation below rather than quarantine a valid record.
     const [inserted] = await db.all<{ Count: bigint }>(
-      `INSERT INTO ${quoteIdent(QUARANTINE_TABLE)}
+      `INSERT INTO ${quoteIdent(quarantineTable)}
        SELECT ${order}, ${sqlString(spec.name)}, _line, _reason, CASE WHEN _split THEN ${encodedLineSql('_original')} ELSE _original END
        FROM (SELECT _line, _original, _split, ${recordReasonSql(table, day)} AS _reason FROM ${checked} WHERE NOT _ok LIMIT ${Number.MAX_SAFE_INTEGER}) WHERE _reason IS NOT NULL`,
       params,
@@ -185,9 +208,9 @@ async function writeTable(db: SqlEngine, table: LoadedTable, order: number, day:
   return { rowsRead: rows, valid, quarantined }
 }
 
-async function writeQuarantine(db: SqlEngine, path: string): Promise<void> {
+async function writeQuarantine(db: SqlEngine, quarantineTable: string, path: string): Promise<void> {
   await db.run(
-    `COPY (SELECT "table", line, reason, original FROM ${quoteIdent(QUARANTINE_TABLE)} ORDER BY _order, line)
+    `COPY (SELECT "table", line, reason, original FROM ${quoteIdent(quarantineTable)} ORDER BY _order, line)
      TO ${sqlString(path)} (FORMAT parquet)`,
   )
 }

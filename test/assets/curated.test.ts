@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -134,6 +134,26 @@ describe('materializeCurated', () => {
     expect(error).toBeInstanceOf(StrataError)
     expect((error as StrataError).code).toBe('corrupt')
     expect((error as StrataError).message).toContain('trades.parquet holds 2 rows but its metadata says 7')
+  })
+})
+
+describe('materializeCurated with the tables side by side', () => {
+  it('writes the same bytes as one table at a time, and the same metadata', async () => {
+    const sideBySide = join(work, 'curated-parallel')
+    const parallel = await materializeCurated({ db, rawDir, rawMetadata, outputDir: sideBySide, parallel: 6 })
+    expect(parallel).toEqual(metadata)
+    for (const spec of TABLES) {
+      expect(await readFile(join(sideBySide, `${spec.name}.parquet`))).toEqual(await readFile(join(curatedDir, `${spec.name}.parquet`)))
+    }
+  })
+
+  it('still refuses raw metadata that does not match before writing anything', async () => {
+    const wrong: RawMetadata = { ...rawMetadata, tables: { ...rawMetadata.tables, tickets: { ...rawMetadata.tables.tickets, valid: 9 } } }
+    const outputDir = join(work, 'curated-parallel-wrong')
+    const error = await materializeCurated({ db, rawDir, rawMetadata: wrong, outputDir, parallel: 6 }).catch((e: unknown) => e)
+    expect((error as StrataError).code).toBe('corrupt')
+    expect((error as StrataError).message).toContain('tickets.parquet holds 2 rows but its metadata says 9')
+    expect(await readdir(outputDir)).toEqual([])
   })
 })
 

@@ -1,4 +1,4 @@
-import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
@@ -497,6 +497,40 @@ describe('materializeRaw: files that fail the partition', () => {
     const error = await materializeRaw({ db, landing: new LocalLanding(root), day: '2026-02-30', outputDir: out }).catch((e: unknown) => e)
     expect((error as StrataError).code).toBe('partition')
   })
+})
+
+describe('materializeRaw with the tables side by side', () => {
+  // Bad rows in several tables, a quoted multi-line record, a gzip file: every load path at once.
+  const MESSY: Partial<Record<TableName, string | { name: string; body: Buffer }>> = {
+    customers: 'customer_id,signup_date,country,has_robo_advice,alerts_enabled\nC1,2024-01-15,DE,true,0\nC2,2024-02-30,DE,true,0\n"C3",2024-01-01,,1,maybe\n',
+    channel_events: { name: 'channel_events.csv.gz', body: gzipSync('event_id,customer_id,ts,channel,event\r\nE1,C1,2026-03-01T08:00:00Z,app,login\r\nE2,C1,2026-03-02T00:00:00Z,fax,Login\r\n') },
+    tickets: 'ticket_id,customer_id,opened_ts,resolved_via\nK1,C1,2026-02-20T09:00Z,chat\n"K2",C1,"2026-03-01T09:00Z","ph\none"\nK3,C1\n',
+  }
+
+  it('writes the same bytes and metadata as one table at a time', async () => {
+    await land(MESSY)
+    const one = await run()
+    const sideBySide = join(work, 'raw-parallel')
+    const parallel = await materializeRaw({ db, landing: new LocalLanding(root), day: DAY, outputDir: sideBySide, parallel: 6 })
+    expect(parallel).toEqual(one)
+    expect(one.quarantined).toBeGreaterThanOrEqual(4)
+    for (const file of ['quarantine', ...Object.keys(VALID)]) {
+      expect(await readFile(join(sideBySide, `${file}.parquet`))).toEqual(await readFile(join(out, `${file}.parquet`)))
+    }
+    expect(await leftoverTables()).toEqual([])
+  })
+
+  it('fails with the first bad file in table order, and leaves nothing behind', async () => {
+    await land({ trades: 'trade_id,customer_id,ts,Channel,notional\nT1,C1,2026-03-01T00:00Z,app,1\n', marketing: '' })
+    const error = (await materializeRaw({ db, landing: new LocalLanding(root), day: DAY, outputDir: out, parallel: 6 }).catch((e: unknown) => e)) as StrataError
+    expect(error.message).toContain('required column "channel" is missing from the header')
+    expect(await exists(out)).toBe(false)
+    expect(await leftoverTables()).toEqual([])
+  })
+
+  async function leftoverTables(): Promise<string[]> {
+    return (await db.json<{ table_name: string }>(`SELECT table_name FROM duckdb_tables() WHERE table_name LIKE '\\_raw%' ESCAPE '\\'`)).map((t) => t.table_name)
+  }
 })
 
 describe('quarantineViolations', () => {
