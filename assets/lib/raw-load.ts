@@ -107,6 +107,13 @@ export async function loadTable(db: SqlEngine, located: Located, day: string): P
   return loaded
 }
 
+/**
+ * Lines fetched at once for records open across lines. Multi-line records (tickets' subjects) come
+ * every few hundred lines, and each query costs milliseconds however few lines it returns, so one
+ * window holds a small day's whole tickets file (a few hundred KB).
+ */
+const WINDOW_LINES = 8192
+
 /** Files above this size are streamed through the tokenizer rather than read as one text value. */
 const MAX_TEXT_BYTES = 512 * 1024 * 1024
 
@@ -207,7 +214,7 @@ async function loadLines(db: SqlEngine, table: LoadedTable, textPath: string, he
     let text = cache.get(n)
     if (text === undefined) {
       // A quoted field open across lines that are not suspect themselves: fetch a window.
-      const window = await db.all<{ n: bigint; marked: string }>(`SELECT n, ${MARKED_LINE} FROM ${lines} WHERE n >= ${n} AND n < ${n + 256}`)
+      const window = await db.all<{ n: bigint; marked: string }>(`SELECT n, ${MARKED_LINE} FROM ${lines} WHERE n >= ${n} AND n < ${n + WINDOW_LINES}`)
       for (const row of window) cache.set(Number(row.n), row.marked.slice(1))
       text = cache.get(n) ?? ''
     }
