@@ -283,6 +283,27 @@ describe('materializeRaw: row rules and their reasons', () => {
 })
 
 describe('materializeRaw: physical lines and originals', () => {
+  it('follows a quoted field open across lines past the lines fetched at once (8,192)', async () => {
+    const row = (id: string, subject: string): string => `${id},C1,2026-03-01T09:00Z,chat,${subject}`
+    // K0's middle line is plain, so the first fetch starts there (line 3) and ends at line 8194,
+    // inside KX (lines 8192-8196): its line 8195 needs a second fetch.
+    const lines = ['ticket_id,customer_id,opened_ts,resolved_via,subject', row('K0', '"three\nplain\nlines"')]
+    while (lines.length + 2 < 8191) lines.push(row(`K${lines.length}`, 'plain'))
+    lines.push(row('KX', '"a\nb\nc\nd\ne"'), row('KY', 'plain'))
+    await land({ tickets: `${lines.join('\n')}\n` })
+    const meta = await run()
+    expect(meta.tables.tickets).toMatchObject({ rows_read: lines.length - 1, valid: lines.length - 1, quarantined: 0 })
+    const rows = await valid('tickets')
+    expect(rows.slice(0, 2).map((r) => [r.ticket_id, r._line])).toEqual([
+      ['K0', '2'],
+      ['K2', '5'],
+    ])
+    expect(rows.slice(-2).map((r) => [r.ticket_id, r._line])).toEqual([
+      ['KX', '8192'],
+      ['KY', '8197'],
+    ])
+  })
+
   it('counts lines through a BOM, CRLF, blank lines and quoted newlines; re-encodes originals as CSV', async () => {
     await land({
       statements: '\uFEFFcustomer_id,delivery_mode\r\n\r\nC1,paper\r\n"C\n2","fax, or ""mail"""\r\n\r\n\r\nC3,paper\r\n,\r\n',
