@@ -2,10 +2,12 @@ import path from 'node:path'
 import { StrataError } from '../../framework/errors/index.js'
 import { quoteIdent, sqlString, type SqlEngine } from '../../framework/sql/index.js'
 import { FEATURE_GROUPS_FILE } from './feature-stats.js'
-import { fullKMeans, type FullKMeansResult } from './full-kmeans.js'
+import type { FullKMeansResult } from './full-kmeans.js'
+import { lloydKMeans } from './lloyd-kmeans.js'
 import { MODEL_FEATURES, type ModelFeature } from './segment-model-types.js'
 import type { FeaturePartition, FeatureStatsPartition } from './segment-model-inputs.js'
 import { project, type Matrix } from './segment-model-pca.js'
+import { md5Threshold } from './segment-model-sample.js'
 import { modelInput } from './segments.js'
 
 /**
@@ -26,7 +28,7 @@ export interface StableFit {
   readonly components: Matrix
   /** Each standardised column's share of the total variance (1/7 each unless a column is constant). */
   readonly explainedVarianceRatio: number[]
-  /** The k-means rows (standardised, md5 order, at most `limit`); its first rows are the silhouette sample. */
+  /** The k-means rows (standardised, md5 order, at most `limit`; also the rows the standardisation is taken over); its first rows are the silhouette sample. */
   readonly sample: Float64Array
   readonly kmeans: FullKMeansResult
   /** A relation of the day's distinct vectors: the seven features as the model takes them, cdi, n. */
@@ -35,38 +37,45 @@ export interface StableFit {
 
 /**
  * The stable segmentation's clustering (issue 19, beside SPEC §5): one row per customer, the
- * window's last day (`last`), ln(1 + x) of STABLE_LOG1P, each column standardised (population
- * mean and std over every row of the day; a std below 10 × machine epsilon gets scale 1), then a
- * full k-means (ml-kmeans, k-means++, STABLE_INITS starts from `seed`) on the first `limit` rows
- * in md5(partition | customer_id) order: the same rows in any file order, and a uniform sample of
- * customers when the day has more. The transform runs in DuckDB with the SQL segments uses, so
- * training and assignment see the same bits.
+ * window's last day (`last`), ln(1 + x) of STABLE_LOG1P; the first `limit` rows in
+ * md5(partition | customer_id) order (every customer up to `limit`, a uniform sample of them
+ * beyond, the same rows in any file order); each column standardised over those rows (population
+ * mean and std; a std below 10 × machine epsilon gets scale 1); then a full k-means on them
+ * (lloyd-kmeans.ts: k-means++, STABLE_INITS starts from `seed`). Standardising over the sample
+ * rather than the whole day keeps the 1M-customer Monday from pulling a million rows into
+ * JavaScript; on a uniform sample of 100,000 the means and scales differ from the day's by well
+ * under 1 %. The transform runs in DuckDB with the SQL segments uses, so training and assignment
+ * see the same bits.
  */
 export async function fitStable(conn: SqlEngine, last: FeaturePartition, lastStats: FeatureStatsPartition, k: number, seed: number, limit: number): Promise<StableFit> {
   const columns = MODEL_FEATURES.map((f) => `${modelInput(f, STABLE_LOG1P)} AS ${quoteIdent(f)}`).join(', ')
-  const rows = await conn.all<Record<ModelFeature, number>>(
-    `SELECT ${columns} FROM read_parquet(${sqlString(last.file)}) f
-     ORDER BY md5(${sqlString(last.partition)} || '|' || CAST(f.customer_id AS VARCHAR)), CAST(f.customer_id AS VARCHAR)`,
-  )
-  const d = MODEL_FEATURES.length
-  const n = rows.length
+  const file = `read_parquet(${sqlString(last.file)}) f`
+  const notFinite = MODEL_FEATURES.map((f) => `count(*) FILTER (WHERE NOT isfinite(${modelInput(f, STABLE_LOG1P)}) OR ${modelInput(f, STABLE_LOG1P)} IS NULL) AS ${quoteIdent(f)}`).join(', ')
+  const [counts] = await conn.all<Record<ModelFeature | 'n', bigint>>(`SELECT count(*) AS n, ${notFinite} FROM ${file}`)
+  const n = Number(counts!.n)
   if (n < k) {
     throw new StrataError('input', `segment_model (stable): features ${last.partition} has ${n} rows, fewer than the ${k} clusters`, `Materialize features for more customers on ${last.partition}.`)
   }
-  const data = new Float64Array(n * d)
-  rows.forEach((row, i) => MODEL_FEATURES.forEach((f, j) => (data[i * d + j] = row[f])))
-  for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i]!)) {
-      const feature = MODEL_FEATURES[i % d]!
-      throw new StrataError('input', `segment_model (stable): features ${last.partition} has a ${feature} that is not a finite number ≥ 0 after ln(1 + x)`, `Rebuild features for ${last.partition}.`)
-    }
+  const bad = MODEL_FEATURES.find((f) => counts![f] > 0n)
+  if (bad !== undefined) {
+    throw new StrataError('input', `segment_model (stable): features ${last.partition} has a ${bad} that is not a finite number ≥ 0 after ln(1 + x)`, `Rebuild features for ${last.partition}.`)
   }
+  // The first `limit` rows in md5 order; a prefix filter on the hash spares sorting every row of a large day.
+  const key = `md5(${sqlString(last.partition)} || '|' || CAST(f.customer_id AS VARCHAR))`
+  const select = (filter: string): Promise<Record<ModelFeature, number>[]> =>
+    conn.all<Record<ModelFeature, number>>(`SELECT ${columns} FROM ${file} ${filter} ORDER BY ${key}, CAST(f.customer_id AS VARCHAR) LIMIT ${limit}`)
+  const threshold = md5Threshold(n, limit)
+  let rows = threshold === undefined ? await select('') : await select(`WHERE ${key} < ${sqlString(threshold)}`)
+  if (threshold !== undefined && rows.length < Math.min(limit, n)) rows = await select('')
+  const d = MODEL_FEATURES.length
+  const data = new Float64Array(rows.length * d)
+  rows.forEach((row, i) => MODEL_FEATURES.forEach((f, j) => (data[i * d + j] = row[f])))
   const { means, scales, variances } = standardisation(data, d)
   const components = MODEL_FEATURES.map((_, i) => MODEL_FEATURES.map((__, j) => (i === j ? 1 : 0)))
   const total = variances.reduce((s, v, j) => s + v / scales[j]! / scales[j]!, 0)
   const explainedVarianceRatio = variances.map((v, j) => (total > 0 ? v / scales[j]! / scales[j]! / total : 0))
-  const sample = project(data.subarray(0, Math.min(n, limit) * d), means, scales, components)
-  const kmeans = fullKMeans(sample, d, { k, inits: STABLE_INITS, seed, maxIterations: STABLE_MAX_ITERATIONS })
+  const sample = project(data, means, scales, components)
+  const kmeans = lloydKMeans(sample, d, { k, inits: STABLE_INITS, seed, maxIterations: STABLE_MAX_ITERATIONS })
   const groups = sqlString(path.join(lastStats.dir, FEATURE_GROUPS_FILE))
   const source = `(SELECT ${columns}, cdi, n FROM read_parquet(${groups}) f)`
   return { n, means, scales, components, explainedVarianceRatio, sample, kmeans, source }

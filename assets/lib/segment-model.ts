@@ -5,7 +5,7 @@ import { StrataError } from '../../framework/errors/index.js'
 import type { SqlEngine } from '../../framework/sql/index.js'
 import { combineMoments, FEATURE_STATS_FILE, readFeatureStats, SAMPLE_ROWS_PER_PARTITION } from './feature-stats.js'
 import { pairwiseAgreement } from './adjusted-rand.js'
-import { labelRows, miniBatchKMeans } from './mini-batch-kmeans.js'
+import { canonicalRows, labelRows, miniBatchKMeans } from './mini-batch-kmeans.js'
 import { MODEL_FEATURES, SEGMENT_NAMES, type Segmentation, type SegmentModel, type SegmentModelQuality, type SegmentName } from './segment-model-types.js'
 import { assignAll, nameClusters } from './segment-model-assignment.js'
 import { BASELINE_COUNTS, baselineEdges, writeBaseline } from './segment-model-baseline.js'
@@ -236,7 +236,7 @@ async function stableClustering(conn: SqlEngine, partitions: readonly FeaturePar
     kmeans: {
       algorithm: 'lloyd',
       rows: fit.sample.length / dim,
-      distinct_rows: distinctRows(fit.sample, dim),
+      distinct_rows: canonicalRows(fit.sample, dim).weights.length,
       steps: kept.iterations,
       max_steps: STABLE_MAX_ITERATIONS,
       early_stop: kept.converged,
@@ -245,13 +245,6 @@ async function stableClustering(conn: SqlEngine, partitions: readonly FeaturePar
     candidates: fit.kmeans.runs,
     chosen: fit.kmeans.chosen,
   }
-}
-
-/** Distinct rows of an n × dim matrix. */
-function distinctRows(data: Float64Array, dim: number): number {
-  const seen = new Set<string>()
-  for (let i = 0; i < data.length; i += dim) seen.add(Array.from(data.subarray(i, i + dim)).join(','))
-  return seen.size
 }
 
 /** Training rows, standardisation and principal axes of the window, from its feature_stats moments. */

@@ -11,7 +11,8 @@ import { computeFeatureStats } from '../../assets/lib/feature-stats.js'
 import { labelRows } from '../../assets/lib/mini-batch-kmeans.js'
 import { modelVersion, trainSegmentModel } from '../../assets/lib/segment-model.js'
 import type { FeaturePartition, FeatureStatsPartition } from '../../assets/lib/segment-model-inputs.js'
-import { STABLE_LOG1P } from '../../assets/lib/segment-model-stable.js'
+import { md5Threshold } from '../../assets/lib/segment-model-sample.js'
+import { fitStable, STABLE_LOG1P } from '../../assets/lib/segment-model-stable.js'
 import { MODEL_FEATURES, SEGMENT_NAMES, type SegmentModel } from '../../assets/lib/segment-model-types.js'
 import { assignSegments, rawSegmentQuery } from '../../assets/lib/segments.js'
 import { configProblems, type Settings } from '../../framework/config/index.js'
@@ -188,6 +189,27 @@ describe('trainSegmentModel with the stable segmentation', () => {
     expect([...byGroup.values()].map((s) => s.size)).toEqual([1, 1, 1, 1])
   })
 
+  it('on a day with more customers than the k-means takes, trains on the md5-first ones and standardises over them', async () => {
+    // 400 customers, limit 30: the hash-prefix filter applies (md5Threshold), and must give the
+    // same rows as ordering every row.
+    const limit = 30
+    expect(md5Threshold(CUSTOMERS, limit)).toBeDefined()
+    const fit = await fitStable(db, features[2]!, stats[2]!, 4, 42, limit)
+    expect(fit.n).toBe(CUSTOMERS)
+    const d = MODEL_FEATURES.length
+    expect(fit.sample.length).toBe(limit * d)
+    const ids = await db.all<{ id: string }>(`SELECT customer_id AS id FROM read_parquet(${sqlString(features[2]!.file)}) ORDER BY md5(${sqlString(DAYS[2]!)} || '|' || customer_id), customer_id LIMIT ${limit}`)
+    const byId = new Map(lastDay.map((r) => [r.id, r.x]))
+    const rows = ids.map((r) => byId.get(r.id)!)
+    MODEL_FEATURES.forEach((_, j) => {
+      const mean = rows.reduce((s, x) => s + x[j]!, 0) / limit
+      const std = Math.sqrt(rows.reduce((s, x) => s + (x[j]! - mean) ** 2, 0) / limit) || 1
+      expect(fit.means[j]).toBeCloseTo(mean, 10)
+      expect(fit.scales[j]).toBeCloseTo(std, 10)
+      rows.forEach((x, i) => expect(fit.sample[i * d + j]).toBeCloseTo((x[j]! - mean) / std, 10))
+    })
+  })
+
   it('refuses a model whose log1p names something other than model features', async () => {
     const bad = { ...model, log1p: ['app_logins_30d', 'tenure_days'] } as unknown as SegmentModel
     const cdiFile = join(root, 'cdi.parquet')
@@ -214,8 +236,8 @@ describe('the segmentation setting', () => {
   it('gives segment_model another code version under stable, so switching rebuilds the models; spec keeps its own', async () => {
     const spec = await resolveCdiConfig(settings({}), noDays)
     const stable = await resolveCdiConfig(settings({ STRATA_SEGMENTATION: 'stable' }), noDays)
-    expect(segmentModelAsset(spec).codeVersion).toBe('segment-model-v4')
-    expect(segmentModelAsset(stable).codeVersion).toBe('segment-model-v4-stable')
+    expect(segmentModelAsset(spec).codeVersion).toBe('segment-model-v5')
+    expect(segmentModelAsset(stable).codeVersion).toBe('segment-model-v5-stable')
   })
 
   it('refuses an unknown method in the environment (config error naming the variable) and in the config file (schema)', async () => {
