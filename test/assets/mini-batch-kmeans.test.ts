@@ -173,11 +173,12 @@ describe('miniBatchKMeans', () => {
       // scikit-learn 1.2.1, MiniBatchKMeans(4, batch_size=2048, n_init=3), random_state 0–99 on
       // each of these seven data sets (exported bit for bit), ratio to the same full k-means: mean
       // 1.0276 over the 700 runs (median 1.0054, p90 1.0733). Strata's mean over 10 seeds per data
-      // set (70 runs, standard error ~0.006) may exceed it by at most 0.02; the implementation
-      // before scikit-learn's rules sat at 1.10–1.12.
+      // set (70 runs, standard error ~0.006; measured 1.0334) may exceed it by at most 0.015. That
+      // catches one initialisation instead of three (1.0528) or an early stop after 3 batches
+      // (1.0445); the implementation before scikit-learn's rules sat at 1.10–1.12.
       const ratios = cases.flatMap((c) => Array.from({ length: 10 }, (_, s) => ratio(c, 1000 + s)))
       const mean = ratios.reduce((sum, r) => sum + r, 0) / ratios.length
-      expect(mean, `ratios ${ratios.join(', ')}`).toBeLessThanOrEqual(SKLEARN_MEAN_RATIO + 0.02)
+      expect(mean, `ratios ${ratios.join(', ')}`).toBeLessThanOrEqual(SKLEARN_MEAN_RATIO + 0.015)
     })
   })
 
