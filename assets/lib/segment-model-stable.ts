@@ -45,7 +45,8 @@ export interface StableFit {
 
 /**
  * The stable segmentation's clustering (issue 19, beside SPEC §5): one row per customer, the
- * window's last day (`last`), ln(1 + x) of STABLE_LOG1P; the first `limit` rows in
+ * window's last day (`last`), ln(1 + x) of STABLE_LOG1P, the shares of SHARE_EVENTS shrunk by
+ * STABLE_SHRINK_WEIGHT pseudo-events towards the day's share; the first `limit` rows in
  * md5(partition | customer_id) order (every customer up to `limit`, a uniform sample of them
  * beyond, the same rows in any file order); each column standardised over those rows (population
  * mean and std; a std below 10 × machine epsilon gets scale 1); then a full k-means on them
