@@ -14,12 +14,12 @@ export function segmentModelAsset(config: CdiConfig) {
     key: 'segment_model',
     description:
       config.segmentation === 'stable'
-        ? "Weekly segment model, stable segmentation: full k-means on ln(1 + x) of the counts and amount, standardised, one row per customer of the window's last day (Monday-1); the drift baseline is still the 90-day window's, from feature_stats."
+        ? "Weekly segment model, stable segmentation: full k-means on ln(1 + x) of the counts and amount and the shares shrunk by their event counts, standardised, one row per customer of the window's last day (Monday-1); the drift baseline is still the 90-day window's, from feature_stats."
         : 'Weekly segment model trained on every feature row of the 90 days before the week (Monday-90 … Monday-1), as JSON; moments, sample, and the distinct vectors behind the assignment and the baseline come from feature_stats.',
     partitions: weekly({ start: config.firstModelDay }),
     deps: { features: daysBeforeWeek(90), feature_stats: daysBeforeWeek(90) },
     // The stable segmentation is another computation: switching rebuilds the models (and what reads them).
-    codeVersion: config.segmentation === 'stable' ? 'segment-model-v4-stable' : 'segment-model-v4',
+    codeVersion: config.segmentation === 'stable' ? 'segment-model-v5-stable' : 'segment-model-v5',
     async materialize({ partition, inputs, outputDir, resources }) {
       const features = (inputs.features ?? []).map((input) => ({ partition: input.partition, file: fileOf(input, FEATURES_FILE) }))
       // fileOf checks that each file is in the partition's manifest; the model reads these three.

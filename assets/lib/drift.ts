@@ -9,7 +9,7 @@ import { CDI_BIN_COUNT, mergeEdges, psiFromCounts } from './psi.js'
 import { cdiBinCountsSql, cdiSummarySql, featureBinCountsSql, featureSamplesSql, ksGapsSql, retrainChurnSql, segmentChurnSql, segmentSizesSql } from './drift-queries.js'
 import { rowCountSql } from './parquet-sql.js'
 import { MODEL_FEATURES, SEGMENT_NAMES, type BaselineEdges, type ModelFeature, type SegmentModel, type SegmentName } from './segment-model-types.js'
-import { assertUsableModel, requireParquetColumns } from './segments.js'
+import { assertUsableModel, modelColumns, requireParquetColumns } from './segments.js'
 
 export type { DriftReport, DriftRowCounts, DriftStatus, FeatureDrift, MetricDatum, MetricName } from './drift-report-types.js'
 
@@ -80,7 +80,7 @@ export async function buildDriftReport(options: BuildDriftReportOptions): Promis
   assertUsableModel(model)
   await requireParquetColumns(db, segmentsFile, ['customer_id', 'cdi', 'segment'], 'segments')
   if (previousSegmentsFile !== undefined) await requireParquetColumns(db, previousSegmentsFile, ['customer_id', 'cdi', 'segment'], 'segments(D-1)')
-  await requireParquetColumns(db, featuresFile, MODEL_FEATURES, 'features')
+  await requireParquetColumns(db, featuresFile, modelColumns(model), 'features')
   await requireParquetColumns(db, featureValuesFile, ['feature', 'value', 'n'], 'feature_stats values')
   const baselineFile = path.join(modelDir, 'baseline.parquet')
   await requireParquetColumns(db, baselineFile, ['feature', 'value', 'n'], 'segment_model baseline')

@@ -32,8 +32,8 @@ export interface FullKMeansResult {
 /**
  * Full-batch k-means (Lloyd, `ml-kmeans`: greedy k-means++ starts, up to `maxIterations`
  * iterations each) from `inits` seeds, keeping the lowest inertia, as scikit-learn's KMeans with
- * n_init = 10 does. The reference the mini-batch model is measured against, and the clustering of
- * the `stable` segmentation.
+ * n_init = 10 does. The independent reference that the benchmarks and tests measure Strata's own
+ * k-means code against (the mini-batch of SPEC §5 and lloyd-kmeans.ts, the stable segmentation's).
  *
  * @param data n × dim row-major.
  */

@@ -7,13 +7,13 @@ import { mulberry32 } from './mulberry32.js'
  */
 export interface MiniBatchKMeansOptions {
   readonly k: number
-  /** Rows drawn (with replacement) per step. */
+  /** Rows drawn (with replacement) per step; at most the number of rows. */
   readonly batchSize?: number
   /** Passes over the data: the step budget is ⌊maxIter · n / batchSize⌋ for n rows. */
   readonly maxIter?: number
   /** k-means++ initialisations tried; the one with the lowest inertia on a validation draw is kept. */
   readonly nInit?: number
-  /** Rows each initialisation (and the validation draw) sees; default 3 × batchSize. */
+  /** Rows each initialisation (and the validation draw) sees; default 3 × batchSize, at least 3k, at most the number of rows. */
   readonly initSize?: number
   /** Stop once the smoothed batch inertia has not improved for this many steps. */
   readonly maxNoImprovement?: number
@@ -171,6 +171,10 @@ function searchSorted(cumulative: Float64Array, value: number): number {
  * Rows are first put in a canonical order (sorted, equal rows merged), so the result does not
  * depend on the order of the input: same rows, options and seed → bitwise the same centroids.
  *
+ * Checked against scikit-learn 1.2.1 on the same rows (BENCHMARKS.md, "Segment model quality"):
+ * over 200 seeds per weekly sample the inertia ratios to a full k-means have the same
+ * distribution (mean, p90, share above 1.05) as scikit-learn's; only the random streams differ.
+ *
  * @param data n × dim row-major.
  * @param weights per row, positive integers; all 1 when omitted.
  * @example
@@ -178,9 +182,9 @@ function searchSorted(cumulative: Float64Array, value: number): number {
  */
 export function miniBatchKMeans(data: Float64Array, dim: number, options: MiniBatchKMeansOptions, weights?: Float64Array): KMeansResult {
   const { k } = options
-  const batchSize = options.batchSize ?? KMEANS_DEFAULTS.batchSize
+  const requestedBatch = options.batchSize ?? KMEANS_DEFAULTS.batchSize
+  const requestedInit = options.initSize ?? 3 * requestedBatch
   const maxIter = options.maxIter ?? KMEANS_DEFAULTS.maxIter
-  const initSize = options.initSize ?? 3 * batchSize
   const nInit = options.init ? 1 : (options.nInit ?? KMEANS_DEFAULTS.nInit)
   const maxNoImprovement = options.maxNoImprovement ?? KMEANS_DEFAULTS.maxNoImprovement
   const reassignmentRatio = options.reassignmentRatio ?? KMEANS_DEFAULTS.reassignmentRatio
@@ -188,9 +192,9 @@ export function miniBatchKMeans(data: Float64Array, dim: number, options: MiniBa
   if (!Number.isInteger(dim) || dim < 1 || data.length % dim !== 0 || data.length === 0) {
     throw new StrataError('compute', `k-means needs a non-empty n × ${dim} matrix (got ${data.length} values)`)
   }
-  const counts = [k, batchSize, maxIter, initSize, nInit, maxNoImprovement]
+  const counts = [k, requestedBatch, maxIter, requestedInit, nInit, maxNoImprovement]
   if (counts.some((v) => !Number.isInteger(v) || v < 1) || !(reassignmentRatio >= 0)) {
-    throw new StrataError('compute', `k-means options must be positive integers (k=${k}, batchSize=${batchSize}, maxIter=${maxIter}, initSize=${initSize}, nInit=${nInit}, maxNoImprovement=${maxNoImprovement}) and reassignmentRatio ≥ 0`)
+    throw new StrataError('compute', `k-means options must be positive integers (k=${k}, batchSize=${requestedBatch}, maxIter=${maxIter}, initSize=${requestedInit}, nInit=${nInit}, maxNoImprovement=${maxNoImprovement}) and reassignmentRatio ≥ 0`)
   }
   if (weights !== undefined && (weights.length !== data.length / dim || weights.some((w) => !Number.isSafeInteger(w) || w < 1))) {
     throw new StrataError('compute', `k-means weights must be one positive integer per row (${data.length / dim} rows)`)
@@ -205,6 +209,11 @@ export function miniBatchKMeans(data: Float64Array, dim: number, options: MiniBa
   let total = 0
   const cumulative = new Float64Array(n)
   for (let i = 0; i < n; i++) cumulative[i] = total += w[i]!
+  // As scikit-learn's _check_params_vs_input: both capped at the number of (expanded) rows, and
+  // an init subset smaller than k grown to 3k.
+  const batchSize = Math.min(requestedBatch, total)
+  const initRows = options.initSize ?? 3 * batchSize
+  const initSize = Math.min(initRows < k ? 3 * k : initRows, total)
   const random = mulberry32(seed)
   const drawRow = (): number => searchSorted(cumulative, random() * total)
   const drawRows = (size: number): Float64Array => {

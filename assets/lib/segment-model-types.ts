@@ -35,6 +35,12 @@ export interface SegmentModel {
   readonly segmentation?: 'stable'
   /** Features taken as ln(1 + x) before standardising (stable models); absent means none. */
   readonly log1p?: readonly ModelFeature[]
+  /**
+   * Shares shrunk towards a prior before standardising (stable models; segments.ts SHARE_EVENTS
+   * names each share's event columns): (digital + weight · prior) / (events + weight). Absent
+   * means none.
+   */
+  readonly shrink?: ShareShrink
   /** Per feature, population mean over the training rows. */
   readonly means: readonly number[]
   /** Per feature, population std (1 when below 10 × machine epsilon). */
@@ -55,6 +61,12 @@ export interface SegmentModel {
   readonly quality?: SegmentModelQuality
   /** sha256 (hex, first 16 chars) of the canonical JSON of everything above. */
   readonly version: string
+}
+
+/** The stable segmentation's shrinkage of shares: the pseudo-event weight and each share's prior. */
+export interface ShareShrink {
+  readonly weight: number
+  readonly priors: Readonly<Partial<Record<ModelFeature, number>>>
 }
 
 /** `baseline_edges.json` beside the model: per feature, the PSI bin edges (SPEC §7). */

@@ -5,8 +5,8 @@ import { StrataError } from '../../framework/errors/index.js'
 import type { SqlEngine } from '../../framework/sql/index.js'
 import { combineMoments, FEATURE_STATS_FILE, readFeatureStats, SAMPLE_ROWS_PER_PARTITION } from './feature-stats.js'
 import { pairwiseAgreement } from './adjusted-rand.js'
-import { labelRows, miniBatchKMeans } from './mini-batch-kmeans.js'
-import { MODEL_FEATURES, SEGMENT_NAMES, type Segmentation, type SegmentModel, type SegmentModelQuality, type SegmentName } from './segment-model-types.js'
+import { canonicalRows, labelRows, miniBatchKMeans } from './mini-batch-kmeans.js'
+import { MODEL_FEATURES, SEGMENT_NAMES, type Segmentation, type SegmentModel, type SegmentModelQuality, type SegmentName, type ShareShrink } from './segment-model-types.js'
 import { assignAll, nameClusters } from './segment-model-assignment.js'
 import { BASELINE_COUNTS, baselineEdges, writeBaseline } from './segment-model-baseline.js'
 import { checkFeatureRows, checkPartitions, checkStats, type FeaturePartition, type FeatureStatsPartition, type TrainingWindow } from './segment-model-inputs.js'
@@ -96,7 +96,7 @@ export async function trainSegmentModel(options: TrainSegmentModelOptions): Prom
     const moments = windowMoments(stats, window)
     await checkFeatureRows(conn, partitions, moments.n, window)
     await createWindowGroups(conn, stats, moments.n, window)
-    const fit = segmentation === 'stable' ? await stableClustering(conn, partitions, stats, seed) : await specClustering(conn, partitions, stats, moments, seed)
+    const fit = segmentation === 'stable' ? await stableClustering(conn, partitions, seed) : await specClustering(conn, partitions, stats, moments, seed)
     const { dim, sample } = fit
     const centroids: number[][] = Array.from({ length: CLUSTERS }, (_, c) => Array.from(fit.centres.subarray(c * dim, (c + 1) * dim)))
 
@@ -125,7 +125,7 @@ export async function trainSegmentModel(options: TrainSegmentModelOptions): Prom
 
     const body = {
       features: [...MODEL_FEATURES],
-      ...(segmentation === 'stable' ? { segmentation, log1p: [...STABLE_LOG1P] } : {}),
+      ...(fit.shrink !== undefined ? { segmentation: 'stable' as const, log1p: [...STABLE_LOG1P], shrink: fit.shrink } : {}),
       means: fit.means,
       scales: fit.scales,
       components: fit.components,
@@ -182,6 +182,8 @@ interface Clustering {
   readonly kmeans: SegmentModelQuality['kmeans']
   readonly candidates: readonly { readonly centres: Float64Array; readonly inertia: number }[]
   readonly chosen: number
+  /** The stable segmentation's shrinkage of shares (absent for spec). */
+  readonly shrink?: ShareShrink
 }
 
 /** SPEC §5: every row of the window, PCA, mini-batch k-means on the md5-first sample. */
@@ -216,9 +218,9 @@ async function specClustering(conn: SqlEngine, partitions: readonly FeatureParti
 }
 
 /** The stable segmentation (segment-model-stable.ts): the window's last day, one row per customer. */
-async function stableClustering(conn: SqlEngine, partitions: readonly FeaturePartition[], stats: readonly FeatureStatsPartition[], seed: number): Promise<Clustering> {
+async function stableClustering(conn: SqlEngine, partitions: readonly FeaturePartition[], seed: number): Promise<Clustering> {
   const last = partitions[partitions.length - 1]!
-  const fit = await fitStable(conn, last, stats[stats.length - 1]!, CLUSTERS, seed, KMEANS_SAMPLE_ROWS)
+  const fit = await fitStable(conn, last, CLUSTERS, seed, KMEANS_SAMPLE_ROWS)
   const dim = MODEL_FEATURES.length
   const kept = fit.kmeans.runs[fit.kmeans.chosen]!
   return {
@@ -236,7 +238,7 @@ async function stableClustering(conn: SqlEngine, partitions: readonly FeaturePar
     kmeans: {
       algorithm: 'lloyd',
       rows: fit.sample.length / dim,
-      distinct_rows: distinctRows(fit.sample, dim),
+      distinct_rows: canonicalRows(fit.sample, dim).weights.length,
       steps: kept.iterations,
       max_steps: STABLE_MAX_ITERATIONS,
       early_stop: kept.converged,
@@ -244,14 +246,8 @@ async function stableClustering(conn: SqlEngine, partitions: readonly FeaturePar
     },
     candidates: fit.kmeans.runs,
     chosen: fit.kmeans.chosen,
+    shrink: fit.shrink,
   }
-}
-
-/** Distinct rows of an n × dim matrix. */
-function distinctRows(data: Float64Array, dim: number): number {
-  const seen = new Set<string>()
-  for (let i = 0; i < data.length; i += dim) seen.add(Array.from(data.subarray(i, i + dim)).join(','))
-  return seen.size
 }
 
 /** Training rows, standardisation and principal axes of the window, from its feature_stats moments. */

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { StrataError } from '../../framework/errors/index.js'
 import { quoteIdent, sqlString, type SqlEngine } from '../../framework/sql/index.js'
-import { MODEL_FEATURES, SEGMENT_NAMES, type ModelFeature, type SegmentModel, type SegmentName } from './segment-model-types.js'
+import { MODEL_FEATURES, SEGMENT_NAMES, type ModelFeature, type SegmentModel, type SegmentName, type ShareShrink } from './segment-model-types.js'
 import { doubleLiteral } from './sql-literals.js'
 
 /** SPEC §6 default for HYSTERESIS_DELTA. */
@@ -56,7 +56,7 @@ export async function assignSegments(options: AssignSegmentsOptions): Promise<Se
   validateHysteresisDelta(hysteresisDelta)
   assertUsableModel(model)
   await requireParquetColumns(db, cdiFile, ['customer_id', 'cdi'], 'cdi_scores')
-  await requireParquetColumns(db, featuresFile, ['customer_id', ...MODEL_FEATURES], 'features')
+  await requireParquetColumns(db, featuresFile, ['customer_id', ...modelColumns(model)], 'features')
   if (previousSegmentsFile !== undefined) {
     await requireParquetColumns(db, previousSegmentsFile, ['customer_id', 'cdi', 'segment'], 'segments(D-1)')
   }
@@ -151,6 +151,13 @@ export function assertUsableModel(model: SegmentModel): void {
   if (model.log1p !== undefined && (!Array.isArray(model.log1p) || model.log1p.some((f) => !(MODEL_FEATURES as readonly string[]).includes(f)) || new Set(model.log1p).size !== model.log1p.length)) {
     problems.push(`log1p must list distinct model features (${MODEL_FEATURES.join(', ')})`)
   }
+  if (model.shrink !== undefined) {
+    const { weight, priors } = model.shrink
+    const shares = Object.entries(priors ?? {})
+    if (!(typeof weight === 'number' && Number.isFinite(weight) && weight > 0) || shares.some(([f, p]) => SHARE_EVENTS[f as ModelFeature] === undefined || !(typeof p === 'number' && p >= 0 && p <= 1))) {
+      problems.push(`shrink must give a positive weight and priors in [0, 1] for shares among ${Object.keys(SHARE_EVENTS).join(', ')}`)
+    }
+  }
   if (problems.length > 0) {
     throw new StrataError('input', `segment model ${String(model.version)} cannot be applied: ${problems.join('; ')}`, 'Rebuild the segment_model partition of this week.')
   }
@@ -210,7 +217,7 @@ export function rawSegmentQuery(model: SegmentModel, featuresFile: string): stri
 function nearestSegmentSql(model: SegmentModel): { z: string[]; p: string[]; d: string[]; nearest: string } {
   // assertUsableModel has checked that every name is one of SEGMENT_NAMES.
   const indexOf = (name: SegmentName | undefined): number => (SEGMENT_NAMES as readonly (string | undefined)[]).indexOf(name)
-  const z = MODEL_FEATURES.map((f, i) => `((${modelInput(f, model.log1p)} - ${doubleLiteral(model.means[i] ?? NaN)}) / ${doubleLiteral(model.scales[i] ?? NaN)}) AS z${i}`)
+  const z = MODEL_FEATURES.map((f, i) => `((${modelInput(f, model)} - ${doubleLiteral(model.means[i] ?? NaN)}) / ${doubleLiteral(model.scales[i] ?? NaN)}) AS z${i}`)
   const p = model.components.map((row, j) => `(${row.map((c, i) => `z${i} * ${doubleLiteral(c)}`).join(' + ')}) AS p${j}`)
   const d = model.centroids.map((row, k) => `(${row.map((c, j) => `(p${j} - ${doubleLiteral(c)}) * (p${j} - ${doubleLiteral(c)})`).join(' + ')}) AS d${k}`)
   // The first k whose distance is ≤ every later one is the lowest index among the minima.
@@ -225,13 +232,45 @@ function nearestSegmentSql(model: SegmentModel): { z: string[]; p: string[]; d: 
 }
 
 /**
- * A model feature of relation `f` as the model takes it: the DOUBLE value, or ln(1 + value) for a
- * feature the model lists in `log1p` (the stable segmentation). Training computes it with the same
- * SQL, so both sides see the same bits.
+ * The event counts behind each share feature (columns of features, SPEC §3): a share of few
+ * events says little, and of none nothing, so the stable segmentation shrinks it towards the
+ * population's share by its event count.
  */
-export function modelInput(feature: ModelFeature, log1p: readonly ModelFeature[] | undefined, relation = 'f'): string {
-  const value = `CAST(${relation}.${quoteIdent(feature)} AS DOUBLE)`
-  return log1p?.includes(feature) ? `ln(1 + ${value})` : value
+export const SHARE_EVENTS: Readonly<Partial<Record<ModelFeature, { readonly digital: string; readonly events: string }>>> = {
+  pct_trades_digital_90d: { digital: 'trades_digital_90d', events: 'trades_total_90d' },
+  pct_tickets_resolved_digital_90d: { digital: 'tickets_resolved_digital_90d', events: 'tickets_total_90d' },
+}
+
+/** How a model turns features into its inputs: the `log1p` and `shrink` of SegmentModel. */
+export interface ModelTransform {
+  readonly log1p?: readonly ModelFeature[] | undefined
+  readonly shrink?: ShareShrink | undefined
+}
+
+/**
+ * A model feature of relation `f` as the model takes it: the DOUBLE value; ln(1 + value) for a
+ * feature in `log1p`; (digital + weight · prior) / (events + weight) for a share in `shrink`
+ * (the stable segmentation). Training computes it with the same SQL, so both sides see the same
+ * bits.
+ */
+export function modelInput(feature: ModelFeature, transform: ModelTransform, relation = 'f'): string {
+  const column = (name: string): string => `CAST(${relation}.${quoteIdent(name)} AS DOUBLE)`
+  const prior = transform.shrink?.priors[feature]
+  const events = SHARE_EVENTS[feature]
+  if (prior !== undefined && events !== undefined) {
+    const weight = doubleLiteral(transform.shrink!.weight)
+    return `((${column(events.digital)} + ${weight} * ${doubleLiteral(prior)}) / (${column(events.events)} + ${weight}))`
+  }
+  return transform.log1p?.includes(feature) ? `ln(1 + ${column(feature)})` : column(feature)
+}
+
+/** The features columns a model reads: the seven model features, and the event counts of shrunk shares. */
+export function modelColumns(model: ModelTransform): string[] {
+  const counts = Object.keys(model.shrink?.priors ?? {}).flatMap((f) => {
+    const events = SHARE_EVENTS[f as ModelFeature]
+    return events === undefined ? [] : [events.digital, events.events]
+  })
+  return [...MODEL_FEATURES, ...counts]
 }
 
 /**

@@ -149,24 +149,46 @@ describe('miniBatchKMeans', () => {
     expect(inertias[result.chosen]).toBe(Math.min(...inertias))
   })
 
-  it('reaches a median inertia within 3% of a full k-means (ml-kmeans, 10 inits) on latent groups', () => {
-    // Like scikit-learn's, the mini-batch run sometimes settles in a worse local optimum (its
-    // n_init candidates are judged before any step); the median is the figure to hold, and the
-    // tail is bounded loosely. The Strata model before the scikit-learn rules had 1.10–1.12.
-    const ratios = [11, 12, 13, 14, 15, 16, 17].map((seed) => {
+  describe('against a full k-means (ml-kmeans, k-means++, 10 inits) on latent groups', () => {
+    const DATA_SEEDS = [11, 12, 13, 14, 15, 16, 17]
+    const cases = DATA_SEEDS.map((seed) => {
       const data = latentGroups(8_000, seed)
-      const mini = miniBatchKMeans(data, 6, { k: 4 })
-      return mini.inertia / fullKMeans(data, 6, { k: 4, inits: 10 }).inertia
+      return { data, full: fullKMeans(data, 6, { k: 4, inits: 10 }).inertia }
     })
-    const sorted = [...ratios].sort((a, b) => a - b)
-    expect(sorted[3], `ratios ${ratios.join(', ')}`).toBeLessThanOrEqual(1.03)
-    expect(sorted[6], `ratios ${ratios.join(', ')}`).toBeLessThanOrEqual(1.15)
-    expect(sorted[0]).toBeGreaterThan(0.99)
+    const ratio = (c: (typeof cases)[number], seed: number): number => miniBatchKMeans(c.data, 6, { k: 4, seed }).inertia / c.full
+    const SKLEARN_MEAN_RATIO = 1.0276
+    const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+
+    it('meets issue 19\'s targets with the SPEC seed 42: median ratio ≤ 1.03, worst ≤ 1.05', () => {
+      // Measured: 1.0104, 1.0010, 1.0007, 1.0244, 1.0003, 1.0005, 1.0017. A single run is a draw
+      // from a wide distribution (next test), so this holds for these data and this seed, not for
+      // every seed: scikit-learn 1.2.1's own runs exceed 1.05 in 21 % of seeds on these data.
+      const ratios = cases.map((c) => ratio(c, 42))
+      expect(median(ratios), `ratios ${ratios.join(', ')}`).toBeLessThanOrEqual(1.03)
+      expect(Math.max(...ratios), `ratios ${ratios.join(', ')}`).toBeLessThanOrEqual(1.05)
+      expect(Math.min(...ratios)).toBeGreaterThan(0.99)
+    })
+
+    it('is as good as scikit-learn 1.2.1\'s MiniBatchKMeans over seeds', () => {
+      // scikit-learn 1.2.1, MiniBatchKMeans(4, batch_size=2048, n_init=3), random_state 0–99 on
+      // each of these seven data sets (exported bit for bit), ratio to the same full k-means: mean
+      // 1.0276 over the 700 runs (median 1.0054, p90 1.0733). Strata's mean over 10 seeds per data
+      // set (70 runs, standard error ~0.006; measured 1.0334) may exceed it by at most 0.015. That
+      // catches one initialisation instead of three (1.0528) or an early stop after 3 batches
+      // (1.0445); the implementation before scikit-learn's rules sat at 1.10–1.12.
+      const ratios = cases.flatMap((c) => Array.from({ length: 10 }, (_, s) => ratio(c, 1000 + s)))
+      const mean = ratios.reduce((sum, r) => sum + r, 0) / ratios.length
+      expect(mean, `ratios ${ratios.join(', ')}`).toBeLessThanOrEqual(SKLEARN_MEAN_RATIO + 0.015)
+    })
   })
 
-  it('leaves a cluster empty when there are fewer distinct points than k', () => {
+  it('leaves a cluster empty when there are fewer distinct points than k (without reassignment)', () => {
+    // As scikit-learn documents: with fewer points than centres, reassignment keeps moving the
+    // spare centre onto points, so reassignment_ratio = 0 is the setting for such data.
     const data = new Float64Array([1, 1, 5, 5, 1, 1, 5, 5, 1, 1, 9, 9])
-    const result = miniBatchKMeans(data, 2, { k: 4, batchSize: 16 })
+    const result = miniBatchKMeans(data, 2, { k: 4, batchSize: 16, reassignmentRatio: 0 })
+    // The batch and the init subset are capped at the 6 rows, as scikit-learn caps them.
+    expect(result.maxSteps).toBe(100)
     const winners = new Set<number>()
     for (let i = 0; i < 6; i++) winners.add(nearestCentroid(data, i, result.centroids, 4, 2).index)
     expect(winners.size).toBe(3)

@@ -11,9 +11,10 @@ import { computeFeatureStats } from '../../assets/lib/feature-stats.js'
 import { labelRows } from '../../assets/lib/mini-batch-kmeans.js'
 import { modelVersion, trainSegmentModel } from '../../assets/lib/segment-model.js'
 import type { FeaturePartition, FeatureStatsPartition } from '../../assets/lib/segment-model-inputs.js'
-import { STABLE_LOG1P } from '../../assets/lib/segment-model-stable.js'
+import { md5Threshold } from '../../assets/lib/segment-model-sample.js'
+import { fitStable, STABLE_LOG1P } from '../../assets/lib/segment-model-stable.js'
 import { MODEL_FEATURES, SEGMENT_NAMES, type SegmentModel } from '../../assets/lib/segment-model-types.js'
-import { assignSegments, rawSegmentQuery } from '../../assets/lib/segments.js'
+import { assignSegments, modelInput, rawSegmentQuery } from '../../assets/lib/segments.js'
 import { configProblems, type Settings } from '../../framework/config/index.js'
 import { StrataError } from '../../framework/errors/index.js'
 import { sqlString, type SqlEngine } from '../../framework/sql/index.js'
@@ -45,14 +46,18 @@ async function writeFeatures(db: SqlEngine, dir: string): Promise<FeaturePartiti
     await db.run(
       `COPY (
         SELECT printf('C%05d', i) AS customer_id,
-               least(greatest(pct + 0.1 * ${u(1, d)}, 0), 1) AS pct_trades_digital_90d,
+               CAST(10 + hash(i, 6) % 3 AS BIGINT) AS trades_total_90d,
+               CAST(round(least(greatest(pct + 0.1 * ${u(1, d)}, 0), 1) * (10 + hash(i, 6) % 3)) AS BIGINT) AS trades_digital_90d,
+               trades_digital_90d / trades_total_90d AS pct_trades_digital_90d,
                (notional + 1000 * ${u(2, d)}) * (CASE WHEN i % 37 = 0 THEN 20 ELSE 1 END) AS avg_notional_90d,
                CAST(greatest(logins + round(4 * ${u(3, d)}), 0) * (CASE WHEN i % 41 = 0 THEN 20 ELSE 1 END) AS BIGINT) AS app_logins_30d,
                CAST(webinars + hash(i, 4, ${d}) % 2 AS BIGINT) AS webinars_90d,
                CAST(e AS INTEGER) AS e_statement_flag,
                CAST(robo AS INTEGER) AS robo_advice_flag,
                CAST(1 AS INTEGER) AS alerts_enabled_flag,
-               least(greatest(tickets + 0.1 * ${u(5, d)}, 0), 1) AS pct_tickets_resolved_digital_90d
+               CAST(4 + hash(i, 7) % 3 AS BIGINT) AS tickets_total_90d,
+               CAST(round(least(greatest(tickets + 0.1 * ${u(5, d)}, 0), 1) * tickets_total_90d) AS BIGINT) AS tickets_resolved_digital_90d,
+               tickets_resolved_digital_90d / tickets_total_90d AS pct_tickets_resolved_digital_90d
         FROM range(${CUSTOMERS}) r(i)
         JOIN (VALUES ${params}) g(g, pct, logins, e, robo, webinars, tickets, notional) ON g.g = i % 4
         ORDER BY i
@@ -84,8 +89,9 @@ describe('trainSegmentModel with the stable segmentation', () => {
   let stats: FeatureStatsPartition[]
   let model: SegmentModel
   let metadata: Awaited<ReturnType<typeof trainSegmentModel>>
-  /** The last day's rows in customer order, as JavaScript computes the model's inputs (Math.log1p). */
+  /** The last day's rows in customer order, as JavaScript computes the model's inputs (Math.log1p, shrunk shares). */
   let lastDay: { id: string; x: number[] }[]
+  let priors: { pct_trades_digital_90d: number; pct_tickets_resolved_digital_90d: number }
 
   beforeAll(async () => {
     db = await openDuckDb()
@@ -95,7 +101,15 @@ describe('trainSegmentModel with the stable segmentation', () => {
     metadata = await trainSegmentModel({ db, features, stats, window: WINDOW, outputDir: join(root, 'model-a'), segmentation: 'stable' })
     model = readModel(join(root, 'model-a'))
     const rows = await db.all<Record<string, number | string>>(`SELECT * FROM read_parquet(${sqlString(features[2]!.file)}) ORDER BY customer_id`)
-    lastDay = rows.map((r) => ({ id: r.customer_id as string, x: MODEL_FEATURES.map((f) => (STABLE_LOG1P.includes(f) ? Math.log1p(Number(r[f])) : Number(r[f]))) }))
+    // The shares shrunk towards the day's share: (digital + 2p) / (events + 2).
+    const prior = (digital: string, events: string): number => rows.reduce((t, r) => t + Number(r[digital]), 0) / rows.reduce((t, r) => t + Number(r[events]), 0)
+    priors = { pct_trades_digital_90d: prior('trades_digital_90d', 'trades_total_90d'), pct_tickets_resolved_digital_90d: prior('tickets_resolved_digital_90d', 'tickets_total_90d') }
+    const input = (r: Record<string, number | string>, f: (typeof MODEL_FEATURES)[number]): number => {
+      if (f === 'pct_trades_digital_90d') return (Number(r.trades_digital_90d) + 2 * priors.pct_trades_digital_90d) / (Number(r.trades_total_90d) + 2)
+      if (f === 'pct_tickets_resolved_digital_90d') return (Number(r.tickets_resolved_digital_90d) + 2 * priors.pct_tickets_resolved_digital_90d) / (Number(r.tickets_total_90d) + 2)
+      return STABLE_LOG1P.includes(f) ? Math.log1p(Number(r[f])) : Number(r[f])
+    }
+    lastDay = rows.map((r) => ({ id: r.customer_id as string, x: MODEL_FEATURES.map((f) => input(r, f)) }))
   })
   afterAll(async () => {
     db.close()
@@ -107,6 +121,7 @@ describe('trainSegmentModel with the stable segmentation', () => {
       'features',
       'segmentation',
       'log1p',
+      'shrink',
       'means',
       'scales',
       'components',
@@ -122,6 +137,7 @@ describe('trainSegmentModel with the stable segmentation', () => {
     ])
     expect(model.segmentation).toBe('stable')
     expect(model.log1p).toEqual(['app_logins_30d', 'webinars_90d', 'avg_notional_90d'])
+    expect(model.shrink).toEqual({ weight: 2, priors })
     expect(model.components).toEqual(MODEL_FEATURES.map((_, i) => MODEL_FEATURES.map((__, j) => (i === j ? 1 : 0))))
     expect(model.centroids).toHaveLength(4)
     expect(model.centroids.every((c) => c.length === 7)).toBe(true)
@@ -145,7 +161,7 @@ describe('trainSegmentModel with the stable segmentation', () => {
     expect(readFileSync(join(root, 'model-a', 'baseline_edges.json'), 'utf8')).toBe(readFileSync(join(root, 'model-spec', 'baseline_edges.json'), 'utf8'))
   })
 
-  it('standardises ln(1 + x) of the counts and the amount with the population mean and std of the last day', () => {
+  it('standardises ln(1 + x) of the counts and the amount, and the shrunk shares, with the population mean and std of the last day', () => {
     const n = lastDay.length
     MODEL_FEATURES.forEach((_, j) => {
       const mean = lastDay.reduce((s, r) => s + r.x[j]!, 0) / n
@@ -188,6 +204,48 @@ describe('trainSegmentModel with the stable segmentation', () => {
     expect([...byGroup.values()].map((s) => s.size)).toEqual([1, 1, 1, 1])
   })
 
+  it('on a day with more customers than the k-means takes, trains on the md5-first ones and standardises over them', async () => {
+    // 400 customers, limit 30: the hash-prefix filter applies (md5Threshold), and must give the
+    // same rows as ordering every row.
+    const limit = 30
+    expect(md5Threshold(CUSTOMERS, limit)).toBeDefined()
+    const fit = await fitStable(db, features[2]!, 4, 42, limit)
+    expect(fit.n).toBe(CUSTOMERS)
+    const d = MODEL_FEATURES.length
+    expect(fit.sample.length).toBe(limit * d)
+    const ids = await db.all<{ id: string }>(`SELECT customer_id AS id FROM read_parquet(${sqlString(features[2]!.file)}) ORDER BY md5(${sqlString(DAYS[2]!)} || '|' || customer_id), customer_id LIMIT ${limit}`)
+    const byId = new Map(lastDay.map((r) => [r.id, r.x]))
+    const rows = ids.map((r) => byId.get(r.id)!)
+    MODEL_FEATURES.forEach((_, j) => {
+      const mean = rows.reduce((s, x) => s + x[j]!, 0) / limit
+      const std = Math.sqrt(rows.reduce((s, x) => s + (x[j]! - mean) ** 2, 0) / limit) || 1
+      expect(fit.means[j]).toBeCloseTo(mean, 10)
+      expect(fit.scales[j]).toBeCloseTo(std, 10)
+      rows.forEach((x, i) => expect(fit.sample[i * d + j]).toBeCloseTo((x[j]! - mean) / std, 10))
+    })
+  })
+
+  it('takes a share of no events as the prior, and of many as nearly the share itself', async () => {
+    const shrink = { weight: 2, priors: { pct_tickets_resolved_digital_90d: 0.25 } }
+    const [row] = await db.all<{ none: number; many: number; plain: number }>(
+      `SELECT (SELECT ${modelInput('pct_tickets_resolved_digital_90d', { shrink })} FROM (SELECT 0 AS tickets_resolved_digital_90d, 0 AS tickets_total_90d) f) AS none,
+              (SELECT ${modelInput('pct_tickets_resolved_digital_90d', { shrink })} FROM (SELECT 98 AS tickets_resolved_digital_90d, 98 AS tickets_total_90d) f) AS many,
+              (SELECT ${modelInput('pct_trades_digital_90d', { shrink })} FROM (SELECT 0.7 AS pct_trades_digital_90d) f) AS plain`,
+    )
+    expect(row).toEqual({ none: 0.25, many: (98 + 0.5) / 100, plain: 0.7 })
+  })
+
+  it('refuses a model whose shrink is malformed', async () => {
+    const cdiFile = join(root, 'cdi.parquet')
+    for (const shrink of [{ weight: 0, priors: {} }, { weight: 2, priors: { app_logins_30d: 0.5 } }, { weight: 2, priors: { pct_trades_digital_90d: 1.5 } }]) {
+      const bad = { ...model, shrink } as unknown as SegmentModel
+      await expect(assignSegments({ db, cdiFile, featuresFile: features[2]!.file, model: bad, hysteresisDelta: 10, outputDir: join(root, 'bad') })).rejects.toMatchObject({
+        code: 'input',
+        message: expect.stringContaining('shrink must give a positive weight and priors in [0, 1]'),
+      })
+    }
+  })
+
   it('refuses a model whose log1p names something other than model features', async () => {
     const bad = { ...model, log1p: ['app_logins_30d', 'tenure_days'] } as unknown as SegmentModel
     const cdiFile = join(root, 'cdi.parquet')
@@ -214,8 +272,8 @@ describe('the segmentation setting', () => {
   it('gives segment_model another code version under stable, so switching rebuilds the models; spec keeps its own', async () => {
     const spec = await resolveCdiConfig(settings({}), noDays)
     const stable = await resolveCdiConfig(settings({ STRATA_SEGMENTATION: 'stable' }), noDays)
-    expect(segmentModelAsset(spec).codeVersion).toBe('segment-model-v4')
-    expect(segmentModelAsset(stable).codeVersion).toBe('segment-model-v4-stable')
+    expect(segmentModelAsset(spec).codeVersion).toBe('segment-model-v5')
+    expect(segmentModelAsset(stable).codeVersion).toBe('segment-model-v5-stable')
   })
 
   it('refuses an unknown method in the environment (config error naming the variable) and in the config file (schema)', async () => {

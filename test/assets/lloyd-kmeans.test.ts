@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest'
+import { fullKMeans } from '../../assets/lib/full-kmeans.js'
+import { lloydKMeans } from '../../assets/lib/lloyd-kmeans.js'
+import { nearestCentroid } from '../../assets/lib/mini-batch-kmeans.js'
+import { mulberry32 } from '../../assets/lib/mulberry32.js'
+import { StrataError } from '../../framework/errors/index.js'
+
+/** n rows of six overlapping groups of unequal size in `dim` dimensions (k = 4 must merge some). */
+function latentGroups(n: number, dim: number, seed: number): Float64Array {
+  const random = mulberry32(seed)
+  const normal = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())
+  const centres = Array.from({ length: 6 }, () => Array.from({ length: dim }, () => 6 * random()))
+  const spreads = centres.map(() => 0.6 + random())
+  const shares = [0.35, 0.25, 0.15, 0.12, 0.08, 0.05]
+  const data = new Float64Array(n * dim)
+  for (let i = 0; i < n; i++) {
+    let u = random()
+    let g = 0
+    while (g < shares.length - 1 && u >= shares[g]!) u -= shares[g++]!
+    for (let j = 0; j < dim; j++) data[i * dim + j] = centres[g]![j]! + spreads[g]! * normal()
+  }
+  return data
+}
+
+describe('lloydKMeans', () => {
+  it('finds as low an inertia as the ml-kmeans reference (10 k-means++ starts each)', () => {
+    for (const seed of [21, 22, 23]) {
+      const data = latentGroups(6_000, 7, seed)
+      const ours = lloydKMeans(data, 7, { k: 4, inits: 10, seed: 42 })
+      const reference = fullKMeans(data, 7, { k: 4, inits: 10, seed: 42 })
+      expect(ours.inertia / reference.inertia, `data seed ${seed}`).toBeLessThanOrEqual(1.001)
+      expect(ours.runs).toHaveLength(10)
+      expect(ours.runs.every((r) => r.converged)).toBe(true)
+      expect(ours.inertia).toBe(Math.min(...ours.runs.map((r) => r.inertia)))
+      expect(ours.centroids).toEqual(ours.runs[ours.chosen]!.centres)
+    }
+  })
+
+  it('ends at a fixed point: every centre is the mean of the rows nearest to it', () => {
+    const data = latentGroups(3_000, 5, 31)
+    const { centroids } = lloydKMeans(data, 5, { k: 4, inits: 3 })
+    const sums = new Float64Array(4 * 5)
+    const sizes = new Float64Array(4)
+    for (let i = 0; i < 3_000; i++) {
+      const c = nearestCentroid(data, i, centroids, 4, 5).index
+      sizes[c]! += 1
+      for (let j = 0; j < 5; j++) sums[c * 5 + j]! += data[i * 5 + j]!
+    }
+    for (let c = 0; c < 4; c++) for (let j = 0; j < 5; j++) expect(centroids[c * 5 + j]).toBeCloseTo(sums[c * 5 + j]! / sizes[c]!, 12)
+  })
+
+  it('is deterministic for a seed, and the seed matters', () => {
+    const data = latentGroups(2_000, 4, 41)
+    const a = lloydKMeans(data, 4, { k: 4, inits: 2, seed: 7 })
+    const b = lloydKMeans(data, 4, { k: 4, inits: 2, seed: 7 })
+    expect(Buffer.from(b.centroids.buffer).equals(Buffer.from(a.centroids.buffer))).toBe(true)
+    expect(b.runs.map((r) => r.iterations)).toEqual(a.runs.map((r) => r.iterations))
+    const c = lloydKMeans(data, 4, { k: 4, inits: 1, seed: 8 })
+    expect(Array.from(c.runs[0]!.centres)).not.toEqual(Array.from(a.runs[0]!.centres))
+  })
+
+  it('stops at maxIterations and says it did not converge', () => {
+    const data = latentGroups(2_000, 4, 51)
+    const run = lloydKMeans(data, 4, { k: 4, inits: 1, maxIterations: 1 }).runs[0]!
+    expect(run.iterations).toBe(1)
+    expect(run.converged).toBe(false)
+  })
+
+  it('rejects fewer rows than clusters and bad counts', () => {
+    expect(() => lloydKMeans(new Float64Array(6), 2, { k: 4 })).toThrow(StrataError)
+    expect(() => lloydKMeans(new Float64Array(16), 2, { k: 4, inits: 0 })).toThrow(StrataError)
+    expect(() => lloydKMeans(new Float64Array(16), 2, { k: 4, maxIterations: 0 })).toThrow(StrataError)
+  })
+})
