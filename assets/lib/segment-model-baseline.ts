@@ -1,8 +1,10 @@
+import path from 'node:path'
 import { StrataError } from '../../framework/errors/index.js'
-import { quoteIdent, sqlString, type SqlEngine } from '../../framework/sql/index.js'
+import { sqlString, sqlStringList, type SqlEngine } from '../../framework/sql/index.js'
+import { FEATURE_VALUES_FILE } from './feature-stats.js'
 import { mergeEdges } from './psi.js'
+import type { FeatureStatsPartition } from './segment-model-inputs.js'
 import { MODEL_FEATURES, type BaselineEdges } from './segment-model-types.js'
-import { WINDOW_GROUPS } from './segment-model-window-groups.js'
 
 /** The PSI bin edges of SPEC §7: the 10%..90% quantiles. */
 export const EDGE_QUANTILES = ['0.1', '0.2', '0.3', '0.4', '0.5', '0.6', '0.7', '0.8', '0.9'] as const
@@ -12,15 +14,25 @@ export const BASELINE_COUNTS = 'baseline_counts'
 
 /**
  * feature, value, n: every distinct value of each model feature over the training rows, with its
- * count: per feature, the window's distinct vectors grouped by that feature's value (exact BIGINT
- * sums; the same counts as the grouped sum of the days' values.parquet, from ~5× fewer rows).
- * The counts stay in the temp table BASELINE_COUNTS for `baselineEdges`; each feature's counts
- * add up to the training rows, since the window's groups do (createWindowGroups).
+ * count: the days' values.parquet (feature_stats' per-feature value counts) summed by value
+ * (exact BIGINT sums). The counts stay in the temp table BASELINE_COUNTS for `baselineEdges`,
+ * which needs each feature's counts to add up to the training rows `n`: checked here.
  */
-export async function writeBaseline(conn: SqlEngine, file: string): Promise<void> {
+export async function writeBaseline(conn: SqlEngine, stats: readonly FeatureStatsPartition[], n: number, file: string): Promise<void> {
   const names = `(VALUES ${MODEL_FEATURES.map((f, j) => `(${j}, ${sqlString(f)})`).join(', ')}) m(ord, feature)`
-  const parts = MODEL_FEATURES.map((f, j) => `SELECT ${j} AS ord, ${quoteIdent(f)} AS value, CAST(sum(n) AS BIGINT) AS n FROM ${WINDOW_GROUPS} GROUP BY ${quoteIdent(f)}`)
-  await conn.run(`CREATE OR REPLACE TEMP TABLE ${BASELINE_COUNTS} AS ${parts.join(' UNION ALL ')}`)
+  const files = sqlStringList(stats.map((s) => path.join(s.dir, FEATURE_VALUES_FILE)))
+  const ord = `list_position([${MODEL_FEATURES.map(sqlString).join(', ')}], feature) - 1`
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ${BASELINE_COUNTS} AS SELECT ${ord} AS ord, value, CAST(sum(n) AS BIGINT) AS n FROM read_parquet(${files}) GROUP BY ALL`)
+  const totals = await conn.all<{ ord: number | null; n: bigint }>(`SELECT ord, CAST(sum(n) AS BIGINT) AS n FROM ${BASELINE_COUNTS} GROUP BY ord ORDER BY ord`)
+  // A feature name outside the model's (ord NULL) counts as a mismatch too.
+  const wrong = MODEL_FEATURES.filter((_, j) => totals.find((t) => t.ord === j)?.n !== BigInt(n))
+  if (wrong.length > 0 || totals.length !== MODEL_FEATURES.length) {
+    throw new StrataError(
+      'corrupt',
+      `segment_model: the feature_stats value counts${wrong.length > 0 ? ` of ${wrong.join(', ')}` : ''} do not add up to the ${n} training rows of the window`,
+      'Rebuild feature_stats for the window (strata materialize feature_stats --from <first day of the window> --to <last day> --force), then segment_model.',
+    )
+  }
   await conn.run(
     `COPY (
       SELECT CAST(m.feature AS VARCHAR) AS feature, CAST(b.value AS DOUBLE) AS value, CAST(b.n AS BIGINT) AS n

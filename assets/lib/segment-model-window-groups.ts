@@ -4,17 +4,18 @@ import { FEATURE_GROUPS_FILE } from './feature-stats.js'
 import { MODEL_FEATURES } from './segment-model-types.js'
 import { expectRows, type FeatureStatsPartition, type TrainingWindow } from './segment-model-inputs.js'
 
-/** The temp table of the window's distinct vectors: the seven features, cdi, n (training rows). */
-export const WINDOW_GROUPS = 'segment_model_groups'
-
 /**
- * The window's feature_stats groups (seven features, CDI, row count) summed again over the days,
- * into WINDOW_GROUPS; their counts must add up to the n of the statistics.
+ * The window's training vectors as a relation: each day's feature_stats groups (seven features,
+ * CDI, row count), one day after another. They are not grouped again across days: on data shaped
+ * like real exports `avg_notional_90d` is almost unique per customer, so a 90-day window at 1M
+ * customers holds ~80M groups either way, and the hash table of that grouping took 20 s and
+ * 4 GiB of a 45 s model. Every use weighs a vector by its count, so the sums are the same.
+ * Their counts must add up to the n of the statistics.
  */
-export async function createWindowGroups(conn: SqlEngine, stats: readonly FeatureStatsPartition[], n: number, window: TrainingWindow): Promise<void> {
+export async function windowGroups(conn: SqlEngine, stats: readonly FeatureStatsPartition[], n: number, window: TrainingWindow): Promise<string> {
   const columns = [...MODEL_FEATURES.map(quoteIdent), 'cdi'].join(', ')
   const files = sqlStringList(stats.map((s) => path.join(s.dir, FEATURE_GROUPS_FILE)))
-  await conn.run(`CREATE OR REPLACE TEMP TABLE ${WINDOW_GROUPS} AS SELECT ${columns}, CAST(sum(n) AS BIGINT) AS n FROM read_parquet(${files}) GROUP BY ALL`)
-  const [row] = await conn.all<{ n: bigint | null }>(`SELECT CAST(sum(n) AS BIGINT) AS n FROM ${WINDOW_GROUPS}`)
+  const [row] = await conn.all<{ n: bigint | null }>(`SELECT CAST(sum(n) AS BIGINT) AS n FROM read_parquet(${files})`)
   expectRows(row?.n ?? 0n, n, 'the feature_stats groups', 'their statistics count', window)
+  return `(SELECT ${columns}, n FROM read_parquet(${files}))`
 }

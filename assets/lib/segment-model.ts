@@ -13,7 +13,7 @@ import { checkFeatureRows, checkPartitions, checkStats, type FeaturePartition, t
 import { PCA_COMPONENTS, principalComponents, project, standardisedCovariance } from './segment-model-pca.js'
 import { loadSample } from './segment-model-sample.js'
 import { silhouetteScore } from './segment-model-silhouette.js'
-import { createWindowGroups, WINDOW_GROUPS } from './segment-model-window-groups.js'
+import { windowGroups } from './segment-model-window-groups.js'
 import { fitStable, STABLE_LOG1P, STABLE_MAX_ITERATIONS } from './segment-model-stable.js'
 
 /** Files trainSegmentModel writes inside its output folder. */
@@ -95,8 +95,7 @@ export async function trainSegmentModel(options: TrainSegmentModelOptions): Prom
   try {
     const moments = windowMoments(stats, window)
     await checkFeatureRows(conn, partitions, moments.n, window)
-    await createWindowGroups(conn, stats, moments.n, window)
-    const fit = segmentation === 'stable' ? await stableClustering(conn, partitions, seed) : await specClustering(conn, partitions, stats, moments, seed)
+    const fit = segmentation === 'stable' ? await stableClustering(conn, partitions, seed) : await specClustering(conn, partitions, stats, moments, seed, await windowGroups(conn, stats, moments.n, window))
     const { dim, sample } = fit
     const centroids: number[][] = Array.from({ length: CLUSTERS }, (_, c) => Array.from(fit.centres.subarray(c * dim, (c + 1) * dim)))
 
@@ -143,7 +142,7 @@ export async function trainSegmentModel(options: TrainSegmentModelOptions): Prom
     mkdirSync(outputDir, { recursive: true })
     writeFileSync(path.join(outputDir, MODEL_FILE), `${JSON.stringify(model, null, 2)}\n`)
     // Both methods keep the baseline of the whole window, so drift measures the same thing under either.
-    await writeBaseline(conn, path.join(outputDir, BASELINE_FILE))
+    await writeBaseline(conn, stats, moments.n, path.join(outputDir, BASELINE_FILE))
     writeFileSync(path.join(outputDir, BASELINE_EDGES_FILE), `${JSON.stringify(await baselineEdges(conn, moments.n), null, 2)}\n`)
 
     return {
@@ -158,7 +157,7 @@ export async function trainSegmentModel(options: TrainSegmentModelOptions): Prom
       ...(segmentation === 'stable' ? { segmentation } : {}),
     }
   } finally {
-    for (const table of [BASELINE_COUNTS, WINDOW_GROUPS]) await conn.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined)
+    await conn.run(`DROP TABLE IF EXISTS ${BASELINE_COUNTS}`).catch(() => undefined)
     conn.close()
   }
 }
@@ -187,7 +186,7 @@ interface Clustering {
 }
 
 /** SPEC §5: every row of the window, PCA, mini-batch k-means on the md5-first sample. */
-async function specClustering(conn: SqlEngine, partitions: readonly FeaturePartition[], stats: readonly FeatureStatsPartition[], moments: ReturnType<typeof windowMoments>, seed: number): Promise<Clustering> {
+async function specClustering(conn: SqlEngine, partitions: readonly FeaturePartition[], stats: readonly FeatureStatsPartition[], moments: ReturnType<typeof windowMoments>, seed: number, groups: string): Promise<Clustering> {
   const { n, means, scales, components, explainedVarianceRatio } = moments
   const sample = project(await loadSample(conn, partitions, stats, n, KMEANS_SAMPLE_ROWS), means, scales, components)
   const kmeans = miniBatchKMeans(sample, PCA_COMPONENTS, { k: CLUSTERS, seed })
@@ -202,7 +201,7 @@ async function specClustering(conn: SqlEngine, partitions: readonly FeatureParti
     centres: kmeans.centroids,
     dim: PCA_COMPONENTS,
     sample,
-    source: WINDOW_GROUPS,
+    source: groups,
     kmeans: {
       algorithm: 'mini-batch',
       rows: sample.length / PCA_COMPONENTS,

@@ -1,5 +1,5 @@
 import { copyFileSync, readFileSync } from 'node:fs'
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -400,6 +400,20 @@ describe('trainSegmentModel', () => {
     expect((error as StrataError).code).toBe('input')
     expect((error as StrataError).message).toContain(`missing ${DAYS[0]}`)
     expect((error as StrataError).hint).toMatch(/materialize feature_stats/)
+  })
+
+  it('refuses feature_stats value counts that do not add up to the training rows', async () => {
+    const dir = join(root, 'bad-values')
+    const copied = await statsOf(db, await writeFeatures(db, join(dir, 'features')))
+    // One day's webinar counts lose a row: the baseline would be off by one without a word.
+    const values = join(copied[1]!.dir, 'values.parquet')
+    const source = `read_parquet(${sqlString(values)})`
+    const first = `(SELECT min(value) FROM ${source} WHERE feature = 'webinars_90d')`
+    await db.run(`COPY (SELECT feature, value, n - CASE WHEN feature = 'webinars_90d' AND value = ${first} THEN 1 ELSE 0 END AS n FROM ${source}) TO ${sqlString(`${values}.new`)} (FORMAT parquet)`)
+    await rename(`${values}.new`, values)
+    const error = await trainSegmentModel({ db, features, stats: copied, window: WINDOW, outputDir: join(dir, 'model') }).catch((e: unknown) => e)
+    expect((error as StrataError).code).toBe('corrupt')
+    expect((error as StrataError).message).toContain('the feature_stats value counts of webinars_90d do not add up to the 2000 training rows')
   })
 
   it('refuses feature_stats whose rows disagree with the features files', async () => {
