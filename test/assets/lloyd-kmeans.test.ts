@@ -2,25 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { fullKMeans } from '../../assets/lib/full-kmeans.js'
 import { lloydKMeans } from '../../assets/lib/lloyd-kmeans.js'
 import { nearestCentroid } from '../../assets/lib/mini-batch-kmeans.js'
-import { mulberry32 } from '../../assets/lib/mulberry32.js'
 import { StrataError } from '../../framework/errors/index.js'
-
-/** n rows of six overlapping groups of unequal size in `dim` dimensions (k = 4 must merge some). */
-function latentGroups(n: number, dim: number, seed: number): Float64Array {
-  const random = mulberry32(seed)
-  const normal = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())
-  const centres = Array.from({ length: 6 }, () => Array.from({ length: dim }, () => 6 * random()))
-  const spreads = centres.map(() => 0.6 + random())
-  const shares = [0.35, 0.25, 0.15, 0.12, 0.08, 0.05]
-  const data = new Float64Array(n * dim)
-  for (let i = 0; i < n; i++) {
-    let u = random()
-    let g = 0
-    while (g < shares.length - 1 && u >= shares[g]!) u -= shares[g++]!
-    for (let j = 0; j < dim; j++) data[i * dim + j] = centres[g]![j]! + spreads[g]! * normal()
-  }
-  return data
-}
+import { latentGroups } from './latent-groups.js'
 
 describe('lloydKMeans', () => {
   it('finds as low an inertia as the ml-kmeans reference (10 k-means++ starts each)', () => {

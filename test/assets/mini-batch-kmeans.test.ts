@@ -4,6 +4,7 @@ import { fullKMeans } from '../../assets/lib/full-kmeans.js'
 import { canonicalRows, kMeansPlusPlus, miniBatchKMeans, nearestCentroid } from '../../assets/lib/mini-batch-kmeans.js'
 import { mulberry32 } from '../../assets/lib/mulberry32.js'
 import { StrataError } from '../../framework/errors/index.js'
+import { gaussian, latentGroups } from './latent-groups.js'
 
 const CENTRES = [
   [0, 0, 0],
@@ -12,10 +13,6 @@ const CENTRES = [
   [0, 0, 10],
 ]
 
-function gaussian(random: () => number): () => number {
-  return () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())
-}
-
 /** n points per centre with N(0, 0.5²) noise, interleaved so the blobs are not in row order. */
 function blobs(nPerBlob: number, seed = 7): Float64Array {
   const normal = gaussian(mulberry32(seed))
@@ -23,28 +20,6 @@ function blobs(nPerBlob: number, seed = 7): Float64Array {
   let o = 0
   for (let i = 0; i < nPerBlob; i++) {
     for (const centre of CENTRES) for (const c of centre) data[o++] = c + 0.5 * normal()
-  }
-  return data
-}
-
-/**
- * Latent groups that overlap, as customer behaviour does: six groups of unequal size in 6
- * dimensions, centres 2–3 standard deviations apart, with per-group spreads, so that k = 4 must
- * merge groups and the optimum is not obvious.
- */
-function latentGroups(n: number, seed = 11): Float64Array {
-  const random = mulberry32(seed)
-  const normal = gaussian(random)
-  const dim = 6
-  const centres = Array.from({ length: 6 }, () => Array.from({ length: dim }, () => 6 * random()))
-  const spreads = centres.map(() => 0.6 + random())
-  const shares = [0.35, 0.25, 0.15, 0.12, 0.08, 0.05]
-  const data = new Float64Array(n * dim)
-  for (let i = 0; i < n; i++) {
-    let u = random()
-    let g = 0
-    while (g < shares.length - 1 && u >= shares[g]!) u -= shares[g++]!
-    for (let j = 0; j < dim; j++) data[i * dim + j] = centres[g]![j]! + spreads[g]! * normal()
   }
   return data
 }
@@ -143,7 +118,7 @@ describe('miniBatchKMeans', () => {
   })
 
   it('keeps the initialisation with the lowest validation inertia among n_init = 3', () => {
-    const result = miniBatchKMeans(latentGroups(20_000), 6, { k: 4 })
+    const result = miniBatchKMeans(latentGroups(20_000, 6, 11), 6, { k: 4 })
     expect(result.candidates).toHaveLength(3)
     const inertias = result.candidates.map((c) => c.inertia)
     expect(inertias[result.chosen]).toBe(Math.min(...inertias))
@@ -152,7 +127,7 @@ describe('miniBatchKMeans', () => {
   describe('against a full k-means (ml-kmeans, k-means++, 10 inits) on latent groups', () => {
     const DATA_SEEDS = [11, 12, 13, 14, 15, 16, 17]
     const cases = DATA_SEEDS.map((seed) => {
-      const data = latentGroups(8_000, seed)
+      const data = latentGroups(8_000, 6, seed)
       return { data, full: fullKMeans(data, 6, { k: 4, inits: 10 }).inertia }
     })
     const ratio = (c: (typeof cases)[number], seed: number): number => miniBatchKMeans(c.data, 6, { k: 4, seed }).inertia / c.full
