@@ -22,11 +22,7 @@ export async function loadSample(conn: SqlEngine, partitions: readonly FeaturePa
   const columns = MODEL_FEATURES.map(quoteIdent).join(', ')
   const order = `ORDER BY md5, partition, customer_id, ${columns} LIMIT ${limit}`
   const files = sqlStringList(stats.map((s) => path.join(s.dir, FEATURE_SAMPLE_FILE)))
-  const query = (filter: string): Promise<Record<ModelFeature, number>[]> =>
-    conn.all<Record<ModelFeature, number>>(`SELECT ${columns} FROM read_parquet(${files}) ${filter} ${order}`)
-  const threshold = md5Threshold(n, limit)
-  let rows = threshold === undefined ? await query('') : await query(`WHERE md5 < ${sqlString(threshold)}`)
-  if (threshold !== undefined && rows.length < limit) rows = await query('')
+  let rows = await firstByMd5('md5', n, limit, (filter) => conn.all<Record<ModelFeature, number>>(`SELECT ${columns} FROM read_parquet(${files}) ${filter} ${order}`))
   if (rows.length < limit && rows.length < n) {
     const casts = MODEL_FEATURES.map((f) => `CAST(f.${quoteIdent(f)} AS DOUBLE) AS ${quoteIdent(f)}`).join(', ')
     const names = partitions.map((p) => `(${sqlString(p.file)}, ${sqlString(p.partition)})`).join(', ')
@@ -37,6 +33,11 @@ export async function loadSample(conn: SqlEngine, partitions: readonly FeaturePa
        ) ${order}`,
     )
   }
+  return featureMatrix(rows)
+}
+
+/** Rows of the seven model features as one row-major matrix. */
+export function featureMatrix(rows: readonly Record<ModelFeature, number>[]): Float64Array {
   const d = MODEL_FEATURES.length
   const data = new Float64Array(rows.length * d)
   for (let i = 0; i < rows.length; i++) {
@@ -44,6 +45,19 @@ export async function loadSample(conn: SqlEngine, partitions: readonly FeaturePa
     for (let j = 0; j < d; j++) data[i * d + j] = row[MODEL_FEATURES[j]!]
   }
   return data
+}
+
+/**
+ * The first `limit` of `n` rows in md5 order, from `query` (given a WHERE clause, or '' for
+ * none; it orders and limits): filtered to `md5 < md5Threshold(n, limit)` when that leaves clearly
+ * fewer rows, which spares ordering every row; every row the full order puts first passes the
+ * filter, so the result is the same. When too few pass, the unfiltered query runs.
+ */
+export async function firstByMd5<T>(md5: string, n: number, limit: number, query: (filter: string) => Promise<T[]>): Promise<T[]> {
+  const threshold = md5Threshold(n, limit)
+  if (threshold === undefined) return query('')
+  const rows = await query(`WHERE ${md5} < ${sqlString(threshold)}`)
+  return rows.length < limit ? query('') : rows
 }
 
 /**

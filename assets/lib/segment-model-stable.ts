@@ -6,7 +6,7 @@ import { lloydKMeans } from './lloyd-kmeans.js'
 import { MODEL_FEATURES, type ModelFeature, type ShareShrink } from './segment-model-types.js'
 import type { FeaturePartition } from './segment-model-inputs.js'
 import { project, type Matrix } from './segment-model-pca.js'
-import { md5Threshold } from './segment-model-sample.js'
+import { featureMatrix, firstByMd5 } from './segment-model-sample.js'
 import { modelInput, SHARE_EVENTS } from './segments.js'
 
 /**
@@ -73,7 +73,7 @@ export async function fitStable(conn: SqlEngine, last: FeaturePartition, k: numb
   })
   const transform = { log1p: STABLE_LOG1P, shrink: { weight: STABLE_SHRINK_WEIGHT, priors } }
   const columns = MODEL_FEATURES.map((f) => `${modelInput(f, transform)} AS ${quoteIdent(f)}`).join(', ')
-  const notFinite = MODEL_FEATURES.map((f) => `count(*) FILTER (WHERE NOT isfinite(${modelInput(f, transform)}) OR ${modelInput(f, transform)} IS NULL) AS ${quoteIdent(f)}`).join(', ')
+  const notFinite = MODEL_FEATURES.map((f) => `count(*) FILTER (WHERE NOT coalesce(isfinite(${modelInput(f, transform)}), FALSE)) AS ${quoteIdent(f)}`).join(', ')
   const [counts] = await conn.all<Record<ModelFeature, bigint>>(`SELECT ${notFinite} FROM ${file}`)
   const bad = MODEL_FEATURES.find((f) => counts![f] > 0n)
   if (bad !== undefined) {
@@ -81,14 +81,11 @@ export async function fitStable(conn: SqlEngine, last: FeaturePartition, k: numb
   }
   // The first `limit` rows in md5 order; a prefix filter on the hash spares sorting every row of a large day.
   const key = `md5(${sqlString(last.partition)} || '|' || CAST(f.customer_id AS VARCHAR))`
-  const select = (filter: string): Promise<Record<ModelFeature, number>[]> =>
-    conn.all<Record<ModelFeature, number>>(`SELECT ${columns} FROM ${file} ${filter} ORDER BY ${key}, CAST(f.customer_id AS VARCHAR) LIMIT ${limit}`)
-  const threshold = md5Threshold(n, limit)
-  let rows = threshold === undefined ? await select('') : await select(`WHERE ${key} < ${sqlString(threshold)}`)
-  if (threshold !== undefined && rows.length < Math.min(limit, n)) rows = await select('')
+  const rows = await firstByMd5(key, n, limit, (filter) =>
+    conn.all<Record<ModelFeature, number>>(`SELECT ${columns} FROM ${file} ${filter} ORDER BY ${key}, CAST(f.customer_id AS VARCHAR) LIMIT ${limit}`),
+  )
   const d = MODEL_FEATURES.length
-  const data = new Float64Array(rows.length * d)
-  rows.forEach((row, i) => MODEL_FEATURES.forEach((f, j) => (data[i * d + j] = row[f])))
+  const data = featureMatrix(rows)
   const { means, scales, variances } = standardisation(data, d)
   const components = MODEL_FEATURES.map((_, i) => MODEL_FEATURES.map((__, j) => (i === j ? 1 : 0)))
   const total = variances.reduce((s, v, j) => s + v / scales[j]! / scales[j]!, 0)
