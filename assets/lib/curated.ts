@@ -1,10 +1,9 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import PQueue from 'p-queue'
 import { StrataError } from '../../framework/errors/index.js'
 import { quoteIdent, sqlString, type SqlEngine } from '../../framework/sql/index.js'
 import { tableParquet } from './parquet-options.js'
-import { settledInOrder } from './settled-in-order.js'
+import { mapInOrder } from './map-in-order.js'
 import type { RawMetadata, RawTableMetadata } from './raw.js'
 import { utcFromTimestampSql } from './timestamp-sql.js'
 import { TABLES, type ColumnSpec, type TableName, type TableSpec } from './tables.js'
@@ -83,25 +82,20 @@ export async function materializeCurated(options: MaterializeCuratedOptions): Pr
     }
     return raw
   })
-  const queue = new PQueue({ concurrency: Math.max(1, options.parallel ?? 1) })
-  const copied = await settledInOrder(
-    TABLES.map((spec, index) =>
-      queue.add(async () => {
-        const rawFile = rawFiles[index] as string
-        const connection = await db.connect()
-        try {
-          const [row] = await connection.all<{ Count: bigint }>(copyCuratedSql(spec, rawFile, join(outputDir, `${spec.name}.parquet`), profiles[index] as RawFileProfile))
-          return Number(row?.Count ?? 0)
-        } catch (error) {
-          throw new StrataError('compute', `curating ${spec.name} from ${rawFile} failed: ${(error as Error).message}`, `Rebuild raw for ${rawMetadata.partition}, then curated.`, {
-            cause: error,
-          })
-        } finally {
-          connection.close()
-        }
-      }),
-    ),
-  )
+  const copied = await mapInOrder(TABLES, options.parallel ?? 1, async (spec, index) => {
+    const rawFile = rawFiles[index] as string
+    const connection = await db.connect()
+    try {
+      const [row] = await connection.all<{ Count: bigint }>(copyCuratedSql(spec, rawFile, join(outputDir, `${spec.name}.parquet`), profiles[index] as RawFileProfile))
+      return Number(row?.Count ?? 0)
+    } catch (error) {
+      throw new StrataError('compute', `curating ${spec.name} from ${rawFile} failed: ${(error as Error).message}`, `Rebuild raw for ${rawMetadata.partition}, then curated.`, {
+        cause: error,
+      })
+    } finally {
+      connection.close()
+    }
+  })
   for (const [index, spec] of TABLES.entries()) {
     const raw = rawTables[index] as RawTableMetadata
     const curated = copied[index] as number

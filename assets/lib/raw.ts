@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import PQueue from 'p-queue'
 import { StrataError } from '../../framework/errors/index.js'
 import { addDays, isDateKey } from '../../framework/partitions/index.js'
 import { quoteIdent, sqlString, type SqlEngine } from '../../framework/sql/index.js'
@@ -9,7 +8,7 @@ import type { Landing } from '../landing/landing.js'
 import { tableParquet } from './parquet-options.js'
 import { dropTables, encodedLineSql, loadTable, locate, type LoadedTable, type Located } from './raw-load.js'
 import { checkedSource, recordOkSql, recordReasonSql } from './raw-rules.js'
-import { settledInOrder } from './settled-in-order.js'
+import { mapInOrder } from './map-in-order.js'
 import { TABLES, type TableName } from './tables.js'
 
 /**
@@ -81,27 +80,21 @@ export async function materializeRaw(options: MaterializeRawOptions): Promise<Ra
   // connections, so it lives in the database under a name of this call's own.
   const quarantineTable = `_raw_quarantine_${randomUUID().replaceAll('-', '')}`
   const db = options.db
-  const queue = new PQueue({ concurrency: Math.max(1, options.parallel ?? 1) })
+  const parallel = options.parallel ?? 1
   // Private connections keep the temp tables away from anything else using `db`, and closing
   // them drops them.
   const connections: SqlEngine[] = []
   try {
     // Every table is loaded with its header checked before anything is written, so a bad file
     // leaves no partial partition behind.
-    const loaded = await settledInOrder(
-      located.map((file) =>
-        queue.add(async () => {
-          const connection = await db.connect()
-          connections.push(connection)
-          return { connection, table: await loadTable(connection, file, day) }
-        }),
-      ),
-    )
+    const loaded = await mapInOrder(located, parallel, async (file) => {
+      const connection = await db.connect()
+      connections.push(connection)
+      return { connection, table: await loadTable(connection, file, day) }
+    })
     await mkdir(outputDir, { recursive: true })
     await db.run(`CREATE TABLE ${quoteIdent(quarantineTable)} (_order INTEGER, "table" VARCHAR, line BIGINT, reason VARCHAR, original VARCHAR)`)
-    const counted = await settledInOrder(
-      loaded.map(({ connection, table }, order) => queue.add(() => writeTable(connection, table, order, day, join(outputDir, `${table.spec.name}.parquet`), quarantineTable))),
-    )
+    const counted = await mapInOrder(loaded, parallel, ({ connection, table }, order) => writeTable(connection, table, order, day, join(outputDir, `${table.spec.name}.parquet`), quarantineTable))
     const tables = {} as Record<TableName, RawTableMetadata>
     let rowsRead = 0
     let valid = 0
