@@ -39,25 +39,27 @@ export interface ClusterStats {
 }
 
 /**
- * The pass over every training row, once per distinct vector of `source` (a table of the seven
- * features, cdi and n, e.g. the window's groups):
+ * The pass over every training row, once per distinct vector of `sources` (relations of the seven
+ * features, cdi and n, e.g. the window's groups, one statement each; the integer sums add up exactly):
  * nearest centroid and squared distance per vector, grouped by cluster with each vector weighted
  * by its count. Equal vectors give equal distance bits, so Σ round(dist · 2^48) · n is exactly
  * the per-row sum of the grid values (HUGEINT), and the CDI (an integer) sums exactly too.
  */
-export async function assignAll(conn: SqlEngine, source: string, means: readonly number[], scales: readonly number[], components: Matrix, centroids: Matrix): Promise<ClusterStats> {
-  const rows = await conn.all<{ label: number; n: bigint; cdi_sum: bigint; dist_grid: bigint }>(
-    `SELECT label, CAST(sum(n) AS HUGEINT) AS n, sum(CAST(cdi AS HUGEINT) * n) AS cdi_sum, sum(CAST(round(dist * ${doubleLiteral(GRID)}) AS HUGEINT) * n) AS dist_grid
-     FROM (${nearestCentroidSql(source, means, scales, components, centroids)})
-     GROUP BY label`,
-  )
+export async function assignAll(conn: SqlEngine, sources: readonly string[], means: readonly number[], scales: readonly number[], components: Matrix, centroids: Matrix): Promise<ClusterStats> {
   const sizes = centroids.map(() => 0n)
   const cdiSums = centroids.map(() => 0n)
   let grid = 0n
-  for (const row of rows) {
-    sizes[row.label] = row.n
-    cdiSums[row.label] = row.cdi_sum
-    grid += row.dist_grid
+  for (const source of sources) {
+    const rows = await conn.all<{ label: number; n: bigint; cdi_sum: bigint; dist_grid: bigint }>(
+      `SELECT label, CAST(sum(n) AS HUGEINT) AS n, sum(CAST(cdi AS HUGEINT) * n) AS cdi_sum, sum(CAST(round(dist * ${doubleLiteral(GRID)}) AS HUGEINT) * n) AS dist_grid
+       FROM (${nearestCentroidSql(source, means, scales, components, centroids)})
+       GROUP BY label`,
+    )
+    for (const row of rows) {
+      sizes[row.label]! += row.n
+      cdiSums[row.label]! += row.cdi_sum
+      grid += row.dist_grid
+    }
   }
   return { sizes, cdiSums, inertia: Number(grid) / GRID }
 }

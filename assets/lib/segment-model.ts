@@ -99,7 +99,7 @@ export async function trainSegmentModel(options: TrainSegmentModelOptions): Prom
     const { dim, sample } = fit
     const centroids: number[][] = Array.from({ length: CLUSTERS }, (_, c) => Array.from(fit.centres.subarray(c * dim, (c + 1) * dim)))
 
-    const clusters = await assignAll(conn, fit.source, fit.means, fit.scales, fit.components, centroids)
+    const clusters = await assignAll(conn, fit.sources, fit.means, fit.scales, fit.components, centroids)
     const assigned = clusters.sizes.reduce((s, v) => s + v, 0n)
     if (assigned !== BigInt(fit.n)) {
       throw new StrataError('compute', `segment_model: ${assigned} of the ${fit.n} training rows of ${fit.window.from} .. ${fit.window.to} were assigned to a cluster`)
@@ -177,7 +177,7 @@ interface Clustering {
   /** The rows the k-means saw, in the model's space; the first ones are the silhouette sample. */
   readonly sample: Float64Array
   /** The distinct training vectors (features as the model takes them, cdi, n) for assignAll. */
-  readonly source: string
+  readonly sources: readonly string[]
   readonly kmeans: SegmentModelQuality['kmeans']
   readonly candidates: readonly { readonly centres: Float64Array; readonly inertia: number }[]
   readonly chosen: number
@@ -186,7 +186,7 @@ interface Clustering {
 }
 
 /** SPEC §5: every row of the window, PCA, mini-batch k-means on the md5-first sample. */
-async function specClustering(conn: SqlEngine, partitions: readonly FeaturePartition[], stats: readonly FeatureStatsPartition[], moments: ReturnType<typeof windowMoments>, seed: number, groups: string): Promise<Clustering> {
+async function specClustering(conn: SqlEngine, partitions: readonly FeaturePartition[], stats: readonly FeatureStatsPartition[], moments: ReturnType<typeof windowMoments>, seed: number, groups: readonly string[]): Promise<Clustering> {
   const { n, means, scales, components, explainedVarianceRatio } = moments
   const sample = project(await loadSample(conn, partitions, stats, n, KMEANS_SAMPLE_ROWS), means, scales, components)
   const kmeans = miniBatchKMeans(sample, PCA_COMPONENTS, { k: CLUSTERS, seed })
@@ -201,7 +201,7 @@ async function specClustering(conn: SqlEngine, partitions: readonly FeatureParti
     centres: kmeans.centroids,
     dim: PCA_COMPONENTS,
     sample,
-    source: groups,
+    sources: groups,
     kmeans: {
       algorithm: 'mini-batch',
       rows: sample.length / PCA_COMPONENTS,
@@ -233,7 +233,7 @@ async function stableClustering(conn: SqlEngine, partitions: readonly FeaturePar
     centres: fit.kmeans.centroids,
     dim,
     sample: fit.sample,
-    source: fit.source,
+    sources: [fit.source],
     kmeans: {
       algorithm: 'lloyd',
       rows: fit.sample.length / dim,

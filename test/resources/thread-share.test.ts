@@ -14,7 +14,7 @@ const threadsSeenBy = async (connection: SqlEngine): Promise<number> => {
 
 it('gives one step every core, splits the cores while steps overlap, and raises again only after a quiet while', async () => {
   let clock = 0
-  const share = new ThreadShare(db, 4, 2_000, () => clock)
+  const share = new ThreadShare(db, { cores: 4, now: () => clock })
   expect(await share.withConnection(threadsSeenBy)).toBe(4)
 
   let release!: () => void
@@ -41,11 +41,61 @@ it('gives one step every core, splits the cores while steps overlap, and raises 
 
 it('never goes below one thread, and a failing step gives its share back', async () => {
   let clock = 0
-  const share = new ThreadShare(db, 2, 2_000, () => clock)
+  const share = new ThreadShare(db, { cores: 2, now: () => clock })
   const holders = Array.from({ length: 5 }, () => share.withConnection(async () => share.threads()))
   expect(Math.min(...(await Promise.all(holders)))).toBe(1)
   await expect(share.withConnection(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom')
   expect(share.threads()).toBe(2)
   clock = 5_000
   expect(await share.withConnection(threadsSeenBy)).toBe(2)
+})
+
+function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void
+  const promise = new Promise<T>((r) => (resolve = r))
+  return { promise, resolve }
+}
+
+it('gives the cores of an ended step back to the one still running, once the quiet while has passed', async () => {
+  let clock = 0
+  const timers: { at: number; work: () => void }[] = []
+  const share = new ThreadShare(db, { cores: 4, now: () => clock, later: (ms, work) => timers.push({ at: clock + ms, work }) })
+
+  const firstEnds = deferred()
+  const firstIn = deferred()
+  const first = share.withConnection(async () => {
+    firstIn.resolve()
+    await firstEnds.promise
+  })
+  await firstIn.promise
+  // The second step runs three statements; the test lets each one go and reads what it saw.
+  const go = [deferred(), deferred()]
+  const saw = [deferred<number>(), deferred<number>(), deferred<number>()]
+  const second = share.withConnection(async (connection) => {
+    saw[0]!.resolve(await threadsSeenBy(connection))
+    await go[0]!.promise
+    saw[1]!.resolve(await threadsSeenBy(connection))
+    await go[1]!.promise
+    saw[2]!.resolve(await threadsSeenBy(connection))
+  })
+  expect(await saw[0]!.promise).toBe(2)
+
+  // The first step ends 500 ms after the lowering: the raise waits out the rest of the 2 s.
+  clock = 500
+  firstEnds.resolve()
+  await first
+  expect(timers.map((t) => t.at)).toEqual([2_000])
+  go[0]!.resolve()
+  expect(await saw[1]!.promise).toBe(2)
+
+  clock = 2_000
+  timers.splice(0).forEach((t) => t.work())
+  await expect.poll(() => threadsSeenBy(db)).toBe(4)
+  go[1]!.resolve()
+  expect(await saw[2]!.promise).toBe(4)
+  await second
+  // Nothing is left scheduled once the share is back, and a lone step that ends schedules nothing.
+  expect(timers).toEqual([])
+  expect(await share.withConnection(threadsSeenBy)).toBe(4)
+  expect(timers).toEqual([])
 })
