@@ -281,7 +281,8 @@ function ensureLanding(set: DataSet): void {
     if (previous.days === days && previous.profile === set.profile) return
   }
   log(`generating landing data (${set.profile}): ${set.customers} customers × ${days} days (${set.start} … ${TUESDAY}) — once, cached in ${set.dir}`)
-  rmSync(join(set.dir, 'landing'), { recursive: true, force: true })
+  // History built on other landing data is of no use: start it again too.
+  for (const stale of ['landing', 'history', 'history.done']) rmSync(join(set.dir, stale), { recursive: true, force: true })
   mkdirSync(set.dir, { recursive: true })
   const { ms } = child(['cli', 'cdi', '--landing', join(set.dir, 'landing'), '--storage', join(set.dir, 'unused'), 'generate-sample', '--profile', set.profile, '--customers', String(set.customers), '--days', String(days), '--start', set.start, '--seed', '42'])
   writeFileSync(done, `${JSON.stringify({ ms, days, profile: set.profile })}\n`)
@@ -311,9 +312,11 @@ function dailyAssets(set: DataSet): string {
 }
 
 /**
- * A store with every asset materialized from set.start to the Sunday before MONDAY, built once
- * per version of the graph: a change of assets, dependencies or code versions rebuilds it, so a
- * day is always measured on history the current code wrote.
+ * A store with every asset materialized from set.start to the Sunday before MONDAY, brought up to
+ * date once per version of the graph: after a change of assets, dependencies or code versions a
+ * backfill over the existing store rebuilds what the engine finds missing or stale (a new
+ * segment_model version: the weekly models and what reads them, not the 47-minute 1M history
+ * from scratch), so a day is always measured on history the current code wrote.
  */
 function ensureHistory(set: DataSet): string {
   const storage = join(set.dir, 'history')
@@ -322,11 +325,10 @@ function ensureHistory(set: DataSet): string {
   const graph = JSON.stringify(assetList(set).map(({ asset, codeVersion, deps }) => ({ asset, codeVersion, deps })))
   if (existsSync(done) && (JSON.parse(readFileSync(done, 'utf8')) as { graph?: string }).graph === graph) return storage
   const last = addDays(MONDAY, -1)
-  log(`materializing history: every asset ${set.start} … ${last} at ${set.customers} customers — once per version of the graph, cached`)
-  rmSync(storage, { recursive: true, force: true })
+  log(`materializing history: every asset ${set.start} … ${last} at ${set.customers} customers that is missing or stale — once per version of the graph, cached`)
   const { ms, result } = cli(set, storage, ['backfill', '*', '--from', set.start, '--to', last])
   writeFileSync(done, `${JSON.stringify({ ms, maxRssKb: result.maxRssKb, graph })}\n`)
-  log(`  history built in ${(ms / 1000).toFixed(1)} s`)
+  log(`  history brought up to date in ${(ms / 1000).toFixed(1)} s`)
   return storage
 }
 
