@@ -5,7 +5,7 @@ import type { SqlEngine } from '../framework/sql/index.js'
 export interface ThreadShareOptions {
   /** The cores to share (default: what the machine offers). */
   readonly cores?: number
-  /** How long after a lowering the steps still run on their share (default 2 s). */
+  /** How long after a lowering, or after the last step started or ended, the steps still run on their share (default 2 s). */
   readonly raiseAfterMs?: number
   readonly now?: () => number
   /** Runs `work` after `ms`; the timer must not keep the process alive. */
@@ -21,10 +21,11 @@ export interface ThreadShareOptions {
  * Raising is held back for a while after the last lowering: in a backfill a step often starts
  * its SQL while the other is committing, and raising then only to lower again a moment later
  * cost 226 SETs of ~10 ms each (they wait for DuckDB's workers) in a 90-day backfill.
- * When a step ends and others still run, they get its cores back once that while has passed:
- * a Monday's 40-second model, which starts beside the day's chain, otherwise ran on one thread
- * long after the chain had ended. DuckDB sizes a statement's workers when it starts, so the
- * raise reaches a step's next statement.
+ * When a step ends and the others still run, they get its cores back once no step has started
+ * or ended for that while: a Monday's 40-second model, which starts beside the day's chain,
+ * otherwise ran on one thread long after the chain had ended. In a backfill the next step starts
+ * at once and takes them, so nothing is set. DuckDB sizes a statement's workers when it starts,
+ * so the raise reaches a step's next statement.
  */
 export class ThreadShare {
   private holders = 0
@@ -32,6 +33,8 @@ export class ThreadShare {
   /** SET statements in order, so a late one never overrides a newer count. */
   private queue: Promise<void> = Promise.resolve()
   private loweredAt = Number.NEGATIVE_INFINITY
+  /** When a step last started or ended. */
+  private changedAt = Number.NEGATIVE_INFINITY
   private raisePending = false
   private readonly cores: number
   private readonly raiseAfterMs: number
@@ -52,6 +55,7 @@ export class ThreadShare {
   /** Run `work` on a connection of its own, counted as one holder of the cores while it runs. */
   async withConnection<T>(work: (db: SqlEngine) => Promise<T>): Promise<T> {
     this.holders++
+    this.changedAt = this.now()
     await this.apply()
     try {
       const connection = await this.db.connect()
@@ -62,6 +66,7 @@ export class ThreadShare {
       }
     } finally {
       this.holders--
+      this.changedAt = this.now()
       this.raiseLater()
     }
   }
@@ -71,13 +76,13 @@ export class ThreadShare {
     return Math.max(1, Math.floor(this.cores / Math.max(1, this.holders)))
   }
 
-  /** Once the hold-back has passed, the steps still running get the cores of those that ended. */
+  /** Once no step has started or ended for the hold-back, the steps still running get the cores of those that ended. */
   private raiseLater(): void {
     if (this.raisePending || this.holders === 0 || this.threads() <= this.applied) return
     this.raisePending = true
-    this.later(Math.max(0, this.loweredAt + this.raiseAfterMs - this.now()), () => {
+    this.later(Math.max(0, this.changedAt + this.raiseAfterMs - this.now()), () => {
       this.raisePending = false
-      if (this.holders === 0) return
+      if (this.now() - this.changedAt < this.raiseAfterMs) return this.raiseLater()
       // A failed SET here belongs to no step: the next step's own apply tries again.
       this.apply().then(
         () => this.raiseLater(),

@@ -56,10 +56,11 @@ function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => voi
   return { promise, resolve }
 }
 
-it('gives the cores of an ended step back to the one still running, once the quiet while has passed', async () => {
+it('gives the cores of an ended step back to the one still running once no step has started or ended for a while', async () => {
   let clock = 0
   const timers: { at: number; work: () => void }[] = []
   const share = new ThreadShare(db, { cores: 4, now: () => clock, later: (ms, work) => timers.push({ at: clock + ms, work }) })
+  const fire = () => timers.splice(0).forEach((t) => ((clock = Math.max(clock, t.at)), t.work()))
 
   const firstEnds = deferred()
   const firstIn = deferred()
@@ -68,31 +69,39 @@ it('gives the cores of an ended step back to the one still running, once the qui
     await firstEnds.promise
   })
   await firstIn.promise
-  // The second step runs three statements; the test lets each one go and reads what it saw.
-  const go = [deferred(), deferred()]
-  const saw = [deferred<number>(), deferred<number>(), deferred<number>()]
+  // The second step runs four statements; the test lets each one go and reads what it saw.
+  const go = [deferred(), deferred(), deferred()]
+  const saw = [deferred<number>(), deferred<number>(), deferred<number>(), deferred<number>()]
   const second = share.withConnection(async (connection) => {
-    saw[0]!.resolve(await threadsSeenBy(connection))
-    await go[0]!.promise
-    saw[1]!.resolve(await threadsSeenBy(connection))
-    await go[1]!.promise
-    saw[2]!.resolve(await threadsSeenBy(connection))
+    for (let i = 0; i < saw.length; i++) {
+      saw[i]!.resolve(await threadsSeenBy(connection))
+      await go[i]?.promise
+    }
   })
   expect(await saw[0]!.promise).toBe(2)
 
-  // The first step ends 500 ms after the lowering: the raise waits out the rest of the 2 s.
+  // In a backfill the next step starts right after one ends: the raise does not happen.
   clock = 500
   firstEnds.resolve()
   await first
-  expect(timers.map((t) => t.at)).toEqual([2_000])
+  expect(timers.map((t) => t.at)).toEqual([2_500])
+  const thirdEnds = deferred()
+  const third = share.withConnection(() => thirdEnds.promise)
+  fire()
   go[0]!.resolve()
   expect(await saw[1]!.promise).toBe(2)
 
-  clock = 2_000
-  timers.splice(0).forEach((t) => t.work())
-  await expect.poll(() => threadsSeenBy(db)).toBe(4)
+  // The third ends and none follows: 2 s later the step still running gets every core.
+  clock = 3_000
+  thirdEnds.resolve()
+  await third
+  expect(timers.map((t) => t.at)).toEqual([5_000])
   go[1]!.resolve()
-  expect(await saw[2]!.promise).toBe(4)
+  expect(await saw[2]!.promise).toBe(2)
+  fire()
+  await expect.poll(() => threadsSeenBy(db)).toBe(4)
+  go[2]!.resolve()
+  expect(await saw[3]!.promise).toBe(4)
   await second
   // Nothing is left scheduled once the share is back, and a lone step that ends schedules nothing.
   expect(timers).toEqual([])
