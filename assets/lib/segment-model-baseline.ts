@@ -17,12 +17,16 @@ export const BASELINE_COUNTS = 'baseline_counts'
  * count: the days' values.parquet (feature_stats' per-feature value counts) summed by value
  * (exact BIGINT sums). The counts stay in the temp table BASELINE_COUNTS for `baselineEdges`,
  * which needs each feature's counts to add up to the training rows `n`: checked here.
+ *
+ * The table is created in (ord, value) order, and the file and the edges read it in that order
+ * (DuckDB keeps a table's insertion order in COPY and in a window without ORDER BY): one sort of
+ * the ~12M distinct values of a 1M-customer window instead of one for the file and one for the
+ * edges, ~3 s less of a Monday's model.
  */
 export async function writeBaseline(conn: SqlEngine, stats: readonly FeatureStatsPartition[], n: number, file: string): Promise<void> {
-  const names = `(VALUES ${MODEL_FEATURES.map((f, j) => `(${j}, ${sqlString(f)})`).join(', ')}) m(ord, feature)`
   const files = sqlStringList(stats.map((s) => path.join(s.dir, FEATURE_VALUES_FILE)))
   const ord = `list_position([${MODEL_FEATURES.map(sqlString).join(', ')}], feature) - 1`
-  await conn.run(`CREATE OR REPLACE TEMP TABLE ${BASELINE_COUNTS} AS SELECT ${ord} AS ord, value, CAST(sum(n) AS BIGINT) AS n FROM read_parquet(${files}) GROUP BY ALL`)
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ${BASELINE_COUNTS} AS SELECT ${ord} AS ord, value, CAST(sum(n) AS BIGINT) AS n FROM read_parquet(${files}) GROUP BY ALL ORDER BY ord, value`)
   const totals = await conn.all<{ ord: number | null; n: bigint }>(`SELECT ord, CAST(sum(n) AS BIGINT) AS n FROM ${BASELINE_COUNTS} GROUP BY ord ORDER BY ord`)
   // A feature name outside the model's (ord NULL) counts as a mismatch too.
   const wrong = MODEL_FEATURES.filter((_, j) => totals.find((t) => t.ord === j)?.n !== BigInt(n))
@@ -35,9 +39,8 @@ export async function writeBaseline(conn: SqlEngine, stats: readonly FeatureStat
   }
   await conn.run(
     `COPY (
-      SELECT CAST(m.feature AS VARCHAR) AS feature, CAST(b.value AS DOUBLE) AS value, CAST(b.n AS BIGINT) AS n
-      FROM ${BASELINE_COUNTS} b JOIN ${names} USING (ord)
-      ORDER BY b.ord, b.value
+      SELECT CAST([${MODEL_FEATURES.map(sqlString).join(', ')}][ord + 1] AS VARCHAR) AS feature, CAST(value AS DOUBLE) AS value, CAST(n AS BIGINT) AS n
+      FROM ${BASELINE_COUNTS}
     ) TO ${sqlString(file)} (FORMAT parquet)`,
   )
 }
@@ -48,19 +51,31 @@ export async function writeBaseline(conn: SqlEngine, stats: readonly FeatureStat
  * quantile_cont of n values at level q takes the sorted values at ⌊(n−1)q⌋ and ⌈(n−1)q⌉ and
  * interpolates them as lo·(1 − d) + hi·d with d = (n−1)q − ⌊(n−1)q⌋ (`quantileCont` below,
  * checked against quantile_cont in the tests); only those two values per level are looked up.
- * Each feature's counts add up to n, so the running sum over (ord, value) less ord · n is the
- * running sum within the feature: one ordered pass, far cheaper in DuckDB than a partitioned window.
+ * Each feature's counts add up to n, so the running sum over BASELINE_COUNTS (in (ord, value)
+ * order, see writeBaseline) less ord · n is the running sum within the feature: one streaming
+ * pass, which also counts any row out of order and then fails rather than give wrong edges.
  */
 export async function baselineEdges(conn: SqlEngine, n: number): Promise<BaselineEdges> {
   const levels = EDGE_QUANTILES.map(Number)
   const positions = [...new Set(levels.flatMap((q) => quantilePositions(n, q)))].sort((a, b) => a - b)
-  const rows = await conn.all<{ ord: number; pos: bigint; value: number }>(
-    `SELECT b.ord, p.pos, b.value
-     FROM (SELECT ord, value, sum(n) OVER (ORDER BY ord, value ROWS UNBOUNDED PRECEDING) - n - ord * CAST(${n} AS HUGEINT) AS first, n FROM baseline_counts) b
-     JOIN (VALUES ${positions.map((p) => `(CAST(${p} AS BIGINT))`).join(', ')}) p(pos) ON p.pos >= b.first AND p.pos < b.first + b.n`,
+  const covers = positions.map((p) => `(first <= ${p} AND ${p} < first + n)`).join(' OR ')
+  const rows = await conn.all<{ ord: number; first: bigint; n: bigint; value: number; out_of_order: boolean }>(
+    `SELECT ord, CAST(first AS BIGINT) AS first, CAST(n AS BIGINT) AS n, value, out_of_order
+     FROM (
+       SELECT ord, value, n, sum(n) OVER w - n - ord * CAST(${n} AS HUGEINT) AS first,
+              coalesce(ord < lag(ord) OVER w OR (ord = lag(ord) OVER w AND value <= lag(value) OVER w), FALSE) AS out_of_order
+       FROM ${BASELINE_COUNTS}
+       WINDOW w AS (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+     )
+     WHERE ${covers} OR out_of_order`,
   )
+  if (rows.some((row) => row.out_of_order)) {
+    throw new StrataError('compute', `segment_model: the baseline's value counts were not read in (feature, value) order, so its PSI edges cannot be read off them`, 'Report it as a bug: it means DuckDB no longer keeps a table in insertion order.')
+  }
   const at = MODEL_FEATURES.map(() => new Map<number, number>())
-  for (const row of rows) at[row.ord]!.set(Number(row.pos), row.value)
+  for (const row of rows) {
+    for (const p of positions) if (BigInt(p) >= row.first && BigInt(p) < row.first + row.n) at[row.ord]!.set(p, row.value)
+  }
   const edges = {} as BaselineEdges
   MODEL_FEATURES.forEach((f, j) => {
     const value = (position: number): number => {

@@ -10,7 +10,7 @@ import { MODEL_FEATURES, SEGMENT_NAMES, type BaselineEdges, type SegmentModel } 
 import { computeFeatureStats, FEATURE_GROUPS_FILE } from '../../assets/lib/feature-stats.js'
 import { modelVersion, trainSegmentModel } from '../../assets/lib/segment-model.js'
 import { nameClusters } from '../../assets/lib/segment-model-assignment.js'
-import { quantileCont } from '../../assets/lib/segment-model-baseline.js'
+import { BASELINE_COUNTS, baselineEdges, quantileCont } from '../../assets/lib/segment-model-baseline.js'
 import type { FeaturePartition, FeatureStatsPartition } from '../../assets/lib/segment-model-inputs.js'
 import { project } from '../../assets/lib/segment-model-pca.js'
 import { md5Threshold } from '../../assets/lib/segment-model-sample.js'
@@ -481,6 +481,36 @@ describe('quantileCont', () => {
         const sorted = [...values].sort((a, b) => a - b)
         expect(levels.map((q) => quantileCont(n, q, (p) => sorted[p]!))).toEqual(row!.q)
       }
+    } finally {
+      db.close()
+    }
+  })
+})
+
+describe('baselineEdges', () => {
+  // Two values per feature: value 1 (count 1) and value 2 (count 3), so n = 4, the sorted rows are
+  // 1, 2, 2, 2 and quantile_cont at 10%, 20%, 30% reads positions 0.3, 0.6, 0.9: 1.3, 1.6, 1.9; from
+  // 40% on every edge is 2 (merged).
+  const counts = MODEL_FEATURES.flatMap((_, ord) => [`(${ord}, 1.0, 1)`, `(${ord}, 2.0, 3)`])
+
+  it('reads the edges off the value counts in (feature, value) order', async () => {
+    const db = await openDuckDb()
+    try {
+      await db.run(`CREATE TEMP TABLE ${BASELINE_COUNTS} AS SELECT * FROM (VALUES ${counts.join(', ')}) t(ord, value, n) ORDER BY ord, value`)
+      const edges = await baselineEdges(db, 4)
+      for (const f of MODEL_FEATURES) expect(edges[f]).toEqual([1.3, 1.6, 1.9, 2])
+    } finally {
+      db.close()
+    }
+  })
+
+  it('fails rather than give wrong edges when the counts are not in (feature, value) order', async () => {
+    const db = await openDuckDb()
+    try {
+      await db.run(`CREATE TEMP TABLE ${BASELINE_COUNTS} AS SELECT * FROM (VALUES ${[...counts].reverse().join(', ')}) t(ord, value, n)`)
+      const error = (await baselineEdges(db, 4).catch((e: unknown) => e)) as StrataError
+      expect(error).toBeInstanceOf(StrataError)
+      expect(error.message).toMatch(/not read in \(feature, value\) order/)
     } finally {
       db.close()
     }
