@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -99,8 +99,14 @@ describe('overlapping runs, as two processes', () => {
   it('two forced runs of the very same partitions rebuild each once, though the rebuild has the same bytes', async () => {
     const args = ['materialize', '*', '--from', '2026-03-01', '--to', '2026-03-03']
     expect((await strata(args).done).code).toBe(0)
-    const env = { SLOW_MS: '300' }
-    const [a, b] = await Promise.all([strata([...args, '--force'], env).done, strata([...args, '--force'], env).done])
+    // No build finishes before both runs have their plans: a run that plans after the other one
+    // committed a partition has seen that build, and --force rebuilds it (under load two
+    // processes can start that far apart).
+    const gate = join(root, 'gate')
+    const started = [strata([...args, '--force'], { GATE: gate }), strata([...args, '--force'], { GATE: gate })]
+    while ((JSON.parse((await strata(['runs', '--json', '--all']).done).out) as unknown[]).length < 3) await new Promise((resolve) => setTimeout(resolve, 50))
+    await writeFile(gate, '')
+    const [a, b] = await Promise.all(started.map((run) => run.done))
     expect([a.code, b.code]).toEqual([0, 0])
     const once = ['after@2026-03-01', 'after@2026-03-02', 'after@2026-03-03', 'slow@2026-03-01', 'slow@2026-03-02', 'slow@2026-03-03']
     expect((await builds()).sort()).toEqual([...once, ...once].sort())
