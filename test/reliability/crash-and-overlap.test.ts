@@ -103,10 +103,11 @@ describe('overlapping runs, as two processes', () => {
     // committed a partition has seen that build, and --force rebuilds it (under load two
     // processes can start that far apart).
     const gate = join(root, 'gate')
-    const started = [strata([...args, '--force'], { GATE: gate }), strata([...args, '--force'], { GATE: gate })]
+    const first = strata([...args, '--force'], { GATE: gate })
+    const second = strata([...args, '--force'], { GATE: gate })
     while ((JSON.parse((await strata(['runs', '--json', '--all']).done).out) as unknown[]).length < 3) await new Promise((resolve) => setTimeout(resolve, 50))
     await writeFile(gate, '')
-    const [a, b] = await Promise.all(started.map((run) => run.done))
+    const [a, b] = await Promise.all([first.done, second.done])
     expect([a.code, b.code]).toEqual([0, 0])
     const once = ['after@2026-03-01', 'after@2026-03-02', 'after@2026-03-03', 'slow@2026-03-01', 'slow@2026-03-02', 'slow@2026-03-03']
     expect((await builds()).sort()).toEqual([...once, ...once].sort())
