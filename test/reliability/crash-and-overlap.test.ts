@@ -105,6 +105,7 @@ describe('overlapping runs, as two processes', () => {
     const gate = join(root, 'gate')
     const first = strata([...args, '--force'], { GATE: gate })
     const second = strata([...args, '--force'], { GATE: gate })
+    // Three run records: the first build's and both forced runs' (each saved once its plan is made).
     while ((JSON.parse((await strata(['runs', '--json', '--all']).done).out) as unknown[]).length < 3) await new Promise((resolve) => setTimeout(resolve, 50))
     await writeFile(gate, '')
     const [a, b] = await Promise.all([first.done, second.done])
