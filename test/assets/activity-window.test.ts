@@ -65,7 +65,7 @@ describe('materializeActivityWindow', () => {
     await ingest(day(-30), { channel_events: [login('C1', day(-30)), login('C2', day(-31))], marketing: [{ customer_id: 'C1', event_date: day(-30), event: 'webinar_attended' }] })
     // Late logins on the D-30 edge: in the 30-day window of D-1, out of D's.
     await ingest(day(-29), { channel_events: [login('C1', day(-30)), login('C2', day(-29))] })
-    await ingest(day(-1), { trades: [trade('C2', day(-1), 0.2), trade('C3', day(-2), 1e-13)] })
+    await ingest(day(-1), { trades: [trade('C2', day(-1), 0.2), trade('C3', day(-2), 0.003)] })
     await ingest(D, {
       trades: [trade('C1', D, 200, 'branch'), trade('C1', day(-89), 3), trade('C2', day(-90), 77)],
       channel_events: [login('C1', day(-29)), login('C2', day(-30)), login('C3', D)],
@@ -102,7 +102,7 @@ describe('materializeActivityWindow', () => {
       ['C1', '6', '2', '1', '1', '0', '1', '0', String(grid(3) + grid(200))],
       // D-89 trade, D-1 trade, logins D-31, D-29, D-30 (only D-29 counts in 30d); the D-90 trade and login do not count.
       ['C2', '5', '2', '2', '0', '0', '1', '0', String(grid(0.1) + grid(0.2))],
-      ['C3', '3', '1', '1', '0', '1', '1', '0', String(grid(1e-13))],
+      ['C3', '3', '1', '1', '0', '1', '1', '0', String(grid(0.003))],
     ])
     expect(rows[0]!.notional_sum).toBe(203)
   })
@@ -131,6 +131,13 @@ describe('materializeActivityWindow', () => {
     const tomorrow = await build('off-grid', day(1), offGrid, today.file)
     expect(tomorrow.meta.computed).toBe('full')
     expect(tomorrow.rows.find((r) => r.customer_id === 'C1')).toMatchObject({ notional_grid_high: null, notional_grid_low: null })
+  })
+
+  it('sums a tiny notional in full instead of rounding it to 0 on the grid', async () => {
+    const tiny: ActivityPartition[] = [...activity.filter((a) => a.partition < D)]
+    await ingest(D, { trades: [{ customer_id: 'C7', event_date: D, channel: 'app', notional: 1e-13 }] }, tiny, 'tiny')
+    const today = await build('tiny', D, tiny)
+    expect(today.rows.find((r) => r.customer_id === 'C7')).toMatchObject({ trades_total: '1', notional_grid_high: null, notional_grid_low: null, notional_sum: 1e-13 })
   })
 
   it('sums from scratch when an activity partition holds a row dated after its ingest day', async () => {

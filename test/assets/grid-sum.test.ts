@@ -27,6 +27,14 @@ describe('gridSumSql', () => {
     expect(row!.none).toBeNull()
   })
 
+  it('falls back to fsum for a group holding a non-zero value too small for the grid, so a positive sum is never 0', async () => {
+    const rows = await db.all<{ g: number; s: number }>(
+      `SELECT g, ${gridSumSql('x')} AS s FROM (VALUES (1, 1e-13::DOUBLE), (2, 1e-13::DOUBLE), (2, 1.0::DOUBLE), (3, 0.0::DOUBLE), (3, 0.5::DOUBLE)) t(g, x) GROUP BY g ORDER BY g`,
+    )
+    // The tiny value alone, beside a value on the grid, and a zero (which the grid carries).
+    expect(rows).toEqual([{ g: 1, s: 1e-13 }, { g: 2, s: 1 + 1e-13 }, { g: 3, s: 0.5 }])
+  })
+
   it('falls back to fsum for a group holding a value too large for the grid', async () => {
     const [row] = await db.all<{ s: number }>(`SELECT ${gridSumSql('x')} AS s FROM (VALUES (1e30::DOUBLE), (1.0::DOUBLE)) t(x)`)
     expect(row!.s).toBe(1e30)
