@@ -163,10 +163,15 @@ function fieldSql(l: string, s: string, i: string): string {
 }
 /**
  * A well-formed quoted line (see `_split`) as encodeCsvRecord writes its fields, which may differ
- * from the line (a field quoted that needs no quotes). Computed only for quarantined records.
+ * from the line (a field quoted that needs no quotes). Computed only for quarantined records, so
+ * every field is unquoted here: split on quotes, a well-formed line alternates text outside
+ * quotes (odd parts) and inside (even parts; a doubled quote is an empty odd part between two
+ * even ones), so masking the commas of the even parts leaves the separators (a lambda over the
+ * line's parts; for the few quarantined records, cheaper to plan and run than fieldSql per field).
  */
 export function encodedLineSql(l: string): string {
-  const f = `list_transform(${lineSkeletonSql(l)}, (_x, i) -> ${fieldSql(l, lineSkeletonSql(l), 'i')})`
+  const masked = `array_to_string(list_transform(string_split(${l}, '"'), (x, i) -> CASE WHEN i % 2 = 0 THEN replace(x, ',', chr(0)) ELSE x END), '"')`
+  const f = `list_transform(string_split(${masked}, ','), x -> replace(CASE WHEN starts_with(x, '"') THEN replace(x[2:-2], '""', '"') ELSE x END, chr(0), ','))`
   return (
     `CASE WHEN ${l} = '""' THEN '""' ELSE array_to_string(list_transform(${f}, x -> ` +
     `CASE WHEN contains(x, '"') THEN '"' || replace(x, '"', '""') || '"' WHEN contains(x, ',') OR contains(x, chr(10)) OR contains(x, chr(13)) THEN '"' || x || '"' ELSE x END), ',') END`
