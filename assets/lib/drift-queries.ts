@@ -64,27 +64,74 @@ export function retrainChurnSql(segmentsFile: string, featuresFile: string, prev
  * MODEL_FEATURES (features the model does not use are left out).
  */
 export function featureSamplesSql(featureValuesFile: string, baselineFile: string): string {
-  const ord = `CASE feature ${MODEL_FEATURES.map((f, j) => `WHEN ${sqlString(f)} THEN ${j}`).join(' ')} END`
-  const side = (n: number, file: string) => `
-      SELECT * FROM (
-        SELECT ${n} AS side, ${ord} AS ord, CAST(value AS DOUBLE) AS value, CAST(n AS BIGINT) AS n
-        FROM ${parquet(file)}
-      ) WHERE ord IS NOT NULL`
-  return `(${side(0, featureValuesFile)}
-      UNION ALL${side(1, baselineFile)}
+  return `(${featureSide(0, featureValuesFile)}
+      UNION ALL${featureSide(1, baselineFile)}
     )`
 }
 
-/** (side, ord, bin, n, bad): counts per PSI bin of each feature and side; `bad` counts rows with a null value or a null or negative count. */
-export function featureBinCountsSql(samples: string, edges: Readonly<Record<ModelFeature, readonly number[]>>): string {
+/** One side of featureSamplesSql. */
+function featureSide(side: number, file: string): string {
+  const ord = `CASE feature ${MODEL_FEATURES.map((f, j) => `WHEN ${sqlString(f)} THEN ${j}`).join(' ')} END`
+  return `
+      SELECT * FROM (
+        SELECT ${side} AS side, ${ord} AS ord, CAST(value AS DOUBLE) AS value, CAST(n AS BIGINT) AS n
+        FROM ${parquet(file)}
+      ) WHERE ord IS NOT NULL`
+}
+
+/**
+ * (side, ord, bin, kbin, n, rows, lo, hi, bad): counts per PSI bin and KS bin (ksBinSql) of each
+ * feature and side, with the smallest and largest value of the group; `bad` counts rows with a
+ * null value or a null or negative count. One pass over both samples serves PSI and the bounds of
+ * the KS gap.
+ */
+export function featureBinCountsSql(samples: string, edges: Readonly<Record<ModelFeature, readonly number[]>>, ksScales: readonly KsScale[]): string {
   const binOf = MODEL_FEATURES.map((f, j) => `WHEN ${j} THEN ${binExpression('value', edges[f])}`).join(' ')
   return `
     SELECT side, ord,
            CASE ord ${binOf} END AS bin,
+           ${ksBinSql(ksScales)} AS kbin,
            CAST(sum(n) AS BIGINT) AS n,
+           count(*) AS rows,
+           min(value) AS lo,
+           max(value) AS hi,
            count(*) FILTER (WHERE value IS NULL OR n IS NULL OR n < 0) AS bad
     FROM ${samples}
     GROUP BY ALL`
+}
+
+/**
+ * A feature's KS bins: `bins` equal widths from `from` to `to`, on a log scale when `log`, plus
+ * one below and one above.
+ */
+export interface KsScale {
+  readonly from: number
+  readonly to: number
+  readonly bins: number
+  readonly log: boolean
+}
+
+/**
+ * The KS bin of `value` for its feature `ord`, -1 … bins. Any split gives the exact gap as long as
+ * each bin holds one interval of values, which drift.ts checks on the bins' smallest and largest
+ * values; bins of about equal counts keep the bounds tight (a log scale for a skewed feature).
+ */
+function ksBinSql(scales: readonly KsScale[]): string {
+  const perFeature = scales.map((k, j) => {
+    const scale = k.log ? k.bins / (Math.log(k.to) - Math.log(k.from)) : k.bins / (k.to - k.from)
+    if (!(Number.isFinite(scale) && scale > 0)) return `WHEN ${j} THEN 0`
+    const x = k.log ? `(ln(value) - ${doubleLiteral(Math.log(k.from))})` : `(value - ${doubleLiteral(k.from)})`
+    return `WHEN ${j} THEN CASE WHEN value <= ${doubleLiteral(k.from)} THEN -1 ELSE CAST(least(floor(${x} * ${doubleLiteral(scale)}), ${k.bins}) AS INTEGER) END`
+  })
+  return `CASE ord ${perFeature.join(' ')} END`
+}
+
+/** (ord, lo, hi): per feature, the range of today's values the KS bins spread over (approximate quantiles, so the tails stay out). */
+export function ksRangeSql(featureValuesFile: string): string {
+  return `
+    SELECT ord, approx_quantile(value, 0.001) AS lo, approx_quantile(value, 0.999) AS hi
+    FROM (${featureSide(0, featureValuesFile)})
+    GROUP BY ord`
 }
 
 /**
@@ -103,35 +150,54 @@ export function binExpression(column: string, edges: readonly number[]): string 
 }
 
 /**
- * The KS gaps, two ways that must give the same rows (ord, gap, unsorted): per feature the gap
- * max |cum_t·N_b − cum_b·N_t| over the distinct values of both samples, as an exact integer. One
- * running sum of d = n·N_b (today) or −n·N_t (baseline) over the samples ordered by (feature,
- * value) gives cum_t·N_b − cum_b·N_t; it is read where the value changes, i.e. after each
- * distinct value with its ties on both sides. Each feature's d add up to N_t·N_b − N_b·N_t = 0,
- * so the sum restarts at every feature without a PARTITION BY (which costs DuckDB many times
- * more here).
- *
- * - fast (`streaming`): the running sum streams over the sorted subquery, which DuckDB keeps in
- *   order; `unsorted` counts any row that arrives out of order, and drift.ts then runs
- * - exact: the order inside the window, which is slower but does not depend on that.
+ * The KS gap per feature over every value: max |cum_t·N_b − cum_b·N_t| over the distinct values of
+ * both samples, as an exact integer (ord, gap). One running sum of d = n·N_b (today) or −n·N_t
+ * (baseline) in (feature, value) order, ties included (RANGE), gives cum_t·N_b − cum_b·N_t at every
+ * row's value. It sorts both samples whole: drift.ts reads the gap within a few KS bins instead
+ * (ksBinGapsSql) and runs this only when the bins do not narrow it down.
  *
  * `nt`/`nb` are each feature's total count today and in the baseline.
  */
-export function ksGapsSql(samples: string, nt: readonly bigint[], nb: readonly bigint[], path: 'streaming' | 'ordered-window'): string {
-  // Every feature has the same totals unless an input is corrupt; one constant is then cheaper.
+export function ksGapsSql(samples: string, nt: readonly bigint[], nb: readonly bigint[]): string {
+  return `
+    SELECT ord, CAST(max(abs(c)) AS HUGEINT) AS gap
+    FROM (
+      SELECT ord, sum(d) OVER (PARTITION BY ord ORDER BY value RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS c
+      FROM (SELECT ord, value, ${ksStepSql(nt, nb)} AS d FROM ${samples})
+    )
+    GROUP BY ord`
+}
+
+/** A KS bin whose gap must be read value by value: feature `ord`, its values `lo` … `hi`, and D before it. */
+export interface KsCandidate {
+  readonly ord: number
+  readonly lo: number
+  readonly hi: number
+  readonly before: bigint
+}
+
+/**
+ * (bin, gap): for each candidate bin (its index in `bins`), max |D| over the distinct values in
+ * it, D = the bin's `before` plus the running sum of ksGapsSql within the bin, ties included.
+ */
+export function ksBinGapsSql(samples: string, nt: readonly bigint[], nb: readonly bigint[], bins: readonly KsCandidate[]): string {
+  const parts = bins.map(
+    (b, i) =>
+      `SELECT ${i} AS bin, CAST(${b.before} AS HUGEINT) AS before, value, ${ksStepSql(nt, nb)} AS d FROM ${samples} ` +
+      `WHERE ord = ${b.ord} AND value BETWEEN ${doubleLiteral(b.lo)} AND ${doubleLiteral(b.hi)}`,
+  )
+  return `
+    SELECT bin, CAST(max(abs(before + c)) AS HUGEINT) AS gap
+    FROM (
+      SELECT bin, before, sum(d) OVER (PARTITION BY bin ORDER BY value RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS c
+      FROM (${parts.join('\n      UNION ALL ')})
+    )
+    GROUP BY bin`
+}
+
+/** A row's step of D: n·N_b today, −n·N_t in the baseline (per feature, one constant when every feature has the same totals). */
+function ksStepSql(nt: readonly bigint[], nb: readonly bigint[]): string {
   const perFeature = (values: readonly bigint[]) =>
     values.every((v) => v === values[0]) ? `CAST(${values[0] ?? 0n} AS BIGINT)` : `CASE ord ${values.map((v, j) => `WHEN ${j} THEN CAST(${v} AS BIGINT)`).join(' ')} END`
-  const d = `CASE WHEN side = 0 THEN n * ${perFeature(nb)} ELSE -(n * ${perFeature(nt)}) END`
-  const streaming = path === 'streaming'
-  return `
-    SELECT prev_ord AS ord,
-           CAST(max(abs(c - d)) AS HUGEINT) AS gap,
-           count(*) FILTER (WHERE ord < prev_ord OR (ord = prev_ord AND value < prev_value)) AS unsorted
-    FROM (
-      SELECT ord, value, d, sum(d) OVER w AS c, lag(ord) OVER w AS prev_ord, lag(value) OVER w AS prev_value
-      FROM (SELECT ord, value, ${d} AS d FROM ${samples}${streaming ? ' ORDER BY ord, value' : ''})
-      WINDOW w AS (${streaming ? '' : 'ORDER BY ord, value '}ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-    )
-    WHERE prev_ord IS NOT NULL AND (ord <> prev_ord OR value <> prev_value)
-    GROUP BY prev_ord`
+  return `CASE WHEN side = 0 THEN n * ${perFeature(nb)} ELSE -(n * ${perFeature(nt)}) END`
 }

@@ -369,11 +369,13 @@ describe('buildDriftReport', () => {
     const edges = {} as Record<ModelFeature, number[]>
     MODEL_FEATURES.forEach((f, j) => {
       const step = [0.25, 1, 0.5, 2, 0.1, 0.75, 3][j] ?? 1
-      today[f] = Array.from({ length: todayRows }, () => (j === 2 ? 1 : Math.floor(rand() * 30) * step - j))
+      // The last feature is continuous (every value distinct, as a mean notional is), the others have few values.
+      const continuous = j === MODEL_FEATURES.length - 1
+      today[f] = Array.from({ length: todayRows }, () => (j === 2 ? 1 : continuous ? Math.round(rand() * 3e6) / 1e3 : Math.floor(rand() * 30) * step - j))
       const counts = new Map<number, number>()
       // Baseline totals differ by feature, so each feature's own N_b must be used.
       for (let i = 0; i < 700 + 13 * j; i++) {
-        const v = Math.floor(rand() * 36) * step - 2 * j
+        const v = continuous ? Math.round(rand() * rand() * 3.2e6) / 1e3 : Math.floor(rand() * 36) * step - 2 * j
         counts.set(v, (counts.get(v) ?? 0) + 1 + (i % 3))
       }
       base[f] = counts
@@ -404,9 +406,17 @@ describe('buildDriftReport', () => {
       }),
     )
     expect(expected.e_statement_flag?.ks).toBeGreaterThan(0)
-    for (const streamingKs of [true, false]) {
-      expect(await featureDrift(db, files, edges, { streamingKs }), `streamingKs ${streamingKs}`).toEqual(expected)
+    // The KS gap within a few bins (whatever their number, down to one per feature) and over every value.
+    for (const options of [{}, { ksBins: 1 }, { ksBins: 2 }, { ksBins: 7 }, { ksBins: 64 }, { ks: 'full' as const }]) {
+      expect(await featureDrift(db, files, edges, options), JSON.stringify(options)).toEqual(expected)
     }
+    // With enough bins, the gap is read value by value only within the bins that can hold it (with
+    // few, those bins hold too many of the rows and every value is read).
+    const statements: string[] = []
+    const recording: SqlEngine = { ...db, all: (sql, params) => (statements.push(sql), db.all(sql, params)) }
+    expect(await featureDrift(recording, files, edges, { ksBins: 64 })).toEqual(expected)
+    expect(statements.some((sql) => sql.includes('PARTITION BY bin'))).toBe(true)
+    expect(statements.some((sql) => sql.includes('PARTITION BY ord'))).toBe(false)
   })
 
   it('refuses feature_stats values that do not add up to the features rows', async () => {
