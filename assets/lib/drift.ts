@@ -392,8 +392,9 @@ async function binCounts(db: SqlEngine, samples: string, edges: Record<ModelFeat
  * those is a lower bound of the gap. Within a bin that starts at D₀ and holds T of today's rows and
  * B of the baseline's, D stays within [D₀ − B·N_t, D₀ + T·N_b], so only a bin whose bound exceeds
  * the lower bound, and that holds more than one distinct value, can hold a larger |D|: those are
- * read value by value (ksBinGapsSql), neighbours in one range. When they hold too many rows (samples alike everywhere),
- * every value is read (ksGapsSql). Either way the gap is the same integer.
+ * read value by value (ksBinGapsSql), neighbours in one range. When they hold too many rows
+ * (samples alike everywhere), every value is read (ksGapsSql). Either way the gap is the same
+ * integer.
  */
 async function ksGaps(db: SqlEngine, samples: string, counts: readonly FeatureBins[], nt: readonly bigint[], nb: readonly bigint[]): Promise<bigint[]> {
   const gaps = MODEL_FEATURES.map(() => 0n)

@@ -147,6 +147,8 @@ const QUOTED_FIELD = `'"(?:[^"]|"")*"'`
  * `fieldSql` gives a field's value from this list. Real exports quote free text (names,
  * subjects) that raw does not keep, so a quoted field is taken out of the line only when a spec
  * column asks for it: a third less CPU for a day's customers than unquoting every field.
+ * DuckDB's own read_csv splits such a file in less CPU again, but cannot give the line of a record
+ * it accepts, which raw keeps (see BENCHMARKS.md, "Issue 17").
  */
 function lineSkeletonSql(l: string): string {
   return `CASE WHEN contains(${l}, '"') THEN string_split(regexp_replace(${l}, ${QUOTED_FIELD}, chr(0), 'g'), ',') ELSE string_split(${l}, ',') END`
