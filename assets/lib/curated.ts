@@ -95,7 +95,7 @@ export async function materializeCurated(options: MaterializeCuratedOptions): Pr
     } finally {
       connection.close()
     }
-  }, (spec) => (profiles[TABLES.indexOf(spec)] as RawFileProfile).rows)
+  }, (_, index) => (profiles[index] as RawFileProfile).rows)
   for (const [index, spec] of TABLES.entries()) {
     const raw = rawTables[index] as RawTableMetadata
     const curated = copied[index] as number

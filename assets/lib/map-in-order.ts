@@ -8,7 +8,7 @@ import PQueue from 'p-queue'
  * where one or two files hold most of the rows, the largest-first order keeps the other workers
  * on the small ones instead of leaving the largest to run alone at the end.
  */
-export async function mapInOrder<T, R>(items: readonly T[], concurrency: number, work: (item: T, index: number) => Promise<R>, weight?: (item: T) => number): Promise<R[]> {
+export async function mapInOrder<T, R>(items: readonly T[], concurrency: number, work: (item: T, index: number) => Promise<R>, weight?: (item: T, index: number) => number): Promise<R[]> {
   const queue = new PQueue({ concurrency: Math.max(1, concurrency) })
   const order = items.map((_, index) => index)
   if (weight !== undefined) {

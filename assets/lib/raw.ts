@@ -90,11 +90,11 @@ export async function materializeRaw(options: MaterializeRawOptions): Promise<Ra
     const loaded = await mapInOrder(located, parallel, async (file) => {
       const connection = await db.connect()
       connections.push(connection)
-      return { connection, table: await loadTable(connection, file, day), weight: file.weight }
+      return { connection, table: await loadTable(connection, file, day) }
     }, (file) => file.weight)
     await mkdir(outputDir, { recursive: true })
     await db.run(`CREATE TABLE ${quoteIdent(quarantineTable)} (_order INTEGER, "table" VARCHAR, line BIGINT, reason VARCHAR, original VARCHAR)`)
-    const counted = await mapInOrder(loaded, parallel, ({ connection, table }, order) => writeTable(connection, table, order, day, join(outputDir, `${table.spec.name}.parquet`), quarantineTable), (table) => table.weight)
+    const counted = await mapInOrder(loaded, parallel, ({ connection, table }, order) => writeTable(connection, table, order, day, join(outputDir, `${table.spec.name}.parquet`), quarantineTable), (_, index) => (located[index] as Located).weight)
     const tables = {} as Record<TableName, RawTableMetadata>
     let rowsRead = 0
     let valid = 0
