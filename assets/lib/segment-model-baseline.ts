@@ -45,36 +45,71 @@ export async function writeBaseline(conn: SqlEngine, stats: readonly FeatureStat
   )
 }
 
+/** Rows of BASELINE_COUNTS per block of baselineEdges' first pass. */
+export const BASELINE_BLOCK_ROWS = 4096
+
 /**
  * Per feature, the 10%..90% quantile_cont of the training rows with duplicate edges merged
  * (SPEC §7). Read off the distinct-value counts rather than sorting every row: DuckDB's
  * quantile_cont of n values at level q takes the sorted values at ⌊(n−1)q⌋ and ⌈(n−1)q⌉ and
  * interpolates them as lo·(1 − d) + hi·d with d = (n−1)q − ⌊(n−1)q⌋ (`quantileCont` below,
  * checked against quantile_cont in the tests); only those two values per level are looked up.
- * Each feature's counts add up to n, so the running sum over BASELINE_COUNTS (in (ord, value)
- * order, see writeBaseline) less ord · n is the running sum within the feature: one streaming
- * pass, which also counts any row out of order and then fails rather than give wrong edges.
+ *
+ * BASELINE_COUNTS is in (ord, value) order (see writeBaseline) and each feature's counts add up
+ * to n, so feature j's k-th sorted row is the table's (j·n + k)-th counted row. A running sum over
+ * the whole table would be one thread's work (~14M rows at 1M customers); instead one parallel
+ * pass sums the counts of each block of `blockRows` rows (by rowid, the insertion order) with its
+ * smallest and largest (ord, value), and only the blocks that hold a wanted position are read, in
+ * (ord, value) order. Blocks whose ranges are not increasing mean the table was not kept in
+ * insertion order: that fails rather than give wrong edges.
  */
-export async function baselineEdges(conn: SqlEngine, n: number): Promise<BaselineEdges> {
+export async function baselineEdges(conn: SqlEngine, n: number, blockRows = BASELINE_BLOCK_ROWS): Promise<BaselineEdges> {
   const levels = EDGE_QUANTILES.map(Number)
   const positions = [...new Set(levels.flatMap((q) => quantilePositions(n, q)))].sort((a, b) => a - b)
-  const covers = positions.map((p) => `(first <= ${p} AND ${p} < first + n)`).join(' OR ')
-  const rows = await conn.all<{ ord: number; first: bigint; n: bigint; value: number; out_of_order: boolean }>(
-    `SELECT ord, CAST(first AS BIGINT) AS first, CAST(n AS BIGINT) AS n, value, out_of_order
-     FROM (
-       SELECT ord, value, n, sum(n) OVER w - n - ord * CAST(${n} AS HUGEINT) AS first,
-              coalesce(ord < lag(ord) OVER w OR (ord = lag(ord) OVER w AND value <= lag(value) OVER w), FALSE) AS out_of_order
-       FROM ${BASELINE_COUNTS}
-       WINDOW w AS (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-     )
-     WHERE ${covers} OR out_of_order`,
+  const blocks = await conn.all<{ block: bigint; n: bigint; first: { ord: number; value: number }; last: { ord: number; value: number } }>(
+    `SELECT rowid // ${blockRows} AS block, CAST(sum(n) AS BIGINT) AS n, min({'ord': ord, 'value': value}) AS first, max({'ord': ord, 'value': value}) AS last
+     FROM ${BASELINE_COUNTS} GROUP BY block ORDER BY block`,
   )
-  if (rows.some((row) => row.out_of_order)) {
+  const before = (a: { ord: number; value: number }, b: { ord: number; value: number }) => a.ord < b.ord || (a.ord === b.ord && a.value < b.value)
+  if (blocks.some((b, i) => b.block !== BigInt(i) || (i > 0 && !before(blocks[i - 1]!.last, b.first)))) {
     throw new StrataError('compute', `segment_model: the baseline's value counts were not read in (feature, value) order, so its PSI edges cannot be read off them`, 'Report it as a bug: it means DuckDB no longer keeps a table in insertion order.')
   }
+  // Counted rows before each block; the blocks holding a wanted position of some feature.
+  const starts: bigint[] = []
+  let total = 0n
+  for (const b of blocks) {
+    starts.push(total)
+    total += b.n
+  }
+  const wanted = new Set<number>()
+  for (let j = 0; j < MODEL_FEATURES.length; j++) {
+    for (const p of positions) {
+      const at = BigInt(j) * BigInt(n) + BigInt(p)
+      let lo = 0
+      let hi = blocks.length - 1
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1
+        if (starts[mid]! <= at) lo = mid
+        else hi = mid - 1
+      }
+      if (blocks.length > 0) wanted.add(lo)
+    }
+  }
+  const rows = await conn.all<{ block: bigint; ord: number; n: bigint; value: number }>(
+    `SELECT rowid // ${blockRows} AS block, ord, CAST(n AS BIGINT) AS n, value FROM ${BASELINE_COUNTS}
+     WHERE rowid // ${blockRows} IN (${[...wanted, -1].join(', ')}) ORDER BY ord, value`,
+  )
   const at = MODEL_FEATURES.map(() => new Map<number, number>())
+  let first = -1n
+  let block = -1n
   for (const row of rows) {
-    for (const p of positions) if (BigInt(p) >= row.first && BigInt(p) < row.first + row.n) at[row.ord]!.set(p, row.value)
+    if (row.block !== block) {
+      block = row.block
+      first = starts[Number(block)]!
+    }
+    const within = first - BigInt(row.ord) * BigInt(n)
+    for (const p of positions) if (BigInt(p) >= within && BigInt(p) < within + row.n) at[row.ord]!.set(p, row.value)
+    first += row.n
   }
   const edges = {} as BaselineEdges
   MODEL_FEATURES.forEach((f, j) => {

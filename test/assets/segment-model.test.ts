@@ -10,7 +10,7 @@ import { MODEL_FEATURES, SEGMENT_NAMES, type BaselineEdges, type SegmentModel } 
 import { computeFeatureStats, FEATURE_GROUPS_FILE } from '../../assets/lib/feature-stats.js'
 import { modelVersion, trainSegmentModel } from '../../assets/lib/segment-model.js'
 import { nameClusters } from '../../assets/lib/segment-model-assignment.js'
-import { BASELINE_COUNTS, baselineEdges, quantileCont } from '../../assets/lib/segment-model-baseline.js'
+import { BASELINE_COUNTS, baselineEdges, EDGE_QUANTILES, quantileCont } from '../../assets/lib/segment-model-baseline.js'
 import type { FeaturePartition, FeatureStatsPartition } from '../../assets/lib/segment-model-inputs.js'
 import { project } from '../../assets/lib/segment-model-pca.js'
 import { md5Threshold } from '../../assets/lib/segment-model-sample.js'
@@ -497,8 +497,38 @@ describe('baselineEdges', () => {
     const db = await openDuckDb()
     try {
       await db.run(`CREATE TEMP TABLE ${BASELINE_COUNTS} AS SELECT * FROM (VALUES ${counts.join(', ')}) t(ord, value, n) ORDER BY ord, value`)
-      const edges = await baselineEdges(db, 4)
-      for (const f of MODEL_FEATURES) expect(edges[f]).toEqual([1.3, 1.6, 1.9, 2])
+      for (const blockRows of [1, 3, 4096]) {
+        const edges = await baselineEdges(db, 4, blockRows)
+        for (const f of MODEL_FEATURES) expect(edges[f]).toEqual([1.3, 1.6, 1.9, 2])
+      }
+    } finally {
+      db.close()
+    }
+  })
+
+  it('gives quantile_cont of the expanded rows whatever the block size', async () => {
+    const db = await openDuckDb()
+    try {
+      let seed = 11
+      const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648)
+      const n = 500
+      // Per feature: distinct values with counts adding up to n (many values for one feature).
+      const rows = MODEL_FEATURES.flatMap((_, ord) => {
+        const distinct = ord === 6 ? 200 : 1 + Math.floor(random() * 12)
+        const values = [...new Set(Array.from({ length: distinct }, () => Math.round(random() * 1e6) / 7))].sort((a, b) => a - b)
+        const counts = values.map(() => 1)
+        for (let left = n - values.length; left > 0; left--) counts[Math.floor(random() * values.length)]! += 1
+        return values.map((v, i) => `(${ord}, ${v}::DOUBLE, ${counts[i]})`)
+      })
+      await db.run(`CREATE TEMP TABLE ${BASELINE_COUNTS} AS SELECT * FROM (VALUES ${rows.join(', ')}) t(ord, value, n) ORDER BY ord, value`)
+      const expected = await db.all<{ ord: number; q: number[] }>(
+        `SELECT ord, quantile_cont(value, [${EDGE_QUANTILES.map((q) => `CAST('${q}' AS DOUBLE)`).join(', ')}]) AS q
+         FROM (SELECT ord, value FROM ${BASELINE_COUNTS}, range(n)) GROUP BY ord ORDER BY ord`,
+      )
+      for (const blockRows of [1, 5, 64, 4096]) {
+        const edges = await baselineEdges(db, n, blockRows)
+        MODEL_FEATURES.forEach((f, ord) => expect(edges[f]).toEqual(mergeEdges(expected[ord]!.q)))
+      }
     } finally {
       db.close()
     }
@@ -508,7 +538,8 @@ describe('baselineEdges', () => {
     const db = await openDuckDb()
     try {
       await db.run(`CREATE TEMP TABLE ${BASELINE_COUNTS} AS SELECT * FROM (VALUES ${[...counts].reverse().join(', ')}) t(ord, value, n)`)
-      const error = (await baselineEdges(db, 4).catch((e: unknown) => e)) as StrataError
+      // Blocks of two rows: their ranges then decrease.
+      const error = (await baselineEdges(db, 4, 2).catch((e: unknown) => e)) as StrataError
       expect(error).toBeInstanceOf(StrataError)
       expect(error.message).toMatch(/not read in \(feature, value\) order/)
     } finally {
