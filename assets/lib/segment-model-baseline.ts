@@ -58,41 +58,47 @@ export const BASELINE_BLOCK_ROWS = 4096
  * BASELINE_COUNTS is in (ord, value) order (see writeBaseline) and each feature's counts add up
  * to n, so feature j's k-th sorted row is the table's (j·n + k)-th counted row. A running sum over
  * the whole table would be one thread's work (~14M rows at 1M customers); instead one parallel
- * pass sums the counts of each block of `blockRows` rows (by rowid, the insertion order) with its
- * smallest and largest (ord, value), and only the blocks that hold a wanted position are read, in
- * (ord, value) order. Blocks whose ranges are not increasing mean the table was not kept in
+ * pass sums the counts of each block of `blockRows` rows (by rowid, the insertion order) per
+ * feature, with its smallest and largest value, and only the blocks that hold a wanted position
+ * are read, in (ord, value) order. Blocks whose ranges are not increasing mean the table was not kept in
  * insertion order: that fails rather than give wrong edges.
  */
 export async function baselineEdges(conn: SqlEngine, n: number, blockRows = BASELINE_BLOCK_ROWS): Promise<BaselineEdges> {
   const levels = EDGE_QUANTILES.map(Number)
   const positions = [...new Set(levels.flatMap((q) => quantilePositions(n, q)))].sort((a, b) => a - b)
-  const blocks = await conn.all<{ block: bigint; n: bigint; first: { ord: number; value: number }; last: { ord: number; value: number } }>(
-    `SELECT rowid // ${blockRows} AS block, CAST(sum(n) AS BIGINT) AS n, min({'ord': ord, 'value': value}) AS first, max({'ord': ord, 'value': value}) AS last
-     FROM ${BASELINE_COUNTS} GROUP BY block ORDER BY block`,
+  // Per block and feature: the count and the smallest and largest value.
+  const groups = await conn.all<{ block: bigint; ord: number; n: bigint; lo: number; hi: number }>(
+    `SELECT rowid // ${blockRows} AS block, ord, CAST(sum(n) AS BIGINT) AS n, min(value) AS lo, max(value) AS hi
+     FROM ${BASELINE_COUNTS} GROUP BY block, ord ORDER BY block, ord`,
   )
-  const before = (a: { ord: number; value: number }, b: { ord: number; value: number }) => a.ord < b.ord || (a.ord === b.ord && a.value < b.value)
-  if (blocks.some((b, i) => b.block !== BigInt(i) || (i > 0 && !before(blocks[i - 1]!.last, b.first)))) {
-    throw new StrataError('compute', `segment_model: the baseline's value counts were not read in (feature, value) order, so its PSI edges cannot be read off them`, 'Report it as a bug: it means DuckDB no longer keeps a table in insertion order.')
-  }
-  // Counted rows before each block; the blocks holding a wanted position of some feature.
+  // Counted rows before each block; a block's first group holds its smallest (ord, value), its last group its largest.
   const starts: bigint[] = []
   let total = 0n
-  for (const b of blocks) {
-    starts.push(total)
-    total += b.n
+  let previous: (typeof groups)[number] | undefined
+  for (const g of groups) {
+    if (g.block !== previous?.block) {
+      const increasing = previous === undefined || previous.ord < g.ord || (previous.ord === g.ord && previous.hi < g.lo)
+      if (g.block !== BigInt(starts.length) || !increasing) {
+        throw new StrataError('compute', `segment_model: the baseline's value counts were not read in (feature, value) order, so its PSI edges cannot be read off them`, 'Report it as a bug: it means DuckDB no longer keeps a table in insertion order.')
+      }
+      starts.push(total)
+    }
+    total += g.n
+    previous = g
   }
+  // The blocks holding a wanted position of some feature.
   const wanted = new Set<number>()
   for (let j = 0; j < MODEL_FEATURES.length; j++) {
     for (const p of positions) {
       const at = BigInt(j) * BigInt(n) + BigInt(p)
       let lo = 0
-      let hi = blocks.length - 1
+      let hi = starts.length - 1
       while (lo < hi) {
         const mid = (lo + hi + 1) >> 1
         if (starts[mid]! <= at) lo = mid
         else hi = mid - 1
       }
-      if (blocks.length > 0) wanted.add(lo)
+      if (starts.length > 0) wanted.add(lo)
     }
   }
   const rows = await conn.all<{ block: bigint; ord: number; n: bigint; value: number }>(
