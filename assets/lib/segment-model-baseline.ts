@@ -19,9 +19,8 @@ export const BASELINE_COUNTS = 'baseline_counts'
  * which needs each feature's counts to add up to the training rows `n`: checked here.
  *
  * The table is created in (ord, value) order, and the file and the edges read it in that order
- * (DuckDB keeps a table's insertion order in COPY and in its rowid): one sort of
- * the window's distinct values (~12M at 1M customers) instead of one for the file and one for the
- * edges. Measured alternately at 100k customers: the model alone 7.0 → 6.7 s, peak 0.49 → 0.37 GiB.
+ * (DuckDB keeps a table's insertion order in COPY and in its rowid): one sort of the window's
+ * distinct values (~12M at 1M customers) instead of one for the file and one for the edges. Measured alternately at 100k customers: the model alone 7.0 → 6.7 s, peak 0.49 → 0.37 GiB.
  */
 export async function writeBaseline(conn: SqlEngine, stats: readonly FeatureStatsPartition[], n: number, file: string): Promise<void> {
   const files = sqlStringList(stats.map((s) => path.join(s.dir, FEATURE_VALUES_FILE)))
@@ -60,8 +59,9 @@ export const BASELINE_BLOCK_ROWS = 4096
  * the whole table would be one thread's work (~14M rows at 1M customers); instead one parallel
  * pass sums the counts of each block of `blockRows` rows (by rowid, the insertion order) per
  * feature, with its smallest and largest value, and only the blocks that hold a wanted position
- * are read, in (ord, value) order. Blocks whose ranges are not increasing mean the table was not kept in
- * insertion order: that fails rather than give wrong edges.
+ * are read, in (ord, value) order. Blocks whose ranges do not increase mean the table was not
+ * kept in insertion order: that fails rather than give wrong edges (disorder inside a block
+ * cannot change them, since its rows are read sorted).
  */
 export async function baselineEdges(conn: SqlEngine, n: number, blockRows = BASELINE_BLOCK_ROWS): Promise<BaselineEdges> {
   const levels = EDGE_QUANTILES.map(Number)
@@ -71,7 +71,8 @@ export async function baselineEdges(conn: SqlEngine, n: number, blockRows = BASE
     `SELECT rowid // ${blockRows} AS block, ord, CAST(sum(n) AS BIGINT) AS n, min(value) AS lo, max(value) AS hi
      FROM ${BASELINE_COUNTS} GROUP BY block, ord ORDER BY block, ord`,
   )
-  // Counted rows before each block; a block's first group holds its smallest (ord, value), its last group its largest.
+  // Counted rows before each block. A block's first group holds its smallest (ord, value), its
+  // last group its largest.
   const starts: bigint[] = []
   let total = 0n
   let previous: (typeof groups)[number] | undefined
@@ -105,6 +106,7 @@ export async function baselineEdges(conn: SqlEngine, n: number, blockRows = BASE
     `SELECT rowid // ${blockRows} AS block, ord, CAST(n AS BIGINT) AS n, value FROM ${BASELINE_COUNTS}
      WHERE rowid // ${blockRows} IN (${[...wanted, -1].join(', ')}) ORDER BY ord, value`,
   )
+  // The blocks' ranges increase, so sorted by (ord, value) each block's rows come together.
   const at = MODEL_FEATURES.map(() => new Map<number, number>())
   let first = -1n
   let block = -1n
