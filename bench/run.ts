@@ -332,18 +332,21 @@ function ensureHistory(set: DataSet): string {
   return storage
 }
 
+/** The successful steps of the newest run in a store. */
+async function newestSteps(storage: string): Promise<RunRecord['steps']> {
+  const [record] = await new RunStore(new LocalStorage(storage)).list({ limit: 1 })
+  return record ? (record as RunRecord).steps.filter((step) => step.status === 'success') : []
+}
+
 /** Per-asset step seconds of the newest run in a store, e.g. "raw 1.2 s, features 3.4 s". */
 async function stepTimes(storage: string): Promise<{ text: string; steps: number }> {
-  const [record] = await new RunStore(new LocalStorage(storage)).list({ limit: 1 })
-  if (!record) return { text: '', steps: 0 }
-  const ran = (record as RunRecord).steps.filter((step) => step.status === 'success')
+  const ran = await newestSteps(storage)
   return { text: ran.map((step) => `${step.asset} ${((step.durationMs ?? 0) / 1000).toFixed(1)} s`).join(', '), steps: ran.length }
 }
 
 /** Duration of `asset`'s step in the newest run of a store, ms. */
 async function stepMs(storage: string, asset: string): Promise<number> {
-  const [record] = await new RunStore(new LocalStorage(storage)).list({ limit: 1 })
-  const step = (record as RunRecord | undefined)?.steps.find((s) => s.asset === asset && s.status === 'success')
+  const step = (await newestSteps(storage)).find((s) => s.asset === asset)
   if (step?.durationMs === undefined) throw new Error(`the newest run in ${storage} has no successful ${asset} step`)
   return step.durationMs
 }
