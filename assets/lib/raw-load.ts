@@ -135,9 +135,11 @@ const MARKED_LINE = `'.' || l AS marked`
  * Lines handed to the JS tokenizer: a CR other than the one before the LF, a NUL, or a quote on a
  * line that is not one well-formed record (a quoted field open across lines, a quote inside an
  * unquoted field, text after a closing quote). Real exports quote free text (names with commas),
- * so well-formed quoted lines are split in SQL too.
+ * so well-formed quoted lines are split in SQL too. The regex sits behind CASE, not AND: DuckDB
+ * evaluates every operand of AND/OR over the whole vector, CASE its THEN branch only for the lines
+ * that take it (channel_events at 1M customers: 0.37 → 0.13 CPU-s, as ~0.2 % of its lines quote).
  */
-const SUSPECT_LINE = `(contains(${STRIPPED_LINE}, chr(13)) OR contains(l, chr(0)) OR (contains(l, '"') AND NOT regexp_full_match(${STRIPPED_LINE}, ${sqlString(WELL_FORMED_RECORD)})))`
+const SUSPECT_LINE = `(contains(${STRIPPED_LINE}, chr(13)) OR contains(l, chr(0)) OR CASE WHEN contains(l, '"') THEN NOT regexp_full_match(${STRIPPED_LINE}, ${sqlString(WELL_FORMED_RECORD)}) ELSE FALSE END)`
 /** A quoted field of a well-formed line, quotes included (a lone quote never occurs in one). */
 const QUOTED_FIELD = `'"(?:[^"]|"")*"'`
 /**
