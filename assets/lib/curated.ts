@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { StrataError } from '../../framework/errors/index.js'
-import { quoteIdent, sqlString, type SqlEngine } from '../../framework/sql/index.js'
+import { quoteIdent, sqlString, sqlStringList, type SqlEngine } from '../../framework/sql/index.js'
 import { tableParquet } from './parquet-options.js'
 import { mapInOrder } from './map-in-order.js'
 import type { RawMetadata, RawTableMetadata } from './raw.js'
@@ -62,9 +62,9 @@ export async function materializeCurated(options: MaterializeCuratedOptions): Pr
   const tables = {} as Record<TableName, CuratedTableMetadata>
   const totals = { rows_read: 0, curated: 0, quarantined: 0, duplicates: 0 }
   const rawFiles = TABLES.map((spec) => join(rawDir, `${spec.name}.parquet`))
-  let profiles: RawFileProfile[]
+  let counts: number[]
   try {
-    profiles = await profileRawFiles(db, rawFiles)
+    counts = await rawRowCounts(db, rawFiles)
   } catch (error) {
     throw new StrataError('compute', `reading raw ${rawMetadata.partition} from ${rawDir} failed: ${(error as Error).message}`, `Rebuild raw for ${rawMetadata.partition}, then curated.`, {
       cause: error,
@@ -76,7 +76,7 @@ export async function materializeCurated(options: MaterializeCuratedOptions): Pr
     if (raw === undefined) {
       throw new StrataError('corrupt', `raw metadata of ${rawMetadata.partition} has no entry for ${spec.name}`, `Rebuild raw for ${rawMetadata.partition}.`)
     }
-    const valid = (profiles[index] as RawFileProfile).rows
+    const valid = counts[index] as number
     if (valid !== raw.valid) {
       throw new StrataError('corrupt', `${rawFiles[index]} holds ${valid} rows but its metadata says ${raw.valid} valid rows`, `Rebuild raw for ${rawMetadata.partition}, then curated.`)
     }
@@ -86,7 +86,8 @@ export async function materializeCurated(options: MaterializeCuratedOptions): Pr
     const rawFile = rawFiles[index] as string
     const connection = await db.connect()
     try {
-      const [row] = await connection.all<{ Count: bigint }>(copyCuratedSql(spec, rawFile, join(outputDir, `${spec.name}.parquet`), profiles[index] as RawFileProfile))
+      const rows = counts[index] as number
+      const [row] = await connection.all<{ Count: bigint }>(`COPY (${curatedSql(spec, rawFile, rows)}) TO ${sqlString(join(outputDir, `${spec.name}.parquet`))} (${tableParquet(rows)})`)
       return Number(row?.Count ?? 0)
     } catch (error) {
       throw new StrataError('compute', `curating ${spec.name} from ${rawFile} failed: ${(error as Error).message}`, `Rebuild raw for ${rawMetadata.partition}, then curated.`, {
@@ -95,7 +96,7 @@ export async function materializeCurated(options: MaterializeCuratedOptions): Pr
     } finally {
       connection.close()
     }
-  }, (_, index) => (profiles[index] as RawFileProfile).rows)
+  }, (_, index) => counts[index] as number)
   for (const [index, spec] of TABLES.entries()) {
     const raw = rawTables[index] as RawTableMetadata
     const curated = copied[index] as number
@@ -118,48 +119,21 @@ export async function materializeCurated(options: MaterializeCuratedOptions): Pr
   return { partition: rawMetadata.partition, ...totals, tables }
 }
 
-interface RawFileProfile {
-  readonly rows: number
-  /** Distinct non-null ids: equal to `rows` when no row is a duplicate (and none lacks an id). */
-  readonly distinctIds: number
-}
-
-/** Rows and distinct ids of each raw file, in one statement. */
-async function profileRawFiles(db: SqlEngine, files: readonly string[]): Promise<RawFileProfile[]> {
-  const rows = await db.all<{ t: number; n: bigint; ids: bigint }>(rawFileProfilesSql(files))
-  return rows.map((row) => ({ rows: Number(row.n), distinctIds: Number(row.ids) }))
-}
-
-/** (t, n, ids): per table index t, the raw file's rows and distinct ids. */
-function rawFileProfilesSql(files: readonly string[]): string {
-  const perTable = TABLES.map(
-    (spec, index) =>
-      `SELECT ${index} AS t, count(*) AS n, count(DISTINCT ${quoteIdent(spec.idColumn)}) AS ids FROM read_parquet(${sqlString(files[index] as string)})`,
-  )
-  return `
-    ${perTable.join('\n    UNION ALL ')}
-    ORDER BY t`
-}
-
 /**
- * Writes one curated table. Two paths that must give the same rows: with no repeated (or missing)
- * id in the raw file (its profile says so), the fast path types the file as it is (`typedSql`);
- * otherwise `curatedSql` keeps the first row of each id (test/assets/curated.test.ts compares the two).
+ * Rows of each raw file, from the Parquet footers. Every table is deduplicated by curatedSql: real
+ * exports repeat ids in every table and day (~0.3 % of rows), so a pass that counted distinct ids
+ * to skip the deduplication when none repeats cost a hash of every id and never paid.
  */
-function copyCuratedSql(spec: TableSpec, rawFile: string, outFile: string, profile: RawFileProfile): string {
-  const rows = profile.distinctIds === profile.rows ? typedSql(spec, `read_parquet(${sqlString(rawFile)})`) : curatedSql(spec, rawFile, profile.rows)
-  return `COPY (${rows}) TO ${sqlString(outFile)} (${tableParquet(profile.rows)})`
+async function rawRowCounts(db: SqlEngine, files: readonly string[]): Promise<number[]> {
+  const rows = await db.all<{ file: string; n: bigint }>(`SELECT file_name AS file, num_rows AS n FROM parquet_file_metadata(${sqlStringList(files)})`)
+  const byFile = new Map(rows.map((row) => [row.file, Number(row.n)]))
+  return files.map((file) => byFile.get(file) ?? 0)
 }
 
 /** Below this many raw rows, curatedSql deduplicates with a window rather than an anti join. */
 const WINDOW_DEDUP_BELOW = 50_000
 
-/**
- * The typed, deduplicated rows of one table, in landing order; `rows` (the raw row count) picks the
- * plan. materializeCurated runs it only when the raw file has a repeated (or missing) id: otherwise
- * every row is the first of its id and `typedSql` over the file is the same rows without a join or a
- * sort (a single Parquet file is read in the order it was written: raw wrote it in line order).
- */
+/** The typed, deduplicated rows of one table, in landing order; `rows` (the raw row count) picks the plan. */
 export function curatedSql(spec: TableSpec, rawFile: string, rows = Number.POSITIVE_INFINITY): string {
   const raw = `read_parquet(${sqlString(rawFile)})`
   const id = quoteIdent(spec.idColumn)
