@@ -6,7 +6,7 @@ import { doubleLiteral } from './sql-literals.js'
 
 // The SQL of feature_stats(D), one builder per statement; feature-stats.ts runs them in order.
 
-/** The temp table of the day's distinct vectors: the seven features, cdi, n (rows), null_ids. */
+/** The temp table of the day's distinct vectors: the seven features, cdi, n (rows), null_ids, first_row. */
 export const GROUPS_TABLE = 'feature_stats_groups'
 
 const FEATURES = MODEL_FEATURES.map(quoteIdent).join(', ')
@@ -14,8 +14,8 @@ const FEATURES = MODEL_FEATURES.map(quoteIdent).join(', ')
 /**
  * Creates GROUPS_TABLE in one pass over the features file: rows grouped by the seven model
  * features (as DOUBLE) and the CDI (SPEC §4, from the row's features; the segment model names
- * clusters by it), with the count of rows and of null customer ids per group. NULL features form
- * groups of their own, so featureRangesSql still sees them.
+ * clusters by it), with the count of rows and of null customer ids per group, and the file row
+ * that first holds it. NULL features form groups of their own, so featureRangesSql still sees them.
  */
 export function createFeatureGroupsSql(featuresFile: string): string {
   const columns = MODEL_FEATURES.map((f) => `CAST(f.${quoteIdent(f)} AS DOUBLE) AS ${quoteIdent(f)}`).join(', ')
@@ -24,10 +24,11 @@ export function createFeatureGroupsSql(featuresFile: string): string {
     SELECT ${FEATURES},
            CAST(${roundHalfEvenSql('cdi_score')} AS INTEGER) AS cdi,
            count(*) AS n,
-           count(*) FILTER (WHERE customer_id IS NULL) AS null_ids
+           count(*) FILTER (WHERE customer_id IS NULL) AS null_ids,
+           min(file_row_number) AS first_row
     FROM (
-      SELECT ${columns}, f.customer_id, ${cdiSqlExpressions('f').score} AS cdi_score
-      FROM ${parquet(featuresFile)} f
+      SELECT ${columns}, f.customer_id, f.file_row_number, ${cdiSqlExpressions('f').score} AS cdi_score
+      FROM read_parquet(${sqlString(featuresFile)}, file_row_number = true) f
     )
     GROUP BY ALL`
 }
@@ -90,16 +91,17 @@ export function distinctValueCountsSql(valuesFile: string): string {
 }
 
 /**
- * Writes groups.parquet: the distinct vectors, sorted so that the file is the same bytes on every
- * rerun (the group order of a parallel aggregate is not).
+ * Writes groups.parquet: the distinct vectors in the order the features file first holds them, so
+ * that the file is the same bytes on every rerun (the group order of a parallel aggregate is not).
+ * Sorting on that one integer costs a third of sorting on the eight columns (0.2 against 0.6 CPU-s
+ * at 1M customers); the file is ~1.5× larger, which the model's pass over it did not feel.
  */
 export function copyFeatureGroupsSql(file: string): string {
-  const columns = `${FEATURES}, cdi`
   return `
     COPY (
-      SELECT ${columns}, CAST(n AS BIGINT) AS n
+      SELECT ${FEATURES}, cdi, CAST(n AS BIGINT) AS n
       FROM ${GROUPS_TABLE}
-      ORDER BY ${columns}
+      ORDER BY first_row
     ) TO ${sqlString(file)} (FORMAT parquet)`
 }
 

@@ -175,6 +175,24 @@ describe('computeFeatureStats', () => {
     expect(total!.n).toBe(3700n)
   })
 
+  it('writes the groups in the order the features file first holds them, the same bytes on a rerun', async () => {
+    // 5,000 rows over 11 distinct vectors, first met in a scrambled order.
+    const file = join(root, 'repeats', 'features.parquet')
+    await mkdir(join(root, 'repeats'), { recursive: true })
+    const cols = MODEL_FEATURES.map((f, j) => `CAST((i % 11) * 1.5 + ${j} AS DOUBLE) AS "${f}"`).join(', ')
+    await db.run(`COPY (SELECT printf('C%05d', i) AS customer_id, ${cols}, 0 AS alerts_enabled_flag FROM range(5000) r(i) ORDER BY hash(i)) TO ${sqlString(file)} (FORMAT parquet)`)
+    const outs = [join(root, 'repeats', 'a'), join(root, 'repeats', 'b')]
+    for (const out of outs) await computeFeatureStats({ db, partition: DAYS[0]!, featuresFile: file, outputDir: out })
+    const groups = await db.all<Record<string, number | bigint>>(`SELECT * FROM read_parquet(${sqlString(join(outs[0]!, FEATURE_GROUPS_FILE))})`)
+    const rows = await db.all<Record<string, number>>(`SELECT ${MODEL_FEATURES.map((f) => `"${f}"`).join(', ')} FROM read_parquet(${sqlString(file)})`)
+    const key = (r: Record<string, number | bigint>): string => MODEL_FEATURES.map((f) => r[f]).join('|')
+    const firsts = [...new Set(rows.map(key))]
+    expect(firsts).toHaveLength(11)
+    expect(groups.map(key)).toEqual(firsts)
+    expect(groups.reduce((s, g) => s + Number(g.n), 0)).toBe(5000)
+    expect(readFileSync(join(outs[1]!, FEATURE_GROUPS_FILE)).equals(readFileSync(join(outs[0]!, FEATURE_GROUPS_FILE)))).toBe(true)
+  })
+
   it('refuses null model features', async () => {
     const file = join(root, 'bad', 'features.parquet')
     await writeFeatures(db, file, 1, 10, true)
