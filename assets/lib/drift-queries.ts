@@ -69,14 +69,14 @@ export function featureSamplesSql(featureValuesFile: string, baselineFile: strin
     )`
 }
 
-/** One side of featureSamplesSql. */
-function featureSide(side: number, file: string): string {
+/** One side of featureSamplesSql: a file of (feature, value, n) as (side, ord, value, n). */
+export function featureSide(side: number, file: string): string {
   const ord = `CASE feature ${MODEL_FEATURES.map((f, j) => `WHEN ${sqlString(f)} THEN ${j}`).join(' ')} END`
-  return `
+  return `(
       SELECT * FROM (
         SELECT ${side} AS side, ${ord} AS ord, CAST(value AS DOUBLE) AS value, CAST(n AS BIGINT) AS n
         FROM ${parquet(file)}
-      ) WHERE ord IS NOT NULL`
+      ) WHERE ord IS NOT NULL)`
 }
 
 /**
@@ -124,14 +124,6 @@ function ksBinSql(scales: readonly KsScale[]): string {
     return `WHEN ${j} THEN CASE WHEN value <= ${doubleLiteral(k.from)} THEN -1 ELSE CAST(least(floor(${x} * ${doubleLiteral(scale)}), ${k.bins}) AS INTEGER) END`
   })
   return `CASE ord ${perFeature.join(' ')} END`
-}
-
-/** (ord, lo, hi): per feature, the range of today's values the KS bins spread over (approximate quantiles, so the tails stay out). */
-export function ksRangeSql(featureValuesFile: string): string {
-  return `
-    SELECT ord, approx_quantile(value, 0.001) AS lo, approx_quantile(value, 0.999) AS hi
-    FROM (${featureSide(0, featureValuesFile)})
-    GROUP BY ord`
 }
 
 /**

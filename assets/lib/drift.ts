@@ -6,7 +6,8 @@ import type { SqlEngine } from '../../framework/sql/index.js'
 import { validateDriftReport } from './drift-report-schema.js'
 import type { DriftReport, DriftStatus, FeatureDrift, MetricDatum } from './drift-report-types.js'
 import { CDI_BIN_COUNT, mergeEdges, psiFromCounts } from './psi.js'
-import { cdiBinCountsSql, cdiSummarySql, featureBinCountsSql, featureSamplesSql, ksBinGapsSql, ksGapsSql, ksRangeSql, retrainChurnSql, segmentChurnSql, segmentSizesSql, type KsCandidate, type KsScale } from './drift-queries.js'
+import { BASELINE_BINS_FILE, countBins, readBaselineBins, type BaselineBins } from './baseline-bins.js'
+import { cdiBinCountsSql, cdiSummarySql, featureSamplesSql, featureSide, ksBinGapsSql, ksGapsSql, retrainChurnSql, segmentChurnSql, segmentSizesSql, type KsCandidate } from './drift-queries.js'
 import { rowCountSql } from './parquet-sql.js'
 import { MODEL_FEATURES, SEGMENT_NAMES, type BaselineEdges, type ModelFeature, type SegmentModel, type SegmentName } from './segment-model-types.js'
 import { assertUsableModel, modelColumns, requireParquetColumns } from './segments.js'
@@ -85,6 +86,7 @@ export async function buildDriftReport(options: BuildDriftReportOptions): Promis
   const baselineFile = path.join(modelDir, 'baseline.parquet')
   await requireParquetColumns(db, baselineFile, ['feature', 'value', 'n'], 'segment_model baseline')
   const edges = readEdges(path.join(modelDir, 'baseline_edges.json'))
+  const baselineBins = readBaselineBins(path.join(modelDir, BASELINE_BINS_FILE))
 
   const notes: string[] = []
   const today = await cdiSummary(db, segmentsFile, 'segments')
@@ -107,7 +109,7 @@ export async function buildDriftReport(options: BuildDriftReportOptions): Promis
   }
   if (today.rows === 0) notes.push('segments(D) has no rows: cdi_mean, cdi_std and the feature figures are null.')
 
-  const features = await featureDrift(db, { featuresFile, featureValuesFile, baselineFile }, edges)
+  const features = await featureDrift(db, { featuresFile, featureValuesFile, baselineFile }, edges, baselineBins)
   const retrain = await retrainChurn(db, day, segmentsFile, featuresFile, options.previousModel)
   if (retrain.note !== undefined) notes.push(retrain.note)
   const sizes = await segmentSizes(db, segmentsFile)
@@ -274,36 +276,29 @@ export interface FeatureDriftFiles {
 }
 
 /**
- * Per model feature, PSI on the baseline's edges and KS against the baseline. Both samples come
- * as distinct-value counts: today's from feature_stats(D) (the same grouping of features(D) the
- * report once did itself), the baseline's from the model. One pass over both files counts the PSI
- * bins and the KS bins (see ksGaps); only the few KS bins that can hold the gap are read again.
- * `ks: 'full'` reads every value for the KS gaps instead, and `ksBins` sets the bins, for tests.
+ * Per model feature, PSI on the baseline's edges and KS against the baseline. Both samples are
+ * distinct-value counts: today's from feature_stats(D) (the same grouping of features(D) the report
+ * once did itself), the baseline's from the model. Today's values are counted into the PSI bins and
+ * the KS bins (see ksGaps) here; the baseline's counts come with the model (`baseline`, counted once
+ * a week: baseline-bins.ts). Only the few KS bins that can hold the gap are read again, from both
+ * files. `ks: 'full'` reads every value for the KS gaps instead, for tests.
  */
 export async function featureDrift(
   db: SqlEngine,
   files: FeatureDriftFiles,
   edges: Record<ModelFeature, number[]>,
-  options: { readonly ks?: 'bins' | 'full'; readonly ksBins?: number } = {},
+  baseline: BaselineBins,
+  options: { readonly ks?: 'bins' | 'full' } = {},
 ): Promise<Record<ModelFeature, FeatureDrift>> {
   const { featuresFile, featureValuesFile, baselineFile } = files
   const samples = featureSamplesSql(featureValuesFile, baselineFile)
   const [features] = await db.all<{ rows: bigint }>(rowCountSql(featuresFile))
   const featureRows = features?.rows ?? 0n
-  const bins = options.ksBins ?? KS_BINS
-  const scales: KsScale[] = MODEL_FEATURES.map(() => ({ from: 0, to: 0, bins, log: false }))
-  for (const r of await db.all<{ ord: number; lo: number | null; hi: number | null }>(ksRangeSql(featureValuesFile))) {
-    const from = r.lo ?? 0
-    const to = r.hi ?? 0
-    // Mean notionals spread over orders of magnitude: equal widths of their logarithm hold similar counts.
-    scales[r.ord] = { from, to, bins, log: from > 0 && to > 100 * from }
-  }
-  const counts = await binCounts(db, samples, edges, scales)
+  const counts = await binCounts(db, featureValuesFile, edges, baseline)
   const totals = { today: counts.map((c) => sumOf(c.today)), baseline: counts.map((c) => sumOf(c.baseline)) }
   if (counts.some((c) => c.badToday > 0n)) {
     throw new StrataError('corrupt', `feature_stats: ${featureValuesFile} has null values or counts`, 'Rebuild feature_stats for this day with --force.')
   }
-  if (counts.some((c) => c.badBaseline > 0n)) throw new StrataError('corrupt', `segment_model: ${baselineFile} has null values or counts`, 'Rebuild the segment_model partition of this week.')
   const short = MODEL_FEATURES.filter((_, j) => totals.today[j] !== featureRows)
   if (short.length > 0) {
     throw new StrataError(
@@ -313,7 +308,7 @@ export async function featureDrift(
     )
   }
   const empty = MODEL_FEATURES.find((_, j) => totals.baseline[j] === 0n)
-  if (empty !== undefined) throw new StrataError('corrupt', `segment_model: ${baselineFile} has no baseline rows for ${empty}`, 'Rebuild the segment_model partition of this week.')
+  if (empty !== undefined) throw new StrataError('corrupt', `segment_model: the baseline bins of ${baselineFile} have no rows for ${empty}`, 'Rebuild the segment_model partition of this week.')
 
   const gaps = options.ks === 'full' ? await allGaps(db, samples, totals.today, totals.baseline) : await ksGaps(db, samples, counts, totals.today, totals.baseline)
   const result = {} as Record<ModelFeature, FeatureDrift>
@@ -330,9 +325,6 @@ export async function featureDrift(
   return result
 }
 
-/** KS bins per feature between today's 0.1 % and 99.9 % quantiles of its distinct values (plus one for each tail). */
-const KS_BINS = 1024
-
 /** One KS bin of a feature: both sides' counts and rows, and the smallest and largest value in it. */
 interface KsBin {
   today: bigint
@@ -347,40 +339,40 @@ interface FeatureBins {
   readonly baseline: bigint[]
   /** The KS bins in value order (see ksGaps). */
   readonly ks: KsBin[]
-  /** Rows with a null value or a null or negative count, per side. */
+  /** Today's rows with a null value or a null or negative count. */
   badToday: bigint
-  badBaseline: bigint
 }
 
-/** Counts per PSI bin and per KS bin of each feature, per side, in MODEL_FEATURES order. */
-async function binCounts(db: SqlEngine, samples: string, edges: Record<ModelFeature, number[]>, scales: readonly KsScale[]): Promise<FeatureBins[]> {
-  type Row = { side: number; ord: number; bin: number; kbin: number | null; n: bigint | null; rows: bigint; lo: number | null; hi: number | null; bad: bigint }
-  const rows = await db.all<Row>(featureBinCountsSql(samples, edges, scales))
+/** Counts per PSI bin and per KS bin of each feature, per side, in MODEL_FEATURES order: today's counted on the baseline's scales, the baseline's as the model counted them. */
+async function binCounts(db: SqlEngine, featureValuesFile: string, edges: Record<ModelFeature, number[]>, baseline: BaselineBins): Promise<FeatureBins[]> {
   const bins: FeatureBins[] = MODEL_FEATURES.map((f) => ({
     today: new Array<bigint>(edges[f].length + 1).fill(0n),
     baseline: new Array<bigint>(edges[f].length + 1).fill(0n),
     ks: [],
     badToday: 0n,
-    badBaseline: 0n,
   }))
   const ks = MODEL_FEATURES.map(() => new Map<number, KsBin>())
-  for (const r of rows) {
-    const b = bins[r.ord]!
-    if (r.side === 0) b.badToday += r.bad
-    else b.badBaseline += r.bad
-    if (r.bad > 0n) continue
-    const n = r.n ?? 0n
-    const counts = r.side === 0 ? b.today : b.baseline
-    counts[r.bin] = (counts[r.bin] ?? 0n) + n
-    const perFeature = ks[r.ord]!
-    const k = perFeature.get(r.kbin ?? 0) ?? { today: 0n, baseline: 0n, rows: 0n, lo: Infinity, hi: -Infinity }
-    perFeature.set(r.kbin ?? 0, k)
-    if (r.side === 0) k.today += n
+  const add = (side: 0 | 1, ord: number, bin: number, kbin: number, n: bigint, rows: bigint, lo: number, hi: number): void => {
+    const b = bins[ord]!
+    const counts = side === 0 ? b.today : b.baseline
+    if (!(bin >= 0 && bin < counts.length)) {
+      throw new StrataError('corrupt', `segment_model: the baseline bins do not match the PSI edges of ${MODEL_FEATURES[ord]}`, 'Rebuild the segment_model partition of this week.')
+    }
+    counts[bin] = counts[bin]! + n
+    const perFeature = ks[ord]!
+    const k = perFeature.get(kbin) ?? { today: 0n, baseline: 0n, rows: 0n, lo: Infinity, hi: -Infinity }
+    perFeature.set(kbin, k)
+    if (side === 0) k.today += n
     else k.baseline += n
-    k.rows += r.rows
-    k.lo = Math.min(k.lo, r.lo ?? Infinity)
-    k.hi = Math.max(k.hi, r.hi ?? -Infinity)
+    k.rows += rows
+    k.lo = Math.min(k.lo, lo)
+    k.hi = Math.max(k.hi, hi)
   }
+  for (const r of await countBins(db, featureSide(0, featureValuesFile), edges, baseline.scales)) {
+    bins[r.ord]!.badToday += r.bad
+    if (r.bad === 0n) add(0, r.ord, r.bin, r.kbin ?? 0, r.n ?? 0n, r.rows, r.lo ?? Infinity, r.hi ?? -Infinity)
+  }
+  for (const r of baseline.bins) add(1, r.ord, r.bin, r.kbin, BigInt(r.n), BigInt(r.rows), r.lo, r.hi)
   ks.forEach((perFeature, j) => bins[j]!.ks.push(...[...perFeature].sort((a, b) => a[0] - b[0]).map(([, bin]) => bin)))
   return bins
 }

@@ -4,18 +4,25 @@ import { sqlString, sqlStringList, type SqlEngine } from '../../framework/sql/in
 import { FEATURE_VALUES_FILE } from './feature-stats.js'
 import { mergeEdges } from './psi.js'
 import type { FeatureStatsPartition } from './segment-model-inputs.js'
-import { MODEL_FEATURES, type BaselineEdges } from './segment-model-types.js'
+import { MODEL_FEATURES, type BaselineEdges, type ModelFeature } from './segment-model-types.js'
+import { countBaselineBins, ksScale, type BaselineBins } from './baseline-bins.js'
 
 /** The PSI bin edges of SPEC §7: the 10%..90% quantiles. */
 export const EDGE_QUANTILES = ['0.1', '0.2', '0.3', '0.4', '0.5', '0.6', '0.7', '0.8', '0.9'] as const
+/**
+ * The range drift_report's KS bins spread over (baseline-bins.ts): the 0.1% and 99.9% quantiles of
+ * each feature's distinct values. Of the distinct values, not the rows: a mean notional is 0 for
+ * most customers, and bins from 0 would pack the rest into a few.
+ */
+export const KS_RANGE_QUANTILES = [0.001, 0.999] as const
 
-/** The temp table of each feature's distinct values and counts, kept for baselineEdges. */
+/** The temp table of each feature's distinct values and counts, kept for baselineQuantiles and the drift bins. */
 export const BASELINE_COUNTS = 'baseline_counts'
 
 /**
  * feature, value, n: every distinct value of each model feature over the training rows, with its
  * count: the days' values.parquet (feature_stats' per-feature value counts) summed by value
- * (exact BIGINT sums). The counts stay in the temp table BASELINE_COUNTS for `baselineEdges`,
+ * (exact BIGINT sums). The counts stay in the temp table BASELINE_COUNTS for `baselineQuantiles`,
  * which needs each feature's counts to add up to the training rows `n`: checked here.
  *
  * The table is created in (ord, value) order, and the file and the edges read it in that order
@@ -45,12 +52,12 @@ export async function writeBaseline(conn: SqlEngine, stats: readonly FeatureStat
   )
 }
 
-/** Rows of BASELINE_COUNTS per block of baselineEdges' first pass. */
+/** Rows of BASELINE_COUNTS per block of baselineQuantiles' first pass. */
 export const BASELINE_BLOCK_ROWS = 4096
 
 /**
- * Per feature, the 10%..90% quantile_cont of the training rows with duplicate edges merged
- * (SPEC §7). Read off the distinct-value counts rather than sorting every row: DuckDB's
+ * Per feature, the quantile_cont of the training rows at each of `levels` (the PSI edges of SPEC §7
+ * and the KS range). Read off the distinct-value counts rather than sorting every row: DuckDB's
  * quantile_cont of n values at level q takes the sorted values at ⌊(n−1)q⌋ and ⌈(n−1)q⌉ and
  * interpolates them as lo·(1 − d) + hi·d with d = (n−1)q − ⌊(n−1)q⌋ (`quantileCont` below,
  * checked against quantile_cont in the tests); only those two values per level are looked up.
@@ -64,8 +71,7 @@ export const BASELINE_BLOCK_ROWS = 4096
  * kept in insertion order: that fails rather than give wrong edges (disorder inside a block
  * cannot change them, since its rows are read sorted).
  */
-export async function baselineEdges(conn: SqlEngine, n: number, blockRows = BASELINE_BLOCK_ROWS): Promise<BaselineEdges> {
-  const levels = EDGE_QUANTILES.map(Number)
+export async function baselineQuantiles(conn: SqlEngine, n: number, levels: readonly number[], blockRows = BASELINE_BLOCK_ROWS): Promise<Record<ModelFeature, number[]>> {
   const positions = [...new Set(levels.flatMap((q) => quantilePositions(n, q)))].sort((a, b) => a - b)
   // Per block and feature: the count and the smallest and largest value.
   const groups = await conn.all<{ block: bigint; ord: number; n: bigint; lo: number; hi: number }>(
@@ -120,16 +126,49 @@ export async function baselineEdges(conn: SqlEngine, n: number, blockRows = BASE
     for (const p of positions) if (BigInt(p) >= within && BigInt(p) < within + row.n) at[row.ord]!.set(p, row.value)
     first += row.n
   }
-  const edges = {} as BaselineEdges
+  const quantiles = {} as Record<ModelFeature, number[]>
   MODEL_FEATURES.forEach((f, j) => {
     const value = (position: number): number => {
       const v = at[j]!.get(position)
       if (v === undefined) throw new StrataError('compute', `segment_model: no ${f} value at sorted position ${position} of ${n}`)
       return v
     }
-    edges[f] = mergeEdges(levels.map((q) => quantileCont(n, q, value)))
+    quantiles[f] = levels.map((q) => quantileCont(n, q, value))
   })
-  return edges
+  return quantiles
+}
+
+/**
+ * Per feature, the distinct values of BASELINE_COUNTS at `levels` (the value at ⌊(rows − 1)·q⌋ of
+ * its distinct values in order). The table is in (ord, value) order (baselineQuantiles fails
+ * otherwise), so each feature's values are the rowids from its first on.
+ */
+export async function distinctValueQuantiles(conn: SqlEngine, levels: readonly number[]): Promise<Record<ModelFeature, number[]>> {
+  const ranges = await conn.all<{ ord: number; first: bigint; rows: bigint }>(`SELECT ord, min(rowid) AS first, count(*) AS rows FROM ${BASELINE_COUNTS} GROUP BY ord`)
+  const rowids = (j: number): bigint[] => {
+    const r = ranges.find((x) => x.ord === j)
+    return r === undefined ? [] : levels.map((q) => r.first + BigInt(Math.floor((Number(r.rows) - 1) * q)))
+  }
+  const wanted = MODEL_FEATURES.flatMap((_, j) => rowids(j))
+  const rows = await conn.all<{ id: bigint; value: number }>(`SELECT rowid AS id, value FROM ${BASELINE_COUNTS} WHERE rowid IN (${[...wanted, -1n].join(', ')})`)
+  const byRowid = new Map(rows.map((r) => [r.id, r.value]))
+  const quantiles = {} as Record<ModelFeature, number[]>
+  MODEL_FEATURES.forEach((f, j) => (quantiles[f] = rowids(j).map((id) => byRowid.get(id) ?? 0)))
+  return quantiles
+}
+
+/**
+ * The baseline's drift files from BASELINE_COUNTS: the PSI edges (SPEC §7: the 10%..90% quantiles,
+ * duplicates merged) and the drift bins (baseline-bins.ts) on them, with KS bins over the
+ * KS_RANGE_QUANTILES of each feature's distinct values.
+ */
+export async function baselineDriftFiles(conn: SqlEngine, n: number): Promise<{ edges: BaselineEdges; bins: BaselineBins }> {
+  const quantiles = await baselineQuantiles(conn, n, EDGE_QUANTILES.map(Number))
+  const edges = {} as BaselineEdges
+  for (const f of MODEL_FEATURES) edges[f] = mergeEdges(quantiles[f])
+  const ranges = await distinctValueQuantiles(conn, KS_RANGE_QUANTILES)
+  const scales = MODEL_FEATURES.map((f) => ksScale(ranges[f][0]!, ranges[f][1]!))
+  return { edges, bins: await countBaselineBins(conn, BASELINE_COUNTS, edges, scales) }
 }
 
 /** The sorted positions quantile_cont reads for n values at level q. */

@@ -8,7 +8,8 @@ import { pairwiseAgreement } from './adjusted-rand.js'
 import { canonicalRows, labelRows, miniBatchKMeans } from './mini-batch-kmeans.js'
 import { MODEL_FEATURES, SEGMENT_NAMES, type Segmentation, type SegmentModel, type SegmentModelQuality, type SegmentName, type ShareShrink } from './segment-model-types.js'
 import { assignAll, nameClusters } from './segment-model-assignment.js'
-import { BASELINE_COUNTS, baselineEdges, writeBaseline } from './segment-model-baseline.js'
+import { BASELINE_COUNTS, baselineDriftFiles, writeBaseline } from './segment-model-baseline.js'
+import { BASELINE_BINS_FILE, writeBaselineBins } from './baseline-bins.js'
 import { checkFeatureRows, checkPartitions, checkStats, type FeaturePartition, type FeatureStatsPartition, type TrainingWindow } from './segment-model-inputs.js'
 import { PCA_COMPONENTS, principalComponents, project, standardisedCovariance } from './segment-model-pca.js'
 import { loadSample } from './segment-model-sample.js'
@@ -68,8 +69,8 @@ export type TrainMetadata = {
  * row of the window, PCA to six components, mini-batch k-means (k = 4) on a deterministic
  * sample, then name the centroids by the mean CDI of all training rows nearest to them. Writes
  * `model.json` (the SegmentModel document), `baseline.parquet` (feature, value, n: the training
- * distribution of each model feature) and `baseline_edges.json` (the PSI bin edges) into
- * `outputDir`. Training twice on the same files gives byte-identical `model.json`.
+ * distribution of each model feature), `baseline_edges.json` (the PSI bin edges) and
+ * `baseline_bins.json` (the baseline's drift bins, see baseline-bins.ts) into `outputDir`. Training twice on the same files gives byte-identical `model.json`.
  *
  * Everything additive over days comes from the feature_stats partitions, computed once per day
  * rather than once per week that reads it: the moments (exact sums, so means and covariance),
@@ -143,7 +144,9 @@ export async function trainSegmentModel(options: TrainSegmentModelOptions): Prom
     writeFileSync(path.join(outputDir, MODEL_FILE), `${JSON.stringify(model, null, 2)}\n`)
     // Both methods keep the baseline of the whole window, so drift measures the same thing under either.
     await writeBaseline(conn, stats, moments.n, path.join(outputDir, BASELINE_FILE))
-    writeFileSync(path.join(outputDir, BASELINE_EDGES_FILE), `${JSON.stringify(await baselineEdges(conn, moments.n), null, 2)}\n`)
+    const drift = await baselineDriftFiles(conn, moments.n)
+    writeFileSync(path.join(outputDir, BASELINE_EDGES_FILE), `${JSON.stringify(drift.edges, null, 2)}\n`)
+    writeBaselineBins(path.join(outputDir, BASELINE_BINS_FILE), drift.bins)
 
     return {
       training_rows: fit.n,

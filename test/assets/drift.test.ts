@@ -8,7 +8,8 @@ import { openDuckDb } from '../../resources/duckdb.js'
 import { quoteIdent, sqlString, type SqlEngine } from '../../framework/sql/index.js'
 import { FEATURE_COLUMNS, parquetWriter, type Cell, type Column } from './parquet-rows.js'
 import { buildDriftReport, driftStatus, featureDrift, type DriftFigures, type DriftReport } from '../../assets/lib/drift.js'
-import { binExpression } from '../../assets/lib/drift-queries.js'
+import { binExpression, featureSide } from '../../assets/lib/drift-queries.js'
+import { BASELINE_BINS_FILE, countBaselineBins, KS_BINS, ksScale, writeBaselineBins, type BaselineBins } from '../../assets/lib/baseline-bins.js'
 import { recordedChurn } from '../../assets/drift-report.js'
 import type { InputPartition } from '../../framework/definitions/index.js'
 import type { Manifest } from '../../framework/storage/manifest.js'
@@ -81,6 +82,23 @@ const TODAY_FEATURES: Record<ModelFeature, number[]> = {
 }
 
 /**
+ * The baseline bins of a baseline.parquet on (merged) `edges`, with `bins` KS bins per feature over
+ * the baseline's whole range, written as segment_model writes them when `modelDir` is given.
+ */
+async function baselineBins(baselineFile: string, edges: Record<string, readonly number[]>, bins = KS_BINS, modelDir?: string): Promise<BaselineBins> {
+  const baseline = featureSide(1, baselineFile)
+  const ranges = await db.all<{ ord: number; lo: number; hi: number }>(`SELECT ord, min(value) AS lo, max(value) AS hi FROM ${baseline} GROUP BY ord`)
+  const scales = MODEL_FEATURES.map((_, j) => {
+    const r = ranges.find((x) => x.ord === j)
+    return ksScale(r?.lo ?? 0, r?.hi ?? 0, bins)
+  })
+  const merged = Object.fromEntries(MODEL_FEATURES.map((f) => [f, mergeEdges(edges[f] ?? [])])) as Record<ModelFeature, number[]>
+  const result = await countBaselineBins(db, `(SELECT ord, value, n FROM ${baseline})`, merged, scales)
+  if (modelDir !== undefined) writeBaselineBins(path.join(modelDir, BASELINE_BINS_FILE), result)
+  return result
+}
+
+/**
  * A segment_model folder. By default each feature's baseline is today's values with every count
  * doubled (same proportions → PSI 0, KS 0); `drifted` replaces two features with hand-worked ones.
  */
@@ -107,6 +125,7 @@ async function writeModelDir(name: string, drifted: boolean): Promise<string> {
   }
   await writeParquet([['feature', 'VARCHAR'], ['value', 'DOUBLE'], ['n', 'BIGINT']], rows, path.join(modelDir, 'baseline.parquet'))
   writeFileSync(path.join(modelDir, 'baseline_edges.json'), JSON.stringify(edges))
+  await baselineBins(path.join(modelDir, 'baseline.parquet'), edges, KS_BINS, modelDir)
   return modelDir
 }
 
@@ -335,6 +354,7 @@ describe('buildDriftReport', () => {
       path.join(modelDir, 'baseline.parquet'),
     )
     writeFileSync(path.join(modelDir, 'baseline_edges.json'), JSON.stringify(Object.fromEntries(MODEL_FEATURES.map((f) => [f, edges]))))
+    await baselineBins(path.join(modelDir, 'baseline.parquet'), Object.fromEntries(MODEL_FEATURES.map((f) => [f, edges])), KS_BINS, modelDir)
     const rf = await writeParquet(FEATURE_COLUMNS.map(([n, t]) => [n, n === 'customer_id' ? t : 'DOUBLE'] as const), today.map((v, i) => [`r${i}`, ...MODEL_FEATURES.map(() => v)]))
     const report = await buildDriftReport({
       db, day: DAY_AFTER_WARMUP, firstLandingDay: FIRST_DAY, segmentsFile: todayFile, featuresFile: rf, featureValuesFile: await writeValues(rf), modelDir, model: MODEL, outputDir: path.join(dir, 'out-random'),
@@ -407,14 +427,15 @@ describe('buildDriftReport', () => {
     )
     expect(expected.e_statement_flag?.ks).toBeGreaterThan(0)
     // The KS gap within a few bins (whatever their number, down to one per feature) and over every value.
-    for (const options of [{}, { ksBins: 1 }, { ksBins: 2 }, { ksBins: 7 }, { ksBins: 64 }, { ks: 'full' as const }]) {
-      expect(await featureDrift(db, files, edges, options), JSON.stringify(options)).toEqual(expected)
+    for (const bins of [KS_BINS, 1, 2, 7, 64]) {
+      expect(await featureDrift(db, files, edges, await baselineBins(baselineFile, edges, bins)), `${bins} KS bins`).toEqual(expected)
     }
+    expect(await featureDrift(db, files, edges, await baselineBins(baselineFile, edges), { ks: 'full' })).toEqual(expected)
     // With enough bins, the gap is read value by value only within the bins that can hold it (with
     // few, those bins hold too many of the rows and every value is read).
     const statements: string[] = []
     const recording: SqlEngine = { ...db, all: (sql, params) => (statements.push(sql), db.all(sql, params)) }
-    expect(await featureDrift(recording, files, edges, { ksBins: 64 })).toEqual(expected)
+    expect(await featureDrift(recording, files, edges, await baselineBins(baselineFile, edges, 256))).toEqual(expected)
     expect(statements.some((sql) => sql.includes('PARTITION BY bin'))).toBe(true)
     expect(statements.some((sql) => sql.includes('PARTITION BY ord'))).toBe(false)
   })
@@ -463,6 +484,19 @@ describe('buildDriftReport', () => {
     // an older segments(D) without both_days
     expect(recordedChurn(input(manifest({ upstream: read, metadata: { changed_vs_yesterday: 1 } })), yesterday)).toBeUndefined()
     expect(recordedChurn(input(manifest({ upstream: read, metadata: { both_days: 1, changed_vs_yesterday: 2 } })), yesterday)).toBeUndefined()
+  })
+
+  it('refuses a model folder whose baseline bins are missing, malformed or on other edges', async () => {
+    const modelDir = path.join(dir, 'model-bins')
+    mkdirSync(modelDir, { recursive: true })
+    for (const file of ['baseline.parquet', 'baseline_edges.json']) writeFileSync(path.join(modelDir, file), readFileSync(path.join(stableModelDir, file)))
+    const build = (out: string) => buildDriftReport({ db, day: DAY_AFTER_WARMUP, firstLandingDay: FIRST_DAY, segmentsFile: todayFile, featuresFile, featureValuesFile, modelDir, model: MODEL, outputDir: path.join(dir, out) })
+    await expect(build('out-bins-missing')).rejects.toMatchObject({ code: 'input', message: expect.stringContaining(BASELINE_BINS_FILE), hint: expect.stringContaining('Rebuild the segment_model') })
+    writeFileSync(path.join(modelDir, BASELINE_BINS_FILE), JSON.stringify({ scales: [], bins: [] }))
+    await expect(build('out-bins-malformed')).rejects.toMatchObject({ code: 'corrupt', message: expect.stringContaining("is not a baseline's drift bins") })
+    const bins = JSON.parse(readFileSync(path.join(stableModelDir, BASELINE_BINS_FILE), 'utf8')) as BaselineBins
+    writeFileSync(path.join(modelDir, BASELINE_BINS_FILE), JSON.stringify({ ...bins, bins: bins.bins.map((b) => ({ ...b, bin: b.bin + 5 })) }))
+    await expect(build('out-bins-edges')).rejects.toMatchObject({ code: 'corrupt', message: expect.stringContaining('do not match the PSI edges') })
   })
 
   it('refuses missing baseline edges as a corrupt model', async () => {

@@ -5,12 +5,13 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cdiOf } from '../../assets/lib/cdi.js'
 import { nearestCentroid } from '../../assets/lib/mini-batch-kmeans.js'
-import { mergeEdges } from '../../assets/lib/psi.js'
+import { featureBin, mergeEdges } from '../../assets/lib/psi.js'
 import { MODEL_FEATURES, SEGMENT_NAMES, type BaselineEdges, type SegmentModel } from '../../assets/lib/segment-model-types.js'
 import { computeFeatureStats, FEATURE_GROUPS_FILE } from '../../assets/lib/feature-stats.js'
 import { modelVersion, trainSegmentModel } from '../../assets/lib/segment-model.js'
 import { nameClusters } from '../../assets/lib/segment-model-assignment.js'
-import { BASELINE_COUNTS, baselineEdges, EDGE_QUANTILES, quantileCont } from '../../assets/lib/segment-model-baseline.js'
+import { BASELINE_COUNTS, baselineQuantiles, EDGE_QUANTILES, KS_RANGE_QUANTILES, quantileCont } from '../../assets/lib/segment-model-baseline.js'
+import { BASELINE_BINS_FILE, readBaselineBins } from '../../assets/lib/baseline-bins.js'
 import type { FeaturePartition, FeatureStatsPartition } from '../../assets/lib/segment-model-inputs.js'
 import { project } from '../../assets/lib/segment-model-pca.js'
 import { md5Threshold } from '../../assets/lib/segment-model-sample.js'
@@ -157,7 +158,7 @@ describe('trainSegmentModel', () => {
 
   it('is byte-for-byte deterministic', async () => {
     await trainSegmentModel({ db, features: [...features].reverse(), stats: [...stats].reverse(), window: WINDOW, outputDir: join(root, 'model-b') })
-    for (const file of ['model.json', 'baseline_edges.json']) {
+    for (const file of ['model.json', 'baseline_edges.json', BASELINE_BINS_FILE]) {
       expect(readFileSync(join(root, 'model-b', file), 'utf8')).toBe(readFileSync(join(root, 'model-a', file), 'utf8'))
     }
   })
@@ -293,6 +294,26 @@ describe('trainSegmentModel', () => {
       `SELECT ${MODEL_FEATURES.map((f, j) => `quantile_cont(CAST("${f}" AS DOUBLE), ${levels}) AS q${j}`).join(', ')} FROM read_parquet(${sqlStringList(features.map((p) => p.file))})`,
     )
     MODEL_FEATURES.forEach((f, j) => expect(edges[f]).toEqual(mergeEdges(row![`q${j}`]!)))
+  })
+
+  it('writes the baseline drift bins: KS bins over the 0.1%..99.9% distinct values, counts per (PSI bin, KS bin) adding up to the training rows', async () => {
+    const bins = readBaselineBins(join(root, 'model-a', BASELINE_BINS_FILE))
+    const edges = JSON.parse(readFileSync(join(root, 'model-a', 'baseline_edges.json'), 'utf8')) as BaselineEdges
+    const rows = await trainingRows(db, features)
+    MODEL_FEATURES.forEach((f, j) => {
+      const distinct = [...new Set(rows.map((r) => r[f]))].sort((a, b) => a - b)
+      const [from, to] = KS_RANGE_QUANTILES.map((q) => distinct[Math.floor((distinct.length - 1) * q)]!)
+      expect(bins.scales[j]).toEqual({ from, to, bins: 1024, log: from! > 0 && to! > 100 * from! })
+      const own = bins.bins.filter((b) => b.ord === j)
+      expect(own.reduce((s, b) => s + b.n, 0)).toBe(rows.length)
+      // Per PSI bin, the training rows between its edges.
+      const psi = new Array<number>(edges[f].length + 1).fill(0)
+      for (const b of own) psi[b.bin] = psi[b.bin]! + b.n
+      expect(psi).toEqual(edges[f].map((_, i) => i).concat(edges[f].length).map((i) => rows.filter((r) => featureBin(r[f], edges[f]) === i).length))
+      // The KS bins hold intervals of values in order.
+      const byK = [...own].sort((a, b) => a.kbin - b.kbin || a.lo - b.lo)
+      byK.forEach((b, i) => i === 0 || byK[i - 1]!.kbin === b.kbin || expect(byK[i - 1]!.hi).toBeLessThan(b.lo))
+    })
   })
 
   it('keeps the first training rows in md5 order as the k-means sample (the threshold filter changes nothing)', async () => {
@@ -487,7 +508,7 @@ describe('quantileCont', () => {
   })
 })
 
-describe('baselineEdges', () => {
+describe('baselineQuantiles', () => {
   // Two values per feature: value 1 (count 1) and value 2 (count 3), so n = 4, the sorted rows are
   // 1, 2, 2, 2 and quantile_cont at 10%, 20%, 30% reads positions 0.3, 0.6, 0.9: 1.3, 1.6, 1.9; from
   // 40% on every edge is 2 (merged).
@@ -498,8 +519,8 @@ describe('baselineEdges', () => {
     try {
       await db.run(`CREATE TEMP TABLE ${BASELINE_COUNTS} AS SELECT * FROM (VALUES ${counts.join(', ')}) t(ord, value, n) ORDER BY ord, value`)
       for (const blockRows of [1, 3, 4096]) {
-        const edges = await baselineEdges(db, 4, blockRows)
-        for (const f of MODEL_FEATURES) expect(edges[f]).toEqual([1.3, 1.6, 1.9, 2])
+        const quantiles = await baselineQuantiles(db, 4, EDGE_QUANTILES.map(Number), blockRows)
+        for (const f of MODEL_FEATURES) expect(mergeEdges(quantiles[f])).toEqual([1.3, 1.6, 1.9, 2])
       }
     } finally {
       db.close()
@@ -512,6 +533,7 @@ describe('baselineEdges', () => {
       let seed = 11
       const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648)
       const n = 500
+      const levels = EDGE_QUANTILES
       // Per feature: distinct values with counts adding up to n (many values for one feature).
       const rows = MODEL_FEATURES.flatMap((_, ord) => {
         const distinct = ord === 6 ? 200 : 1 + Math.floor(random() * 12)
@@ -522,12 +544,12 @@ describe('baselineEdges', () => {
       })
       await db.run(`CREATE TEMP TABLE ${BASELINE_COUNTS} AS SELECT * FROM (VALUES ${rows.join(', ')}) t(ord, value, n) ORDER BY ord, value`)
       const expected = await db.all<{ ord: number; q: number[] }>(
-        `SELECT ord, quantile_cont(value, [${EDGE_QUANTILES.map((q) => `CAST('${q}' AS DOUBLE)`).join(', ')}]) AS q
+        `SELECT ord, quantile_cont(value, [${levels.map((q) => `CAST('${q}' AS DOUBLE)`).join(', ')}]) AS q
          FROM (SELECT ord, value FROM ${BASELINE_COUNTS}, range(n)) GROUP BY ord ORDER BY ord`,
       )
       for (const blockRows of [1, 5, 64, 4096]) {
-        const edges = await baselineEdges(db, n, blockRows)
-        MODEL_FEATURES.forEach((f, ord) => expect(edges[f]).toEqual(mergeEdges(expected[ord]!.q)))
+        const quantiles = await baselineQuantiles(db, n, levels.map(Number), blockRows)
+        MODEL_FEATURES.forEach((f, ord) => expect(quantiles[f]).toEqual(expected[ord]!.q))
       }
     } finally {
       db.close()
@@ -539,7 +561,7 @@ describe('baselineEdges', () => {
     try {
       await db.run(`CREATE TEMP TABLE ${BASELINE_COUNTS} AS SELECT * FROM (VALUES ${[...counts].reverse().join(', ')}) t(ord, value, n)`)
       // Blocks of two rows: their ranges then decrease.
-      const error = (await baselineEdges(db, 4, 2).catch((e: unknown) => e)) as StrataError
+      const error = (await baselineQuantiles(db, 4, EDGE_QUANTILES.map(Number), 2).catch((e: unknown) => e)) as StrataError
       expect(error).toBeInstanceOf(StrataError)
       expect(error.message).toMatch(/not read in \(feature, value\) order/)
     } finally {
