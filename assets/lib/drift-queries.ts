@@ -7,13 +7,17 @@ import { doubleLiteral } from './sql-literals.js'
 
 // The SQL of drift_report(D), one builder per statement; drift.ts runs them and checks the rows.
 
-/** One row: rows, rows with cdi null or outside 0..100 (`bad`), mean, population std, rows without a segment. */
+/**
+ * One row: rows, rows with cdi null or outside 0..100 (`bad`), Σcdi and Σcdi² (exact integers:
+ * DuckDB's float aggregates such as stddev_pop vary in their last bits between runs), rows without
+ * a segment.
+ */
 export function cdiSummarySql(segmentsFile: string): string {
   return `
     SELECT count(*) AS rows,
            count(*) FILTER (WHERE cdi IS NULL OR cdi < 0 OR cdi > 100) AS bad,
-           avg(cdi) AS mean,
-           stddev_pop(cdi) AS std,
+           sum(CAST(cdi AS HUGEINT)) AS sum,
+           sum(CAST(cdi AS HUGEINT) * cdi) AS sum_squares,
            count(*) FILTER (WHERE segment IS NULL) AS null_segments
     FROM ${parquet(segmentsFile)}`
 }

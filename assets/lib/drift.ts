@@ -223,13 +223,17 @@ interface CdiSummary {
 }
 
 async function cdiSummary(db: SqlEngine, file: string, what: string): Promise<CdiSummary> {
-  const [s] = await db.all<{ rows: bigint; bad: bigint; mean: number | null; std: number | null; null_segments: bigint }>(cdiSummarySql(file))
+  const [s] = await db.all<{ rows: bigint; bad: bigint; sum: bigint | null; sum_squares: bigint | null; null_segments: bigint }>(cdiSummarySql(file))
   if (!s) throw new StrataError('compute', `${what}: no summary row for ${file}`)
   if (s.bad > 0n) throw new StrataError('input', `${what}: ${file} has ${s.bad} row(s) with cdi null or outside 0..100`, `Rebuild ${what}.`)
   const rows = await db.all<{ bin: number; n: bigint }>(cdiBinCountsSql(file))
   const bins = new Array<number>(CDI_BIN_COUNT).fill(0)
   for (const r of rows) bins[r.bin] = Number(r.n)
-  return { rows: Number(s.rows), mean: s.rows > 0n ? s.mean : null, std: s.rows > 0n ? s.std : null, bins, nullSegments: Number(s.null_segments) }
+  const n = s.rows
+  const sum = s.sum ?? 0n
+  // Population variance (n·Σx² − (Σx)²) / n², its numerator exact: the one rounding is the division.
+  const variance = n > 0n ? Number(n * (s.sum_squares ?? 0n) - sum * sum) / Number(n * n) : 0
+  return { rows: Number(n), mean: n > 0n ? Number(sum) / Number(n) : null, std: n > 0n ? Math.sqrt(variance) : null, bins, nullSegments: Number(s.null_segments) }
 }
 
 async function segmentChurn(db: SqlEngine, todayFile: string, yesterdayFile: string): Promise<{ both: number; changed: number }> {
