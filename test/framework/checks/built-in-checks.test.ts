@@ -60,6 +60,29 @@ describe('built-in checks over Parquet in DuckDB', () => {
     expect(dupes.sample).toEqual([{ customer_id: 1, copies: '2' }])
   })
 
+  it('unique key: the ordered pass proves a key in increasing order, the grouping decides the rest', async () => {
+    const context = async (name: string, rows: string): Promise<CheckContext> => {
+      const path = join(dir, name)
+      await duckdb.run(`COPY (SELECT * FROM (VALUES ${rows}) t(customer_id)) TO ${sqlString(path)} (FORMAT parquet)`)
+      return { ...good, parquetFiles: [path] }
+    }
+    const statements: string[] = []
+    const recording = (c: CheckContext): CheckContext => ({ ...c, duckdb: { ...duckdb, all: (sql, params) => (statements.push(sql), duckdb.all(sql, params)) } })
+    const check = uniqueKey('customer_id')
+    expect(await run(check, recording(await context('ordered.parquet', `('a'), ('b'), ('c')`)))).toMatchObject({ passed: true })
+    expect(statements.some((sql) => sql.includes('GROUP BY'))).toBe(false)
+    for (const [name, rows, passed] of [
+      ['unordered.parquet', `('c'), ('a'), ('b')`, true],
+      ['one-null.parquet', `('a'), (NULL), ('b')`, true],
+      ['two-nulls.parquet', `(NULL), ('a'), (NULL)`, false],
+      ['repeat-later.parquet', `('a'), ('b'), ('a')`, false],
+    ] as const) {
+      statements.length = 0
+      expect(await run(check, recording(await context(name, rows))), name).toMatchObject({ passed })
+      expect(statements.some((sql) => sql.includes('GROUP BY')), name).toBe(true)
+    }
+  })
+
   it('row count at least', async () => {
     expect(await run(rowCountAtLeast(3), good)).toMatchObject({ passed: true, message: '3 rows (≥ 3)' })
     expect(await run(rowCountAtLeast(5), good)).toMatchObject({ passed: false, failingCount: 2, message: 'only 3 rows, fewer than 5' })
