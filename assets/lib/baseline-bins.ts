@@ -1,6 +1,7 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { StrataError } from '../../framework/errors/index.js'
 import type { SqlEngine } from '../../framework/sql/index.js'
+import { readJsonFile } from './json-file.js'
 import { featureBinCountsSql, type KsScale } from './drift-queries.js'
 import { MODEL_FEATURES, type ModelFeature } from './segment-model-types.js'
 
@@ -64,14 +65,7 @@ export function writeBaselineBins(file: string, bins: BaselineBins): void {
 /** Reads and checks a model partition's baseline bins. */
 export function readBaselineBins(file: string): BaselineBins {
   const fix = 'Rebuild the segment_model partition of this week.'
-  if (!existsSync(file)) throw new StrataError('input', `segment_model: ${file} does not exist`, fix)
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'))
-  } catch (error) {
-    throw new StrataError('corrupt', `segment_model: ${file} is not valid JSON`, fix, { cause: error })
-  }
-  const doc = parsed as Partial<BaselineBins> | null
+  const doc = readJsonFile(file, 'segment_model', fix) as Partial<BaselineBins> | null
   const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x)
   const count = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0
   const ok =

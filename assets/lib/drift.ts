@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { StrataError } from '../../framework/errors/index.js'
 import { daysBetween, isoWeekday, parseDateKey } from '../../framework/partitions/index.js'
@@ -8,6 +8,7 @@ import type { DriftReport, DriftStatus, FeatureDrift, MetricDatum } from './drif
 import { CDI_BIN_COUNT, mergeEdges, psiFromCounts } from './psi.js'
 import { BASELINE_BINS_FILE, countBins, readBaselineBins, type BaselineBins } from './baseline-bins.js'
 import { cdiBinCountsSql, cdiSummarySql, featureSamplesSql, featureSide, ksBinGapsSql, ksGapsSql, retrainChurnSql, segmentChurnSql, segmentSizesSql, type KsCandidate } from './drift-queries.js'
+import { readJsonFile } from './json-file.js'
 import { rowCountSql } from './parquet-sql.js'
 import { MODEL_FEATURES, SEGMENT_NAMES, type BaselineEdges, type ModelFeature, type SegmentModel, type SegmentName } from './segment-model-types.js'
 import { assertUsableModel, modelColumns, requireParquetColumns } from './segments.js'
@@ -254,14 +255,7 @@ async function segmentSizes(db: SqlEngine, file: string): Promise<Record<Segment
 }
 
 function readEdges(file: string): Record<ModelFeature, number[]> {
-  if (!existsSync(file)) throw new StrataError('input', `segment_model: ${file} does not exist`, 'Rebuild the segment_model partition of this week.')
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'))
-  } catch (error) {
-    throw new StrataError('corrupt', `segment_model: ${file} is not valid JSON`, 'Rebuild the segment_model partition of this week.', { cause: error })
-  }
-  const raw = parsed as Partial<BaselineEdges> | null
+  const raw = readJsonFile(file, 'segment_model', 'Rebuild the segment_model partition of this week.') as Partial<BaselineEdges> | null
   const edges = {} as Record<ModelFeature, number[]>
   for (const f of MODEL_FEATURES) {
     const list: unknown = raw?.[f]

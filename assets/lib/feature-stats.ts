@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { StrataError } from '../../framework/errors/index.js'
 import type { SqlEngine } from '../../framework/sql/index.js'
@@ -12,6 +12,7 @@ import {
   gridMomentsSql,
   GROUPS_TABLE,
 } from './feature-stats-queries.js'
+import { readJsonFile } from './json-file.js'
 import { rowCountSql } from './parquet-sql.js'
 import { MODEL_FEATURES, type ModelFeature } from './segment-model-types.js'
 
@@ -224,14 +225,7 @@ async function writeSample(db: SqlEngine, featuresFile: string, partition: strin
 /** Reads and checks one partition's stats.json. */
 export function readFeatureStats(file: string, partition: string): FeatureStatsDocument {
   const fix = `Rebuild it: strata materialize feature_stats --partition ${partition} --force`
-  if (!existsSync(file)) throw new StrataError('input', `feature_stats: ${file} does not exist`, fix)
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'))
-  } catch (error) {
-    throw new StrataError('corrupt', `feature_stats: ${file} is not valid JSON`, fix, { cause: error })
-  }
-  const doc = parsed as Partial<FeatureStatsDocument> | null
+  const doc = readJsonFile(file, 'feature_stats', fix) as Partial<FeatureStatsDocument> | null
   const d = MODEL_FEATURES.length
   const isInt = (s: unknown): boolean => typeof s === 'string' && /^-?\d+$/.test(s)
   const ok =
