@@ -16,13 +16,13 @@ export const EDGE_QUANTILES = ['0.1', '0.2', '0.3', '0.4', '0.5', '0.6', '0.7', 
  */
 export const KS_RANGE_QUANTILES = [0.001, 0.999] as const
 
-/** The temp table of each feature's distinct values and counts, kept for baselineQuantiles and the drift bins. */
+/** The temp table of each feature's distinct values and counts, kept for baselineEdges and the drift bins. */
 export const BASELINE_COUNTS = 'baseline_counts'
 
 /**
  * feature, value, n: every distinct value of each model feature over the training rows, with its
  * count: the days' values.parquet (feature_stats' per-feature value counts) summed by value
- * (exact BIGINT sums). The counts stay in the temp table BASELINE_COUNTS for `baselineQuantiles`,
+ * (exact BIGINT sums). The counts stay in the temp table BASELINE_COUNTS for `baselineEdges`,
  * which needs each feature's counts to add up to the training rows `n`: checked here.
  *
  * The table is created in (ord, value) order, and the file and the edges read it in that order
@@ -52,12 +52,12 @@ export async function writeBaseline(conn: SqlEngine, stats: readonly FeatureStat
   )
 }
 
-/** Rows of BASELINE_COUNTS per block of baselineQuantiles' first pass. */
+/** Rows of BASELINE_COUNTS per block of baselineEdges' first pass. */
 export const BASELINE_BLOCK_ROWS = 4096
 
 /**
- * Per feature, the quantile_cont of the training rows at each of `levels` (the PSI edges of SPEC §7
- * and the KS range). Read off the distinct-value counts rather than sorting every row: DuckDB's
+ * Per feature, the 10%..90% quantile_cont of the training rows with duplicate edges merged
+ * (SPEC §7). Read off the distinct-value counts rather than sorting every row: DuckDB's
  * quantile_cont of n values at level q takes the sorted values at ⌊(n−1)q⌋ and ⌈(n−1)q⌉ and
  * interpolates them as lo·(1 − d) + hi·d with d = (n−1)q − ⌊(n−1)q⌋ (`quantileCont` below,
  * checked against quantile_cont in the tests); only those two values per level are looked up.
@@ -71,7 +71,8 @@ export const BASELINE_BLOCK_ROWS = 4096
  * kept in insertion order: that fails rather than give wrong edges (disorder inside a block
  * cannot change them, since its rows are read sorted).
  */
-export async function baselineQuantiles(conn: SqlEngine, n: number, levels: readonly number[], blockRows = BASELINE_BLOCK_ROWS): Promise<Record<ModelFeature, number[]>> {
+export async function baselineEdges(conn: SqlEngine, n: number, blockRows = BASELINE_BLOCK_ROWS): Promise<BaselineEdges> {
+  const levels = EDGE_QUANTILES.map(Number)
   const positions = [...new Set(levels.flatMap((q) => quantilePositions(n, q)))].sort((a, b) => a - b)
   // Per block and feature: the count and the smallest and largest value.
   const groups = await conn.all<{ block: bigint; ord: number; n: bigint; lo: number; hi: number }>(
@@ -126,21 +127,21 @@ export async function baselineQuantiles(conn: SqlEngine, n: number, levels: read
     for (const p of positions) if (BigInt(p) >= within && BigInt(p) < within + row.n) at[row.ord]!.set(p, row.value)
     first += row.n
   }
-  const quantiles = {} as Record<ModelFeature, number[]>
+  const edges = {} as BaselineEdges
   MODEL_FEATURES.forEach((f, j) => {
     const value = (position: number): number => {
       const v = at[j]!.get(position)
       if (v === undefined) throw new StrataError('compute', `segment_model: no ${f} value at sorted position ${position} of ${n}`)
       return v
     }
-    quantiles[f] = levels.map((q) => quantileCont(n, q, value))
+    edges[f] = mergeEdges(levels.map((q) => quantileCont(n, q, value)))
   })
-  return quantiles
+  return edges
 }
 
 /**
  * Per feature, the distinct values of BASELINE_COUNTS at `levels` (the value at ⌊(rows − 1)·q⌋ of
- * its distinct values in order). The table is in (ord, value) order (baselineQuantiles fails
+ * its distinct values in order). The table is in (ord, value) order (baselineEdges fails
  * otherwise), so each feature's values are the rowids from its first on.
  */
 export async function distinctValueQuantiles(conn: SqlEngine, levels: readonly number[]): Promise<Record<ModelFeature, number[]>> {
@@ -163,9 +164,7 @@ export async function distinctValueQuantiles(conn: SqlEngine, levels: readonly n
  * KS_RANGE_QUANTILES of each feature's distinct values.
  */
 export async function baselineDriftFiles(conn: SqlEngine, n: number): Promise<{ edges: BaselineEdges; bins: BaselineBins }> {
-  const quantiles = await baselineQuantiles(conn, n, EDGE_QUANTILES.map(Number))
-  const edges = {} as BaselineEdges
-  for (const f of MODEL_FEATURES) edges[f] = mergeEdges(quantiles[f])
+  const edges = await baselineEdges(conn, n)
   const ranges = await distinctValueQuantiles(conn, KS_RANGE_QUANTILES)
   const scales = MODEL_FEATURES.map((f) => ksScale(ranges[f][0]!, ranges[f][1]!))
   return { edges, bins: await countBaselineBins(conn, BASELINE_COUNTS, edges, scales) }

@@ -70,7 +70,8 @@ export type TrainMetadata = {
  * sample, then name the centroids by the mean CDI of all training rows nearest to them. Writes
  * `model.json` (the SegmentModel document), `baseline.parquet` (feature, value, n: the training
  * distribution of each model feature), `baseline_edges.json` (the PSI bin edges) and
- * `baseline_bins.json` (the baseline's drift bins, see baseline-bins.ts) into `outputDir`. Training twice on the same files gives byte-identical `model.json`.
+ * `baseline_bins.json` (the baseline's drift bins, see baseline-bins.ts) into `outputDir`.
+ * Training twice on the same files gives byte-identical `model.json`.
  *
  * Everything additive over days comes from the feature_stats partitions, computed once per day
  * rather than once per week that reads it: the moments (exact sums, so means and covariance),

@@ -10,7 +10,7 @@ import { MODEL_FEATURES, SEGMENT_NAMES, type BaselineEdges, type SegmentModel } 
 import { computeFeatureStats, FEATURE_GROUPS_FILE } from '../../assets/lib/feature-stats.js'
 import { modelVersion, trainSegmentModel } from '../../assets/lib/segment-model.js'
 import { nameClusters } from '../../assets/lib/segment-model-assignment.js'
-import { BASELINE_COUNTS, baselineQuantiles, EDGE_QUANTILES, KS_RANGE_QUANTILES, quantileCont } from '../../assets/lib/segment-model-baseline.js'
+import { BASELINE_COUNTS, baselineEdges, EDGE_QUANTILES, KS_RANGE_QUANTILES, quantileCont } from '../../assets/lib/segment-model-baseline.js'
 import { BASELINE_BINS_FILE, readBaselineBins } from '../../assets/lib/baseline-bins.js'
 import type { FeaturePartition, FeatureStatsPartition } from '../../assets/lib/segment-model-inputs.js'
 import { project } from '../../assets/lib/segment-model-pca.js'
@@ -508,7 +508,7 @@ describe('quantileCont', () => {
   })
 })
 
-describe('baselineQuantiles', () => {
+describe('baselineEdges', () => {
   // Two values per feature: value 1 (count 1) and value 2 (count 3), so n = 4, the sorted rows are
   // 1, 2, 2, 2 and quantile_cont at 10%, 20%, 30% reads positions 0.3, 0.6, 0.9: 1.3, 1.6, 1.9; from
   // 40% on every edge is 2 (merged).
@@ -519,8 +519,8 @@ describe('baselineQuantiles', () => {
     try {
       await db.run(`CREATE TEMP TABLE ${BASELINE_COUNTS} AS SELECT * FROM (VALUES ${counts.join(', ')}) t(ord, value, n) ORDER BY ord, value`)
       for (const blockRows of [1, 3, 4096]) {
-        const quantiles = await baselineQuantiles(db, 4, EDGE_QUANTILES.map(Number), blockRows)
-        for (const f of MODEL_FEATURES) expect(mergeEdges(quantiles[f])).toEqual([1.3, 1.6, 1.9, 2])
+        const edges = await baselineEdges(db, 4, blockRows)
+        for (const f of MODEL_FEATURES) expect(edges[f]).toEqual([1.3, 1.6, 1.9, 2])
       }
     } finally {
       db.close()
@@ -533,7 +533,6 @@ describe('baselineQuantiles', () => {
       let seed = 11
       const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648)
       const n = 500
-      const levels = EDGE_QUANTILES
       // Per feature: distinct values with counts adding up to n (many values for one feature).
       const rows = MODEL_FEATURES.flatMap((_, ord) => {
         const distinct = ord === 6 ? 200 : 1 + Math.floor(random() * 12)
@@ -544,12 +543,12 @@ describe('baselineQuantiles', () => {
       })
       await db.run(`CREATE TEMP TABLE ${BASELINE_COUNTS} AS SELECT * FROM (VALUES ${rows.join(', ')}) t(ord, value, n) ORDER BY ord, value`)
       const expected = await db.all<{ ord: number; q: number[] }>(
-        `SELECT ord, quantile_cont(value, [${levels.map((q) => `CAST('${q}' AS DOUBLE)`).join(', ')}]) AS q
+        `SELECT ord, quantile_cont(value, [${EDGE_QUANTILES.map((q) => `CAST('${q}' AS DOUBLE)`).join(', ')}]) AS q
          FROM (SELECT ord, value FROM ${BASELINE_COUNTS}, range(n)) GROUP BY ord ORDER BY ord`,
       )
       for (const blockRows of [1, 5, 64, 4096]) {
-        const quantiles = await baselineQuantiles(db, n, levels.map(Number), blockRows)
-        MODEL_FEATURES.forEach((f, ord) => expect(quantiles[f]).toEqual(expected[ord]!.q))
+        const edges = await baselineEdges(db, n, blockRows)
+        MODEL_FEATURES.forEach((f, ord) => expect(edges[f]).toEqual(mergeEdges(expected[ord]!.q)))
       }
     } finally {
       db.close()
@@ -561,7 +560,7 @@ describe('baselineQuantiles', () => {
     try {
       await db.run(`CREATE TEMP TABLE ${BASELINE_COUNTS} AS SELECT * FROM (VALUES ${[...counts].reverse().join(', ')}) t(ord, value, n)`)
       // Blocks of two rows: their ranges then decrease.
-      const error = (await baselineQuantiles(db, 4, EDGE_QUANTILES.map(Number), 2).catch((e: unknown) => e)) as StrataError
+      const error = (await baselineEdges(db, 4, 2).catch((e: unknown) => e)) as StrataError
       expect(error).toBeInstanceOf(StrataError)
       expect(error.message).toMatch(/not read in \(feature, value\) order/)
     } finally {
