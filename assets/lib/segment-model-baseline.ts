@@ -144,7 +144,7 @@ export async function baselineEdges(conn: SqlEngine, n: number, blockRows = BASE
  * its distinct values in order). The table is in (ord, value) order (baselineEdges fails
  * otherwise), so each feature's values are the rowids from its first on.
  */
-export async function distinctValueQuantiles(conn: SqlEngine, levels: readonly number[]): Promise<Record<ModelFeature, number[]>> {
+async function distinctValueQuantiles(conn: SqlEngine, levels: readonly number[]): Promise<Record<ModelFeature, number[]>> {
   const ranges = await conn.all<{ ord: number; first: bigint; rows: bigint }>(`SELECT ord, min(rowid) AS first, count(*) AS rows FROM ${BASELINE_COUNTS} GROUP BY ord`)
   const rowids = (j: number): bigint[] => {
     const r = ranges.find((x) => x.ord === j)

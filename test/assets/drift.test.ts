@@ -492,6 +492,8 @@ describe('buildDriftReport', () => {
     for (const file of ['baseline.parquet', 'baseline_edges.json']) writeFileSync(path.join(modelDir, file), readFileSync(path.join(stableModelDir, file)))
     const build = (out: string) => buildDriftReport({ db, day: DAY_AFTER_WARMUP, firstLandingDay: FIRST_DAY, segmentsFile: todayFile, featuresFile, featureValuesFile, modelDir, model: MODEL, outputDir: path.join(dir, out) })
     await expect(build('out-bins-missing')).rejects.toMatchObject({ code: 'input', message: expect.stringContaining(BASELINE_BINS_FILE), hint: expect.stringContaining('Rebuild the segment_model') })
+    writeFileSync(path.join(modelDir, BASELINE_BINS_FILE), '{"scales": [')
+    await expect(build('out-bins-damaged')).rejects.toMatchObject({ code: 'corrupt', message: expect.stringContaining(`damaged JSON in segment_model file ${path.join(modelDir, BASELINE_BINS_FILE)}`) })
     writeFileSync(path.join(modelDir, BASELINE_BINS_FILE), JSON.stringify({ scales: [], bins: [] }))
     await expect(build('out-bins-malformed')).rejects.toMatchObject({ code: 'corrupt', message: expect.stringContaining("is not a baseline's drift bins") })
     const bins = JSON.parse(readFileSync(path.join(stableModelDir, BASELINE_BINS_FILE), 'utf8')) as BaselineBins
