@@ -19,7 +19,7 @@ export function segmentModelAsset(config: CdiConfig) {
     partitions: weekly({ start: config.firstModelDay }),
     deps: { features: daysBeforeWeek(90), feature_stats: daysBeforeWeek(90) },
     // The stable segmentation is another computation: switching rebuilds the models (and what reads them).
-    codeVersion: config.segmentation === 'stable' ? 'segment-model-v6-stable' : 'segment-model-v6',
+    codeVersion: config.segmentation === 'stable' ? 'segment-model-v7-stable' : 'segment-model-v7',
     async materialize({ partition, inputs, outputDir, resources }) {
       const features = (inputs.features ?? []).map((input) => ({ partition: input.partition, file: fileOf(input, FEATURES_FILE) }))
       // fileOf checks that each file is in the partition's manifest; the model reads these three.

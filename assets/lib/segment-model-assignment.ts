@@ -3,32 +3,11 @@ import { MODEL_FEATURES, SEGMENT_NAMES, type SegmentName } from './segment-model
 import type { Matrix } from './segment-model-pca.js'
 import { doubleLiteral } from './sql-literals.js'
 
-/**
- * Inertia is summed exactly in DuckDB as integers: each squared distance (standardised PCA
- * space) is rounded to a grid of 2^-48, so that parallel aggregation (whose combine order varies
- * between runs) still gives the same bits on every rerun.
- */
-const GRID_BITS = 48
-const GRID = 2 ** GRID_BITS
-
-/**
- * SQL over `source` (a relation with the seven features as DOUBLE columns) adding `label` (the
- * nearest centroid, ties → lower index) and `dist` (its squared distance) in PCA space. The
- * model's numbers are written as exact DOUBLE literals.
- */
-export function nearestCentroidSql(source: string, means: readonly number[], scales: readonly number[], components: Matrix, centroids: Matrix): string {
-  const z = MODEL_FEATURES.map((f, j) => `((${quoteIdent(f)} - ${doubleLiteral(means[j]!)}) / ${doubleLiteral(scales[j]!)}) AS z${j}`)
-  const p = components.map((axis, c) => `(${axis.map((w, j) => `z${j} * ${doubleLiteral(w)}`).join(' + ')}) AS p${c}`)
-  const dist = centroids.map((centre, k) => `(${centre.map((v, c) => `(p${c} - ${doubleLiteral(v)}) * (p${c} - ${doubleLiteral(v)})`).join(' + ')}) AS d${k}`)
-  const k = centroids.length
-  const whens: string[] = []
-  for (let i = 0; i < k - 1; i++) {
-    whens.push(`WHEN ${Array.from({ length: k - 1 - i }, (_, m) => `d${i} <= d${i + 1 + m}`).join(' AND ')} THEN ${i}`)
-  }
-  const label = k === 1 ? '0' : `CASE ${whens.join(' ')} ELSE ${k - 1} END`
-  const ds = Array.from({ length: k }, (_, i) => `d${i}`).join(', ')
-  return `SELECT *, ${label} AS label, ${k === 1 ? 'd0' : `least(${ds})`} AS dist
-    FROM (SELECT *, ${dist.join(', ')} FROM (SELECT *, ${p.join(', ')} FROM (SELECT *, ${z.join(', ')} FROM ${source})))`
+/** The model's map from the seven features to PCA space: p = ((x − means) / scales) · componentsᵀ. */
+export interface Projection {
+  readonly means: readonly number[]
+  readonly scales: readonly number[]
+  readonly components: Matrix
 }
 
 export interface ClusterStats {
@@ -39,29 +18,82 @@ export interface ClusterStats {
 }
 
 /**
- * The pass over every training row, once per distinct vector of `sources` (relations of the seven
- * features, cdi and n, e.g. the window's groups, one statement each; the integer sums add up exactly):
- * nearest centroid and squared distance per vector, grouped by cluster with each vector weighted
- * by its count. Equal vectors give equal distance bits, so Σ round(dist · 2^48) · n is exactly
- * the per-row sum of the grid values (HUGEINT), and the CDI (an integer) sums exactly too.
+ * Per-row values are summed exactly as integers on a grid of 2^-48 (HUGEINT), so that parallel
+ * aggregation, whose combine order varies between runs, still gives the same bits every time.
  */
-export async function assignAll(conn: SqlEngine, sources: readonly string[], means: readonly number[], scales: readonly number[], components: Matrix, centroids: Matrix): Promise<ClusterStats> {
+const GRID = 2 ** 48
+
+/**
+ * The pass over every training row, once per distinct vector of `sources` (relations of the seven
+ * features, cdi and n; one statement each, so that a statement started while the day's other steps
+ * hold cores does not keep them to itself). It never computes a distance: since
+ *
+ *   |p − c_k|² = |p|² + s_k,  s_k = |c_k|² − 2 p·c_k,
+ *
+ * and p is affine in x, each s_k is seven products of x − means (~40 operations a vector for the
+ * four, where the projection and four distances took ~200). The smallest s_k gives the label (ties
+ * → lower index), and the inertia is `squaredNorm` (Σ n·|p|² over the same rows, which the caller
+ * knows from their moments) plus Σ n·min s_k. Per cluster the pass sums n, n·cdi and n·min s_k,
+ * each exactly. Labels agree with the SPEC's term-by-term distances (segments.ts) except within
+ * rounding (~1e-13) of a boundary between two centroids.
+ */
+export async function assignAll(conn: SqlEngine, sources: readonly string[], projection: Projection, centroids: Matrix, squaredNorm: number): Promise<ClusterStats> {
   const sizes = centroids.map(() => 0n)
   const cdiSums = centroids.map(() => 0n)
-  let grid = 0n
+  let offsets = 0n
   for (const source of sources) {
-    const rows = await conn.all<{ label: number; n: bigint; cdi_sum: bigint; dist_grid: bigint }>(
-      `SELECT label, CAST(sum(n) AS HUGEINT) AS n, sum(CAST(cdi AS HUGEINT) * n) AS cdi_sum, sum(CAST(round(dist * ${doubleLiteral(GRID)}) AS HUGEINT) * n) AS dist_grid
-       FROM (${nearestCentroidSql(source, means, scales, components, centroids)})
-       GROUP BY label`,
-    )
+    const rows = await conn.all<{ label: number; n: bigint; cdi_sum: bigint; offset: bigint }>(clusterSumsSql(source, projection, centroids))
     for (const row of rows) {
-      sizes[row.label]! += row.n
-      cdiSums[row.label]! += row.cdi_sum
-      grid += row.dist_grid
+      sizes[row.label]! += BigInt(row.n)
+      cdiSums[row.label]! += BigInt(row.cdi_sum)
+      offsets += BigInt(row.offset)
     }
   }
-  return { sizes, cdiSums, inertia: Number(grid) / GRID }
+  // Rounding can leave a perfectly fitted model a hair below zero.
+  return { sizes, cdiSums, inertia: Math.max(0, squaredNorm + Number(offsets) / GRID) }
+}
+
+/** One row per non-empty cluster of `source`: label, n, cdi_sum and offset (Σ n·round(min s_k · 2^48)). */
+function clusterSumsSql(source: string, projection: Projection, centroids: Matrix): string {
+  const { means, scales, components } = projection
+  const u = MODEL_FEATURES.map((f, j) => `(${quoteIdent(f)} - ${doubleLiteral(means[j]!)}) AS u${j}`)
+  const scores = centroids.map((centre, c) => {
+    // p·c = Σ_j (x_j − m_j) / s_j · Σ_a w_aj c_a
+    const terms = MODEL_FEATURES.map((_, j) => {
+      const along = components.reduce((s, axis, a) => s + axis[j]! * centre[a]!, 0)
+      return `u${j} * ${doubleLiteral((-2 * along) / scales[j]!)}`
+    })
+    return `(${doubleLiteral(centre.reduce((s, v) => s + v * v, 0))} + ${terms.join(' + ')}) AS s${c}`
+  })
+  const k = centroids.length
+  const whens: string[] = []
+  for (let i = 0; i < k - 1; i++) {
+    whens.push(`WHEN ${Array.from({ length: k - 1 - i }, (_, m) => `s${i} <= s${i + 1 + m}`).join(' AND ')} THEN ${i}`)
+  }
+  const label = k === 1 ? '0' : `CASE ${whens.join(' ')} ELSE ${k - 1} END`
+  const least = k === 1 ? 's0' : `least(${centroids.map((_, c) => `s${c}`).join(', ')})`
+  return `SELECT label, sum(n) AS n, sum(CAST(cdi AS BIGINT) * n) AS cdi_sum, sum(CAST(round(${least} * ${doubleLiteral(GRID)}) AS HUGEINT) * n) AS offset
+    FROM (SELECT *, ${label} AS label FROM (SELECT *, ${scores.join(', ')} FROM (SELECT cdi, n, ${u.join(', ')} FROM ${source})))
+    GROUP BY label`
+}
+
+/**
+ * Σ n·|p|² over `sources`, exact on the grid: for sources whose moments are not already known (the
+ * stable segmentation's day of rows).
+ */
+export async function squaredNormSum(conn: SqlEngine, sources: readonly string[], projection: Projection): Promise<number> {
+  const { means, scales, components } = projection
+  const z = MODEL_FEATURES.map((f, j) => `((${quoteIdent(f)} - ${doubleLiteral(means[j]!)}) / ${doubleLiteral(scales[j]!)}) AS z${j}`)
+  const p = components.map((axis) => `(${axis.map((w, j) => `z${j} * ${doubleLiteral(w)}`).join(' + ')})`)
+  let sum = 0n
+  for (const source of sources) {
+    const [row] = await conn.all<{ squared: bigint | null }>(
+      `SELECT sum(CAST(round((${p.map((q) => `${q} * ${q}`).join(' + ')}) * ${doubleLiteral(GRID)}) AS HUGEINT) * n) AS squared
+       FROM (SELECT *, ${z.join(', ')} FROM ${source})`,
+    )
+    sum += BigInt(row?.squared ?? 0n)
+  }
+  return Number(sum) / GRID
 }
 
 /**

@@ -33,7 +33,7 @@ export function principalComponents(covariance: Matrix): { components: Matrix; e
 
 /**
  * ((x − mean) / scale) · componentsᵀ for n × 7 row-major rows, term by term in the same order as
- * `nearestCentroidSql` (and segments), so JavaScript and DuckDB get the same bits.
+ * segments.ts' SQL, so JavaScript and DuckDB get the same bits.
  */
 export function project(data: Float64Array, means: readonly number[], scales: readonly number[], components: Matrix): Float64Array {
   const d = means.length

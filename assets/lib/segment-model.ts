@@ -7,7 +7,7 @@ import { combineMoments, FEATURE_STATS_FILE, readFeatureStats, SAMPLE_ROWS_PER_P
 import { pairwiseAgreement } from './adjusted-rand.js'
 import { canonicalRows, labelRows, miniBatchKMeans } from './mini-batch-kmeans.js'
 import { MODEL_FEATURES, SEGMENT_NAMES, type Segmentation, type SegmentModel, type SegmentModelQuality, type SegmentName, type ShareShrink } from './segment-model-types.js'
-import { assignAll, nameClusters } from './segment-model-assignment.js'
+import { assignAll, nameClusters, squaredNormSum } from './segment-model-assignment.js'
 import { BASELINE_COUNTS, baselineDriftFiles, writeBaseline } from './segment-model-baseline.js'
 import { BASELINE_BINS_FILE, writeBaselineBins } from './baseline-bins.js'
 import { checkFeatureRows, checkPartitions, checkStats, type FeaturePartition, type FeatureStatsPartition, type TrainingWindow } from './segment-model-inputs.js'
@@ -101,7 +101,7 @@ export async function trainSegmentModel(options: TrainSegmentModelOptions): Prom
     const { dim, sample } = fit
     const centroids: number[][] = Array.from({ length: CLUSTERS }, (_, c) => Array.from(fit.centres.subarray(c * dim, (c + 1) * dim)))
 
-    const clusters = await assignAll(conn, fit.sources, fit.means, fit.scales, fit.components, centroids)
+    const clusters = await assignAll(conn, fit.sources, fit, centroids, fit.squaredNorm)
     const assigned = clusters.sizes.reduce((s, v) => s + v, 0n)
     if (assigned !== BigInt(fit.n)) {
       throw new StrataError('compute', `segment_model: ${assigned} of the ${fit.n} training rows of ${fit.window.from} .. ${fit.window.to} were assigned to a cluster`)
@@ -182,6 +182,8 @@ interface Clustering {
   readonly sample: Float64Array
   /** The distinct training vectors (features as the model takes them, cdi, n) for assignAll. */
   readonly sources: readonly string[]
+  /** Σ n·|p|² over the sources' rows. */
+  readonly squaredNorm: number
   readonly kmeans: SegmentModelQuality['kmeans']
   readonly candidates: readonly { readonly centres: Float64Array; readonly inertia: number }[]
   readonly chosen: number
@@ -191,7 +193,7 @@ interface Clustering {
 
 /** SPEC §5: every row of the window, PCA, mini-batch k-means on the md5-first sample. */
 async function specClustering(conn: SqlEngine, partitions: readonly FeaturePartition[], stats: readonly FeatureStatsPartition[], moments: ReturnType<typeof windowMoments>, seed: number, groups: readonly string[]): Promise<Clustering> {
-  const { n, means, scales, components, explainedVarianceRatio } = moments
+  const { n, means, scales, components, explainedVarianceRatio, squaredNorm } = moments
   const sample = project(await loadSample(conn, partitions, stats, n, KMEANS_SAMPLE_ROWS), means, scales, components)
   const kmeans = miniBatchKMeans(sample, PCA_COMPONENTS, { k: CLUSTERS, seed })
   return {
@@ -206,6 +208,7 @@ async function specClustering(conn: SqlEngine, partitions: readonly FeatureParti
     dim: PCA_COMPONENTS,
     sample,
     sources: groups,
+    squaredNorm,
     kmeans: {
       algorithm: 'mini-batch',
       rows: sample.length / PCA_COMPONENTS,
@@ -226,6 +229,7 @@ async function stableClustering(conn: SqlEngine, partitions: readonly FeaturePar
   const fit = await fitStable(conn, last, CLUSTERS, seed, KMEANS_SAMPLE_ROWS)
   const dim = MODEL_FEATURES.length
   const kept = fit.kmeans.runs[fit.kmeans.chosen]!
+  const sources = [fit.source]
   return {
     n: fit.n,
     window: { from: last.partition, to: last.partition },
@@ -237,7 +241,8 @@ async function stableClustering(conn: SqlEngine, partitions: readonly FeaturePar
     centres: fit.kmeans.centroids,
     dim,
     sample: fit.sample,
-    sources: [fit.source],
+    sources,
+    squaredNorm: await squaredNormSum(conn, sources, fit),
     kmeans: {
       algorithm: 'lloyd',
       rows: fit.sample.length / dim,
@@ -253,20 +258,27 @@ async function stableClustering(conn: SqlEngine, partitions: readonly FeaturePar
   }
 }
 
-/** Training rows, standardisation and principal axes of the window, from its feature_stats moments. */
+/**
+ * Training rows, standardisation and principal axes of the window, from its feature_stats moments;
+ * with the Σ n·|p|² of its rows that the assignment pass needs (n · Σ_a w_aᵀ S w_a, S the
+ * standardised covariance, since the means are the window's own).
+ */
 function windowMoments(stats: readonly FeatureStatsPartition[], window: TrainingWindow) {
   const docs = stats.map((s) => readFeatureStats(path.join(s.dir, FEATURE_STATS_FILE), s.partition))
   const { n, means, covariance } = combineMoments(docs)
   if (n === 0) {
     throw new StrataError('input', `segment_model: the features partitions of the training window ${window.from} .. ${window.to} have no rows`, 'Rebuild features for the window.')
   }
-  // 2^94 per product term of the inertia grid times n rows must stay inside HUGEINT.
+  // The integer sums of the assignment (2^48 per unit, times n) and of the moments must stay inside HUGEINT.
   if (n >= 2 ** 32) throw new StrataError('compute', `segment_model: ${n} training rows exceed the exact-sum capacity (2^32)`)
   const scales = covariance.map((row, j) => {
     const std = Math.sqrt(row[j]!)
     return std < 10 * Number.EPSILON ? 1 : std
   })
-  return { n, means, scales, ...principalComponents(standardisedCovariance(covariance, scales)) }
+  const standardised = standardisedCovariance(covariance, scales)
+  const axes = principalComponents(standardised)
+  const spread = axes.components.reduce((sum, w) => sum + w.reduce((s, wj, j) => s + wj * w.reduce((t, wk, k) => t + standardised[j]![k]! * wk, 0), 0), 0)
+  return { n, means, scales, ...axes, squaredNorm: n * spread }
 }
 
 /**
