@@ -19,7 +19,8 @@ export interface ClusterStats {
 
 /**
  * Per-row values are summed exactly as integers on a grid of 2^-48 (HUGEINT), so that parallel
- * aggregation, whose combine order varies between runs, still gives the same bits every time.
+ * aggregation, whose combine order varies between runs, still gives the same bits every time
+ * (|n · min s_k| must stay under 2^79, far beyond any real row).
  */
 const GRID = 2 ** 48
 
@@ -53,7 +54,7 @@ export async function assignAll(conn: SqlEngine, sources: readonly string[], pro
   return { sizes, cdiSums, inertia: Math.max(0, squaredNorm + Number(offsets) / GRID) }
 }
 
-/** One row per non-empty cluster of `source`: label, n, cdi_sum and offset (Σ n·round(min s_k · 2^48)). */
+/** One row per non-empty cluster of `source`: label, n, cdi_sum and offset (Σ round(n · min s_k · 2^48)). */
 function clusterSumsSql(source: string, projection: Projection, centroids: Matrix): string {
   const { means, scales, components } = projection
   const u = MODEL_FEATURES.map((f, j) => `(${quoteIdent(f)} - ${doubleLiteral(means[j]!)}) AS u${j}`)
@@ -66,14 +67,12 @@ function clusterSumsSql(source: string, projection: Projection, centroids: Matri
     return `(${doubleLiteral(centre.reduce((s, v) => s + v * v, 0))} + ${terms.join(' + ')}) AS s${c}`
   })
   const k = centroids.length
-  const whens: string[] = []
-  for (let i = 0; i < k - 1; i++) {
-    whens.push(`WHEN ${Array.from({ length: k - 1 - i }, (_, m) => `s${i} <= s${i + 1 + m}`).join(' AND ')} THEN ${i}`)
-  }
-  const label = k === 1 ? '0' : `CASE ${whens.join(' ')} ELSE ${k - 1} END`
+  // The first score equal to the smallest: ties go to the lower index.
+  const label = k === 1 ? '0' : `CASE ${centroids.slice(0, -1).map((_, c) => `WHEN s${c} = least_s THEN ${c}`).join(' ')} ELSE ${k - 1} END`
   const least = k === 1 ? 's0' : `least(${centroids.map((_, c) => `s${c}`).join(', ')})`
-  return `SELECT label, sum(n) AS n, sum(CAST(cdi AS BIGINT) * n) AS cdi_sum, sum(CAST(round(${least} * ${doubleLiteral(GRID)}) AS HUGEINT) * n) AS offset
-    FROM (SELECT *, ${label} AS label FROM (SELECT *, ${scores.join(', ')} FROM (SELECT cdi, n, ${u.join(', ')} FROM ${source})))
+  // n · min s_k as a double, then on the grid: one HUGEINT cast per row and no HUGEINT product.
+  return `SELECT label, sum(n) AS n, sum(CAST(cdi AS BIGINT) * n) AS cdi_sum, sum(CAST(least_s * n * ${doubleLiteral(GRID)} AS HUGEINT)) AS offset
+    FROM (SELECT *, ${label} AS label FROM (SELECT *, ${least} AS least_s FROM (SELECT *, ${scores.join(', ')} FROM (SELECT cdi, n, ${u.join(', ')} FROM ${source}))))
     GROUP BY label`
 }
 
