@@ -31,7 +31,7 @@ const GRID = 2 ** 48
  *
  *   |p − c_k|² = |p|² + s_k,  s_k = |c_k|² − 2 p·c_k,
  *
- * and p is affine in x, each s_k is seven products of x − means (~40 operations a vector for the
+ * and p is affine in x, each s_k is seven products of x − means (~60 operations a vector for the
  * four, where the projection and four distances took ~200). The smallest s_k gives the label (ties
  * → lower index), and the inertia is `squaredNorm` (Σ n·|p|² over the same rows, which the caller
  * knows from their moments) plus Σ n·min s_k. Per cluster the pass sums n, n·cdi and n·min s_k,
@@ -87,7 +87,7 @@ export async function squaredNormSum(conn: SqlEngine, sources: readonly string[]
   let sum = 0n
   for (const source of sources) {
     const [row] = await conn.all<{ squared: bigint | null }>(
-      `SELECT sum(CAST(round((${p.map((q) => `${q} * ${q}`).join(' + ')}) * ${doubleLiteral(GRID)}) AS HUGEINT) * n) AS squared
+      `SELECT sum(CAST((${p.map((q) => `${q} * ${q}`).join(' + ')}) * n * ${doubleLiteral(GRID)} AS HUGEINT)) AS squared
        FROM (SELECT *, ${z.join(', ')} FROM ${source})`,
     )
     sum += BigInt(row?.squared ?? 0n)
