@@ -253,6 +253,8 @@ export interface CombinedMoments {
   readonly n: number
   readonly means: number[]
   readonly covariance: number[][]
+  /** Σ (x_j − means_j) over the rows: what the rounding of each mean leaves (≈ 0), computed exactly. */
+  readonly centredSums: number[]
 }
 
 /**
@@ -285,7 +287,24 @@ export function combineMoments(docs: readonly FeatureStatsDocument[]): CombinedM
       covariance[k]![j] = value
     }
   }
-  return { n, means, covariance }
+  const centredSums = means.map((mean, j) => {
+    if (n === 0) return 0
+    const { mantissa, exponent } = exactParts(mean)
+    const low = Math.min(base[j]!, exponent)
+    return scaled((sums[j]! << BigInt(base[j]! - low)) - ((bn * mantissa) << BigInt(exponent - low)), low)
+  })
+  return { n, means, covariance, centredSums }
+}
+
+/** A finite double as mantissa · 2^exponent, both exact (from its IEEE 754 bits). */
+function exactParts(x: number): { mantissa: bigint; exponent: number } {
+  const view = new DataView(new ArrayBuffer(8))
+  view.setFloat64(0, x)
+  const bits = view.getBigUint64(0)
+  const biased = Number((bits >> 52n) & 0x7ffn)
+  const fraction = bits & ((1n << 52n) - 1n)
+  const magnitude = biased === 0 ? fraction : fraction | (1n << 52n)
+  return { mantissa: bits >> 63n === 1n ? -magnitude : magnitude, exponent: (biased === 0 ? 1 : biased) - 1075 }
 }
 
 /** big · 2^exponent as a double (one rounding for |big| < 2^1000, then exact power-of-two scaling). */

@@ -10,6 +10,14 @@ export interface Projection {
   readonly components: Matrix
 }
 
+/** What the assignment pass takes from the moments of its rows (p the projection, u = x − means). */
+export interface SourceTotals {
+  /** Σ n·|p|². */
+  readonly squaredNorm: number
+  /** Per feature, Σ n·u_j (≈ 0 when the means are the rows' own). */
+  readonly centredSums: readonly number[]
+}
+
 export interface ClusterStats {
   /** Per centroid: rows nearest to it, and the sum of their CDI (exact). */
   readonly sizes: bigint[]
@@ -20,7 +28,7 @@ export interface ClusterStats {
 /**
  * Per-row values are summed exactly as integers on a grid of 2^-48 (HUGEINT), so that parallel
  * aggregation, whose combine order varies between runs, still gives the same bits every time
- * (|n · min s_k| must stay under 2^79, far beyond any real row).
+ * (|n · value| must stay under 2^79, far beyond any real row).
  */
 const GRID = 2 ** 48
 
@@ -29,70 +37,83 @@ const GRID = 2 ** 48
  * features, cdi and n; one statement each, so that a statement started while the day's other steps
  * hold cores does not keep them to itself). It never computes a distance: since
  *
- *   |p − c_k|² = |p|² + s_k,  s_k = |c_k|² − 2 p·c_k,
+ *   |p − c_k|² = |p|² + s_k,  s_k = |c_k|² − 2 p·c_k = |c_k|² + h_k·u,
  *
- * and p is affine in x, each s_k is seven products of x − means (~60 operations a vector for the
- * four, where the projection and four distances took ~200). The smallest s_k gives the label (ties
- * → lower index), and the inertia is `squaredNorm` (Σ n·|p|² over the same rows, which the caller
- * knows from their moments) plus Σ n·min s_k. Per cluster the pass sums n, n·cdi and n·min s_k,
- * each exactly. Labels agree with the SPEC's term-by-term distances (segments.ts) except within
- * rounding (~1e-13) of a boundary between two centroids.
+ * with p affine in x, the nearest centroid is decided by the three differences d_k = s_k − s_0,
+ * seven products of u each (~50 operations a vector, where the projection and four distances took
+ * ~200): the label is 0 when none is negative, else the first k whose d_k is the least (ties → lower
+ * index). The inertia is Σ n·|p|² + Σ n·s_0 + Σ n·min(0, d_k), where Σ n·s_0 = n·|c_0|² + h_0·Σ n·u
+ * comes from `totals` (which the caller has from the rows' moments) and the last sum from the pass,
+ * exact on its grid. Per cluster the pass sums n, n·cdi and that term. Labels agree with the
+ * SPEC's term-by-term distances (segments.ts) except within rounding (~1e-13) of a boundary
+ * between two centroids.
  */
-export async function assignAll(conn: SqlEngine, sources: readonly string[], projection: Projection, centroids: Matrix, squaredNorm: number): Promise<ClusterStats> {
+export async function assignAll(conn: SqlEngine, sources: readonly string[], projection: Projection, centroids: Matrix, totals: SourceTotals): Promise<ClusterStats> {
+  const h = centroids.map((centre) => centredWeights(projection, centre))
   const sizes = centroids.map(() => 0n)
   const cdiSums = centroids.map(() => 0n)
   let offsets = 0n
   for (const source of sources) {
-    const rows = await conn.all<{ label: number; n: bigint; cdi_sum: bigint; offset: bigint }>(clusterSumsSql(source, projection, centroids))
+    const rows = await conn.all<{ label: number; n: bigint; cdi_sum: bigint; offset: bigint }>(clusterSumsSql(source, projection.means, centroids, h))
     for (const row of rows) {
       sizes[row.label]! += BigInt(row.n)
       cdiSums[row.label]! += BigInt(row.cdi_sum)
       offsets += BigInt(row.offset)
     }
   }
+  const n = Number(sizes.reduce((s, v) => s + v, 0n))
+  const first = n * squared(centroids[0]!) + h[0]!.reduce((s, w, j) => s + w * totals.centredSums[j]!, 0)
   // Rounding can leave a perfectly fitted model a hair below zero.
-  return { sizes, cdiSums, inertia: Math.max(0, squaredNorm + Number(offsets) / GRID) }
+  return { sizes, cdiSums, inertia: Math.max(0, totals.squaredNorm + first + Number(offsets) / GRID) }
 }
 
-/** One row per non-empty cluster of `source`: label, n, cdi_sum and offset (Σ round(n · min s_k · 2^48)). */
-function clusterSumsSql(source: string, projection: Projection, centroids: Matrix): string {
-  const { means, scales, components } = projection
+/** h with s = |c|² + h·u: h_j = −2 Σ_a w_aj c_a / scale_j, since p·c = Σ_j u_j / scale_j · Σ_a w_aj c_a. */
+function centredWeights(projection: Projection, centre: readonly number[]): number[] {
+  return projection.means.map((_, j) => (-2 * projection.components.reduce((s, axis, a) => s + axis[j]! * centre[a]!, 0)) / projection.scales[j]!)
+}
+
+function squared(v: readonly number[]): number {
+  return v.reduce((s, x) => s + x * x, 0)
+}
+
+/** One row per non-empty cluster of `source`: label, n, cdi_sum and offset (Σ round(n · min(0, d_k) · 2^48)). */
+function clusterSumsSql(source: string, means: readonly number[], centroids: Matrix, h: readonly (readonly number[])[]): string {
   const u = MODEL_FEATURES.map((f, j) => `(${quoteIdent(f)} - ${doubleLiteral(means[j]!)}) AS u${j}`)
-  const scores = centroids.map((centre, c) => {
-    // p·c = Σ_j (x_j − m_j) / s_j · Σ_a w_aj c_a
-    const terms = MODEL_FEATURES.map((_, j) => {
-      const along = components.reduce((s, axis, a) => s + axis[j]! * centre[a]!, 0)
-      return `u${j} * ${doubleLiteral((-2 * along) / scales[j]!)}`
-    })
-    return `(${doubleLiteral(centre.reduce((s, v) => s + v * v, 0))} + ${terms.join(' + ')}) AS s${c}`
+  const others = centroids.slice(1).map((centre, i) => {
+    const k = i + 1
+    const terms = MODEL_FEATURES.map((_, j) => `u${j} * ${doubleLiteral(h[k]![j]! - h[0]![j]!)}`)
+    return `(${doubleLiteral(squared(centre) - squared(centroids[0]!))} + ${terms.join(' + ')}) AS d${k}`
   })
+  if (others.length === 0) return `SELECT 0 AS label, sum(n) AS n, sum(CAST(cdi AS BIGINT) * n) AS cdi_sum, CAST(0 AS HUGEINT) AS offset FROM ${source}`
   const k = centroids.length
-  // The first score equal to the smallest: ties go to the lower index.
-  const label = k === 1 ? '0' : `CASE ${centroids.slice(0, -1).map((_, c) => `WHEN s${c} = least_s THEN ${c}`).join(' ')} ELSE ${k - 1} END`
-  const least = k === 1 ? 's0' : `least(${centroids.map((_, c) => `s${c}`).join(', ')})`
-  // n · min s_k as a double, then on the grid: one HUGEINT cast per row and no HUGEINT product.
-  return `SELECT label, sum(n) AS n, sum(CAST(cdi AS BIGINT) * n) AS cdi_sum, sum(CAST(least_s * n * ${doubleLiteral(GRID)} AS HUGEINT)) AS offset
-    FROM (SELECT *, ${label} AS label FROM (SELECT *, ${least} AS least_s FROM (SELECT *, ${scores.join(', ')} FROM (SELECT cdi, n, ${u.join(', ')} FROM ${source}))))
+  const label = `CASE WHEN least_d = 0 THEN 0 ${others.slice(0, -1).map((_, i) => `WHEN d${i + 1} = least_d THEN ${i + 1}`).join(' ')} ELSE ${k - 1} END`
+  // n · min(0, d_k) as a double, then on the grid: one HUGEINT cast per row and no HUGEINT product.
+  return `SELECT label, sum(n) AS n, sum(CAST(cdi AS BIGINT) * n) AS cdi_sum, sum(CAST(least_d * n * ${doubleLiteral(GRID)} AS HUGEINT)) AS offset
+    FROM (SELECT *, ${label} AS label FROM (SELECT *, least(0, ${others.map((_, i) => `d${i + 1}`).join(', ')}) AS least_d FROM (SELECT *, ${others.join(', ')} FROM (SELECT cdi, n, ${u.join(', ')} FROM ${source}))))
     GROUP BY label`
 }
 
 /**
- * Σ n·|p|² over `sources`, exact on the grid: for sources whose moments are not already known (the
- * stable segmentation's day of rows).
+ * The SourceTotals of `sources` by one pass over them, exact on the grid: for rows whose moments
+ * are not already known (the stable segmentation's day, standardised over a sample of it).
  */
-export async function squaredNormSum(conn: SqlEngine, sources: readonly string[], projection: Projection): Promise<number> {
+export async function sourceTotals(conn: SqlEngine, sources: readonly string[], projection: Projection): Promise<SourceTotals> {
   const { means, scales, components } = projection
   const z = MODEL_FEATURES.map((f, j) => `((${quoteIdent(f)} - ${doubleLiteral(means[j]!)}) / ${doubleLiteral(scales[j]!)}) AS z${j}`)
   const p = components.map((axis) => `(${axis.map((w, j) => `z${j} * ${doubleLiteral(w)}`).join(' + ')})`)
-  let sum = 0n
+  const onGrid = (value: string) => `sum(CAST((${value}) * n * ${doubleLiteral(GRID)} AS HUGEINT))`
+  const centred = MODEL_FEATURES.map((f, j) => `${onGrid(`${quoteIdent(f)} - ${doubleLiteral(means[j]!)}`)} AS u${j}`)
+  let norm = 0n
+  const sums = MODEL_FEATURES.map(() => 0n)
   for (const source of sources) {
-    const [row] = await conn.all<{ squared: bigint | null }>(
-      `SELECT sum(CAST((${p.map((q) => `${q} * ${q}`).join(' + ')}) * n * ${doubleLiteral(GRID)} AS HUGEINT)) AS squared
+    const [row] = await conn.all<Record<string, bigint | null>>(
+      `SELECT ${onGrid(p.map((q) => `${q} * ${q}`).join(' + '))} AS squared, ${centred.join(', ')}
        FROM (SELECT *, ${z.join(', ')} FROM ${source})`,
     )
-    sum += BigInt(row?.squared ?? 0n)
+    norm += BigInt(row?.squared ?? 0n)
+    MODEL_FEATURES.forEach((_, j) => (sums[j]! += BigInt(row?.[`u${j}`] ?? 0n)))
   }
-  return Number(sum) / GRID
+  return { squaredNorm: Number(norm) / GRID, centredSums: sums.map((s) => Number(s) / GRID) }
 }
 
 /**

@@ -7,7 +7,7 @@ import { combineMoments, FEATURE_STATS_FILE, readFeatureStats, SAMPLE_ROWS_PER_P
 import { pairwiseAgreement } from './adjusted-rand.js'
 import { canonicalRows, labelRows, miniBatchKMeans } from './mini-batch-kmeans.js'
 import { MODEL_FEATURES, SEGMENT_NAMES, type Segmentation, type SegmentModel, type SegmentModelQuality, type SegmentName, type ShareShrink } from './segment-model-types.js'
-import { assignAll, nameClusters, squaredNormSum } from './segment-model-assignment.js'
+import { assignAll, nameClusters, sourceTotals, type SourceTotals } from './segment-model-assignment.js'
 import { BASELINE_COUNTS, baselineDriftFiles, writeBaseline } from './segment-model-baseline.js'
 import { BASELINE_BINS_FILE, writeBaselineBins } from './baseline-bins.js'
 import { checkFeatureRows, checkPartitions, checkStats, type FeaturePartition, type FeatureStatsPartition, type TrainingWindow } from './segment-model-inputs.js'
@@ -101,7 +101,7 @@ export async function trainSegmentModel(options: TrainSegmentModelOptions): Prom
     const { dim, sample } = fit
     const centroids: number[][] = Array.from({ length: CLUSTERS }, (_, c) => Array.from(fit.centres.subarray(c * dim, (c + 1) * dim)))
 
-    const clusters = await assignAll(conn, fit.sources, fit, centroids, fit.squaredNorm)
+    const clusters = await assignAll(conn, fit.sources, fit, centroids, fit.totals)
     const assigned = clusters.sizes.reduce((s, v) => s + v, 0n)
     if (assigned !== BigInt(fit.n)) {
       throw new StrataError('compute', `segment_model: ${assigned} of the ${fit.n} training rows of ${fit.window.from} .. ${fit.window.to} were assigned to a cluster`)
@@ -182,8 +182,7 @@ interface Clustering {
   readonly sample: Float64Array
   /** The distinct training vectors (features as the model takes them, cdi, n) for assignAll. */
   readonly sources: readonly string[]
-  /** Σ n·|p|² over the sources' rows. */
-  readonly squaredNorm: number
+  readonly totals: SourceTotals
   readonly kmeans: SegmentModelQuality['kmeans']
   readonly candidates: readonly { readonly centres: Float64Array; readonly inertia: number }[]
   readonly chosen: number
@@ -193,7 +192,7 @@ interface Clustering {
 
 /** SPEC §5: every row of the window, PCA, mini-batch k-means on the md5-first sample. */
 async function specClustering(conn: SqlEngine, partitions: readonly FeaturePartition[], stats: readonly FeatureStatsPartition[], moments: ReturnType<typeof windowMoments>, seed: number, groups: readonly string[]): Promise<Clustering> {
-  const { n, means, scales, components, explainedVarianceRatio, squaredNorm } = moments
+  const { n, means, scales, components, explainedVarianceRatio, totals } = moments
   const sample = project(await loadSample(conn, partitions, stats, n, KMEANS_SAMPLE_ROWS), means, scales, components)
   const kmeans = miniBatchKMeans(sample, PCA_COMPONENTS, { k: CLUSTERS, seed })
   return {
@@ -208,7 +207,7 @@ async function specClustering(conn: SqlEngine, partitions: readonly FeatureParti
     dim: PCA_COMPONENTS,
     sample,
     sources: groups,
-    squaredNorm,
+    totals,
     kmeans: {
       algorithm: 'mini-batch',
       rows: sample.length / PCA_COMPONENTS,
@@ -242,7 +241,7 @@ async function stableClustering(conn: SqlEngine, partitions: readonly FeaturePar
     dim,
     sample: fit.sample,
     sources,
-    squaredNorm: await squaredNormSum(conn, sources, fit),
+    totals: await sourceTotals(conn, sources, fit),
     kmeans: {
       algorithm: 'lloyd',
       rows: fit.sample.length / dim,
@@ -260,12 +259,13 @@ async function stableClustering(conn: SqlEngine, partitions: readonly FeaturePar
 
 /**
  * Training rows, standardisation and principal axes of the window, from its feature_stats moments;
- * with the Σ n·|p|² of its rows that the assignment pass needs (n · Σ_a w_aᵀ S w_a, S the
- * standardised covariance, since the means are the window's own).
+ * with the SourceTotals of its rows for the assignment pass (Σ n·|p|² = n · Σ_a w_aᵀ S w_a, S the
+ * standardised covariance, since the means are the window's own up to their rounding, which
+ * `centredSums` carries).
  */
 function windowMoments(stats: readonly FeatureStatsPartition[], window: TrainingWindow) {
   const docs = stats.map((s) => readFeatureStats(path.join(s.dir, FEATURE_STATS_FILE), s.partition))
-  const { n, means, covariance } = combineMoments(docs)
+  const { n, means, covariance, centredSums } = combineMoments(docs)
   if (n === 0) {
     throw new StrataError('input', `segment_model: the features partitions of the training window ${window.from} .. ${window.to} have no rows`, 'Rebuild features for the window.')
   }
@@ -278,7 +278,8 @@ function windowMoments(stats: readonly FeatureStatsPartition[], window: Training
   const standardised = standardisedCovariance(covariance, scales)
   const axes = principalComponents(standardised)
   const spread = axes.components.reduce((sum, w) => sum + w.reduce((s, wj, j) => s + wj * w.reduce((t, wk, k) => t + standardised[j]![k]! * wk, 0), 0), 0)
-  return { n, means, scales, ...axes, squaredNorm: n * spread }
+  const totals: SourceTotals = { squaredNorm: n * spread, centredSums }
+  return { n, means, scales, ...axes, totals }
 }
 
 /**

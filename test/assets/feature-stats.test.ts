@@ -88,6 +88,28 @@ describe('computeFeatureStats', () => {
     })
   })
 
+  it('gives Σ (x − mean) exactly: what the rounding of the mean leaves', () => {
+    // Three rows 1, 0, 0 of the first feature: the mean 1/3 rounds to 0.333…3148, so Σ (x − mean) = 1 − 3·mean = 2^-54.
+    const zeros = MODEL_FEATURES.map(() => '0')
+    const doc = {
+      partition: '2024-01-01',
+      rows: 3,
+      features: [...MODEL_FEATURES],
+      min: MODEL_FEATURES.map(() => 0),
+      max: MODEL_FEATURES.map((_, j) => (j === 0 ? 1 : 0)),
+      exponents: MODEL_FEATURES.map(() => 0),
+      sums: zeros.map((z, j) => (j === 0 ? '1' : z)),
+      products: MODEL_FEATURES.map((_, j) => zeros.map((z, k) => (j === 0 && k === 0 ? '1' : z))),
+    }
+    const { means, centredSums } = combineMoments([doc])
+    expect(means[0]).toBe(1 / 3)
+    expect(centredSums[0]).toBe(2 ** -54)
+    expect(centredSums.slice(1)).toEqual(MODEL_FEATURES.slice(1).map(() => 0))
+    // Real partitions: at most half an ulp of the mean per row.
+    const combined = combineMoments(docs)
+    combined.centredSums.forEach((sum, j) => expect(Math.abs(sum)).toBeLessThanOrEqual((combined.n * Math.abs(combined.means[j]!) * Number.EPSILON) / 2 + Number.MIN_VALUE))
+  })
+
   it('represents a constant column exactly', () => {
     const webinars = MODEL_FEATURES.indexOf('webinars_90d')
     const { means, covariance } = combineMoments([docs[0]!])

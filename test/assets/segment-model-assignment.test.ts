@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { nearestCentroid } from '../../assets/lib/mini-batch-kmeans.js'
-import { assignAll, squaredNormSum, type Projection } from '../../assets/lib/segment-model-assignment.js'
+import { assignAll, sourceTotals, type Projection } from '../../assets/lib/segment-model-assignment.js'
 import { project } from '../../assets/lib/segment-model-pca.js'
 import { MODEL_FEATURES } from '../../assets/lib/segment-model-types.js'
 import { doubleLiteral } from '../../assets/lib/sql-literals.js'
@@ -80,9 +80,12 @@ describe('assignAll', () => {
 
   it('gives the sizes, CDI sums and inertia of the term-by-term nearest centroid, summed over its sources', async () => {
     const want = reference(rows, projection, centroids)
-    const squared = await squaredNormSum(db, sources, projection)
-    expect(Math.abs(squared - want.squared) / want.squared).toBeLessThan(1e-12)
-    const got = await assignAll(db, sources, projection, centroids, squared)
+    const totals = await sourceTotals(db, sources, projection)
+    expect(Math.abs(totals.squaredNorm - want.squared) / want.squared).toBeLessThan(1e-12)
+    // The projection's means are not the rows' own, so Σ n·(x − means) is far from 0 here.
+    const notional = rows.reduce((s, r) => s + r.n * (r.x[6]! - projection.means[6]!), 0)
+    expect(Math.abs(totals.centredSums[6]! - notional) / Math.abs(notional)).toBeLessThan(1e-12)
+    const got = await assignAll(db, sources, projection, centroids, totals)
     expect(got.sizes).toEqual(want.sizes)
     expect(got.cdiSums).toEqual(want.cdiSums)
     expect(got.sizes.every((s) => s > 0n)).toBe(true)
@@ -90,11 +93,11 @@ describe('assignAll', () => {
   })
 
   it('gives the same bits on every run', async () => {
-    const squared = await squaredNormSum(db, sources, projection)
-    const first = await assignAll(db, sources, projection, centroids, squared)
+    const totals = await sourceTotals(db, sources, projection)
+    const first = await assignAll(db, sources, projection, centroids, totals)
     for (let i = 0; i < 3; i++) {
-      expect(await squaredNormSum(db, sources, projection)).toBe(squared)
-      expect(await assignAll(db, sources, projection, centroids, squared)).toEqual(first)
+      expect(await sourceTotals(db, sources, projection)).toEqual(totals)
+      expect(await assignAll(db, sources, projection, centroids, totals)).toEqual(first)
     }
   })
 
@@ -108,11 +111,11 @@ describe('assignAll', () => {
     // Row 0 is as far from centroid 2 (−1) as from centroid 1 (+1); centroids 0 and 3 are far away.
     const tie = relation([at(0)])
     const far = [[9, 9, 9, 9, 9, 9], [1, 0, 0, 0, 0, 0], [-1, 0, 0, 0, 0, 0], [-9, 9, 9, 9, 9, 9]]
-    const tied = await assignAll(db, [tie], identity, far, await squaredNormSum(db, [tie], identity))
+    const tied = await assignAll(db, [tie], identity, far, await sourceTotals(db, [tie], identity))
     expect(tied.sizes).toEqual([0n, 2n, 0n, 0n])
     expect(tied.inertia).toBe(2)
     const onCentres = relation([at(1), at(-1), at(1)])
-    const fit = await assignAll(db, [onCentres], identity, far, await squaredNormSum(db, [onCentres], identity))
+    const fit = await assignAll(db, [onCentres], identity, far, await sourceTotals(db, [onCentres], identity))
     expect(fit.sizes).toEqual([0n, 4n, 2n, 0n])
     expect(fit.cdiSums).toEqual([0n, 40n, 20n, 0n])
     expect(fit.inertia).toBe(0)
