@@ -84,7 +84,7 @@ function clusterSumsSql(source: string, means: readonly number[], centroids: Mat
     const terms = MODEL_FEATURES.map((_, j) => `u${j} * ${doubleLiteral(h[k]![j]! - h[0]![j]!)}`)
     return `(${doubleLiteral(squared(centre) - squared(centroids[0]!))} + ${terms.join(' + ')}) AS d${k}`
   })
-  if (others.length === 0) return `SELECT 0 AS label, sum(n) AS n, sum(CAST(cdi AS BIGINT) * n) AS cdi_sum, CAST(0 AS HUGEINT) AS offset FROM ${source}`
+  if (others.length === 0) return `SELECT 0 AS label, sum(n) AS n, sum(CAST(cdi AS BIGINT) * n) AS cdi_sum, sum(CAST(0 AS HUGEINT)) AS offset FROM ${source} GROUP BY label`
   const k = centroids.length
   const label = `CASE WHEN least_d = 0 THEN 0 ${others.slice(0, -1).map((_, i) => `WHEN d${i + 1} = least_d THEN ${i + 1}`).join(' ')} ELSE ${k - 1} END`
   // n · min(0, d_k) as a double, then on the grid: one HUGEINT cast per row and no HUGEINT product.

@@ -119,5 +119,11 @@ describe('assignAll', () => {
     expect(fit.sizes).toEqual([0n, 4n, 2n, 0n])
     expect(fit.cdiSums).toEqual([0n, 40n, 20n, 0n])
     expect(fit.inertia).toBe(0)
+    // One centroid: every row is its; the inertia is Σ n·|p − c|².
+    const one = await assignAll(db, [onCentres], identity, [[1, 0, 0, 0, 0, 0]], await sourceTotals(db, [onCentres], identity))
+    expect(one).toEqual({ sizes: [6n], cdiSums: [60n], inertia: 2 * 4 })
+    // A source without rows adds nothing.
+    const empty = `(SELECT * FROM ${onCentres} WHERE n < 0)`
+    expect(await assignAll(db, [empty, tie], identity, far, await sourceTotals(db, [empty, tie], identity))).toEqual(tied)
   })
 })
