@@ -1,14 +1,7 @@
 import { quoteIdent, type SqlEngine } from '../../framework/sql/index.js'
 import { MODEL_FEATURES, SEGMENT_NAMES, type SegmentName } from './segment-model-types.js'
-import type { Matrix } from './segment-model-pca.js'
+import { projectionSql, type Matrix, type Projection } from './segment-model-pca.js'
 import { doubleLiteral } from './sql-literals.js'
-
-/** The model's map from the seven features to PCA space: p = ((x − means) / scales) · componentsᵀ. */
-export interface Projection {
-  readonly means: readonly number[]
-  readonly scales: readonly number[]
-  readonly components: Matrix
-}
 
 /** What the assignment pass takes from the moments of its rows (p the projection, u = x − means). */
 export interface SourceTotals {
@@ -98,17 +91,15 @@ function clusterSumsSql(source: string, means: readonly number[], centroids: Mat
  * are not already known (the stable segmentation's day, standardised over a sample of it).
  */
 export async function sourceTotals(conn: SqlEngine, sources: readonly string[], projection: Projection): Promise<SourceTotals> {
-  const { means, scales, components } = projection
-  const z = MODEL_FEATURES.map((f, j) => `((${quoteIdent(f)} - ${doubleLiteral(means[j]!)}) / ${doubleLiteral(scales[j]!)}) AS z${j}`)
-  const p = components.map((axis) => `(${axis.map((w, j) => `z${j} * ${doubleLiteral(w)}`).join(' + ')})`)
+  const { z, p } = projectionSql(MODEL_FEATURES.map(quoteIdent), projection)
   const onGrid = (value: string) => `sum(CAST((${value}) * n * ${doubleLiteral(GRID)} AS HUGEINT))`
-  const centred = MODEL_FEATURES.map((f, j) => `${onGrid(`${quoteIdent(f)} - ${doubleLiteral(means[j]!)}`)} AS u${j}`)
+  const centred = MODEL_FEATURES.map((f, j) => `${onGrid(`${quoteIdent(f)} - ${doubleLiteral(projection.means[j]!)}`)} AS u${j}`)
   let norm = 0n
   const sums = MODEL_FEATURES.map(() => 0n)
   for (const source of sources) {
     const [row] = await conn.all<Record<string, bigint | null>>(
-      `SELECT ${onGrid(p.map((q) => `${q} * ${q}`).join(' + '))} AS squared, ${centred.join(', ')}
-       FROM (SELECT *, ${z.join(', ')} FROM ${source})`,
+      `SELECT ${onGrid(p.map((_, a) => `p${a} * p${a}`).join(' + '))} AS squared, ${centred.join(', ')}
+       FROM (SELECT *, ${p.join(', ')} FROM (SELECT *, ${z.join(', ')} FROM ${source}))`,
     )
     norm += BigInt(row?.squared ?? 0n)
     MODEL_FEATURES.forEach((_, j) => (sums[j]! += BigInt(row?.[`u${j}`] ?? 0n)))

@@ -1,9 +1,17 @@
 import { PCA } from 'ml-pca'
+import { doubleLiteral } from './sql-literals.js'
 
 /** SPEC §5: min(6, 7) components. */
 export const PCA_COMPONENTS = 6
 
 export type Matrix = number[][]
+
+/** The model's map from the seven features to PCA space: p = ((x − means) / scales) · componentsᵀ. */
+export interface Projection {
+  readonly means: readonly number[]
+  readonly scales: readonly number[]
+  readonly components: readonly (readonly number[])[]
+}
 
 /** Covariance of the standardised columns: cov_jk / (scale_j · scale_k); a constant column stays all zero. */
 export function standardisedCovariance(covariance: Matrix, scales: readonly number[]): Matrix {
@@ -32,10 +40,18 @@ export function principalComponents(covariance: Matrix): { components: Matrix; e
 }
 
 /**
- * ((x − mean) / scale) · componentsᵀ for n × 7 row-major rows, term by term in the same order as
- * segments.ts' SQL, so JavaScript and DuckDB get the same bits.
+ * The projection as SQL select items, term by term in the same order as `project`, so that
+ * JavaScript and DuckDB get the same bits: `z` (z0…z6 from the SQL expressions `inputs` of the
+ * seven features) and `p` (p0…, from the z columns, for a SELECT over the one with z).
  */
-export function project(data: Float64Array, means: readonly number[], scales: readonly number[], components: Matrix): Float64Array {
+export function projectionSql(inputs: readonly string[], projection: Projection): { z: string[]; p: string[] } {
+  const z = inputs.map((x, j) => `((${x} - ${doubleLiteral(projection.means[j] ?? NaN)}) / ${doubleLiteral(projection.scales[j] ?? NaN)}) AS z${j}`)
+  const p = projection.components.map((axis, a) => `(${axis.map((w, j) => `z${j} * ${doubleLiteral(w)}`).join(' + ')}) AS p${a}`)
+  return { z, p }
+}
+
+/** ((x − mean) / scale) · componentsᵀ for n × 7 row-major rows, term by term (projectionSql is the SQL of the same). */
+export function project(data: Float64Array, means: readonly number[], scales: readonly number[], components: Projection['components']): Float64Array {
   const d = means.length
   const m = components.length
   const n = data.length / d

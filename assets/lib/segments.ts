@@ -4,6 +4,7 @@ import { StrataError } from '../../framework/errors/index.js'
 import { quoteIdent, sqlString, type SqlEngine } from '../../framework/sql/index.js'
 import { MODEL_FEATURES, SEGMENT_NAMES, type ModelFeature, type SegmentModel, type SegmentName, type ShareShrink } from './segment-model-types.js'
 import { doubleLiteral } from './sql-literals.js'
+import { projectionSql } from './segment-model-pca.js'
 
 /** SPEC §6 default for HYSTERESIS_DELTA. */
 export const DEFAULT_HYSTERESIS_DELTA = 10
@@ -217,8 +218,7 @@ export function rawSegmentQuery(model: SegmentModel, featuresFile: string): stri
 function nearestSegmentSql(model: SegmentModel): { z: string[]; p: string[]; d: string[]; nearest: string } {
   // assertUsableModel has checked that every name is one of SEGMENT_NAMES.
   const indexOf = (name: SegmentName | undefined): number => (SEGMENT_NAMES as readonly (string | undefined)[]).indexOf(name)
-  const z = MODEL_FEATURES.map((f, i) => `((${modelInput(f, model)} - ${doubleLiteral(model.means[i] ?? NaN)}) / ${doubleLiteral(model.scales[i] ?? NaN)}) AS z${i}`)
-  const p = model.components.map((row, j) => `(${row.map((c, i) => `z${i} * ${doubleLiteral(c)}`).join(' + ')}) AS p${j}`)
+  const { z, p } = projectionSql(MODEL_FEATURES.map((f) => modelInput(f, model)), model)
   const d = model.centroids.map((row, k) => `(${row.map((c, j) => `(p${j} - ${doubleLiteral(c)}) * (p${j} - ${doubleLiteral(c)})`).join(' + ')}) AS d${k}`)
   // The first k whose distance is ≤ every later one is the lowest index among the minima.
   const nk = model.centroids.length
