@@ -238,6 +238,8 @@ export function mappingLabel(mapping: PartitionMapping): string {
       return 'week of'
     case 'days-before-week':
       return `${count ?? ''} days before week`.trim()
+    case 'weeks-ending-on':
+      return /\b(\d+) weeks\b/.exec(mapping.describe())?.[0] ?? 'same week'
     case 'all-partitions':
       return 'all'
     default:

@@ -25,7 +25,7 @@ export interface UpstreamPartitions {
  * const features = defineAsset({ key: 'features', description: 'features per customer', partitions, deps: { curated: mapping }, codeVersion: '1', materialize: computeFeatures })
  */
 export interface PartitionMapping {
-  readonly kind: 'same-day' | 'lookback' | 'previous' | 'week-of' | 'previous-week-on-monday' | 'days-before-week' | 'all-partitions'
+  readonly kind: 'same-day' | 'lookback' | 'previous' | 'week-of' | 'previous-week-on-monday' | 'days-before-week' | 'weeks-ending-on' | 'all-partitions'
   /**
    * Undefined when the mapping fits the two partition kinds, else an error sentence that says
    * why (e.g. "previous() needs a daily asset on both sides, got weekly → daily").
