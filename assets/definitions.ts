@@ -17,6 +17,7 @@ import { activityWindowAsset } from './activity-window.js'
 import { featuresAsset } from './features.js'
 import { featureStatsAsset } from './feature-stats.js'
 import { cdiScoresAsset } from './cdi-scores.js'
+import { weekStatsAsset } from './week-stats.js'
 import { segmentModelAsset } from './segment-model.js'
 import { segmentsAsset } from './segments.js'
 import { driftReportAsset } from './drift-report.js'
@@ -40,9 +41,9 @@ export function cdiSettingsDocument(settings: Settings, config: CdiConfig): Json
   }
 }
 
-/** Every CDI asset, in SPEC §2 order. */
+/** Every CDI asset, in SPEC §2 order (week_stats, beside feature_stats, feeds segment_model). */
 export function cdiAssets(config: CdiConfig, landing: Landing) {
-  return [rawAsset(config, landing), curatedAsset(config), customerActivityAsset(config), activityWindowAsset(config), featuresAsset(config), featureStatsAsset(config), cdiScoresAsset(config), segmentModelAsset(config), segmentsAsset(config), driftReportAsset(config)]
+  return [rawAsset(config, landing), curatedAsset(config), customerActivityAsset(config), activityWindowAsset(config), featuresAsset(config), featureStatsAsset(config), cdiScoresAsset(config), weekStatsAsset(config), segmentModelAsset(config), segmentsAsset(config), driftReportAsset(config)]
 }
 
 /**

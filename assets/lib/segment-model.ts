@@ -15,6 +15,8 @@ import { PCA_COMPONENTS, principalComponents, project, standardisedCovariance } 
 import { loadSample } from './segment-model-sample.js'
 import { silhouetteScore } from './segment-model-silhouette.js'
 import { windowGroups } from './segment-model-window-groups.js'
+import { windowFiles } from './segment-model-window-files.js'
+import type { WeekStatsPartition } from './week-stats.js'
 import { fitStable, STABLE_LOG1P, STABLE_MAX_ITERATIONS } from './segment-model-stable.js'
 
 /** Files trainSegmentModel writes inside its output folder. */
@@ -39,6 +41,8 @@ export interface TrainSegmentModelOptions {
   readonly features: readonly FeaturePartition[]
   /** The feature_stats partitions of the same days, in any order. */
   readonly stats: readonly FeatureStatsPartition[]
+  /** week_stats partitions of the window, each read in place of the 7 days it sums; none reads every day. */
+  readonly weeks?: readonly WeekStatsPartition[]
   /** The requested window, Monday-90 … Monday-1. */
   readonly window: TrainingWindow
   readonly outputDir: string
@@ -97,7 +101,8 @@ export async function trainSegmentModel(options: TrainSegmentModelOptions): Prom
   try {
     const moments = windowMoments(stats, window)
     await checkFeatureRows(conn, partitions, moments.n, window)
-    const fit = segmentation === 'stable' ? await stableClustering(conn, partitions, seed) : await specClustering(conn, partitions, stats, moments, seed, await windowGroups(conn, stats, moments.n, window))
+    const files = windowFiles(stats, options.weeks ?? [], window)
+    const fit = segmentation === 'stable' ? await stableClustering(conn, partitions, seed) : await specClustering(conn, partitions, stats, moments, seed, await windowGroups(conn, files, moments.n, window))
     const { dim, sample } = fit
     const centroids: number[][] = Array.from({ length: CLUSTERS }, (_, c) => Array.from(fit.centres.subarray(c * dim, (c + 1) * dim)))
 
@@ -144,7 +149,7 @@ export async function trainSegmentModel(options: TrainSegmentModelOptions): Prom
     mkdirSync(outputDir, { recursive: true })
     writeFileSync(path.join(outputDir, MODEL_FILE), `${JSON.stringify(model, null, 2)}\n`)
     // Both methods keep the baseline of the whole window, so drift measures the same thing under either.
-    await writeBaseline(conn, stats, moments.n, path.join(outputDir, BASELINE_FILE))
+    await writeBaseline(conn, files.values, moments.n, path.join(outputDir, BASELINE_FILE))
     const drift = await baselineDriftFiles(conn, moments.n)
     writeFileSync(path.join(outputDir, BASELINE_EDGES_FILE), `${JSON.stringify(drift.edges, null, 2)}\n`)
     writeBaselineBins(path.join(outputDir, BASELINE_BINS_FILE), drift.bins)

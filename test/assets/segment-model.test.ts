@@ -9,6 +9,7 @@ import { featureBin, mergeEdges } from '../../assets/lib/psi.js'
 import { MODEL_FEATURES, SEGMENT_NAMES, type BaselineEdges, type SegmentModel } from '../../assets/lib/segment-model-types.js'
 import { computeFeatureStats, FEATURE_GROUPS_FILE } from '../../assets/lib/feature-stats.js'
 import { modelVersion, trainSegmentModel } from '../../assets/lib/segment-model.js'
+import { computeWeekStats } from '../../assets/lib/week-stats.js'
 import { nameClusters } from '../../assets/lib/segment-model-assignment.js'
 import { BASELINE_COUNTS, baselineEdges, EDGE_QUANTILES, KS_RANGE_QUANTILES, quantileCont } from '../../assets/lib/segment-model-baseline.js'
 import { BASELINE_BINS_FILE, readBaselineBins } from '../../assets/lib/baseline-bins.js'
@@ -415,6 +416,30 @@ describe('trainSegmentModel', () => {
     expect(Math.abs(m.inertia - inertia) / inertia).toBeLessThan(1e-12)
   })
 
+  it('reads a week_stats in place of the days it sums: the same clusters and baseline files, the inertia to 1e-12', async () => {
+    const week = join(root, 'week-2024-06-03')
+    await computeWeekStats({ db, week: '2024-06-03', stats, outputDir: week })
+    const out = join(root, 'model-weeks')
+    await trainSegmentModel({ db, features, stats, weeks: [{ week: '2024-06-03', dir: week }], window: WINDOW, outputDir: out })
+    const withWeeks = readModel(out)
+    const strip = ({ inertia, version, ...rest }: SegmentModel) => (void inertia, void version, rest)
+    expect(strip(withWeeks)).toEqual(strip(model))
+    expect(Math.abs(withWeeks.inertia - model.inertia)).toBeLessThanOrEqual(1e-12 * model.inertia)
+    for (const file of ['baseline.parquet', 'baseline_edges.json', BASELINE_BINS_FILE]) {
+      expect(readFileSync(join(out, file)).equals(readFileSync(join(root, 'model-a', file))), file).toBe(true)
+    }
+  })
+
+  it('refuses a week_stats that sums other days than the window has in its week', async () => {
+    const week = join(root, 'week-short')
+    await computeWeekStats({ db, week: '2024-06-03', stats: stats.slice(1), outputDir: week })
+    const error = await trainSegmentModel({ db, features, stats, weeks: [{ week: '2024-06-03', dir: week }], window: WINDOW, outputDir: join(root, 'model-short') }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(StrataError)
+    expect((error as StrataError).code).toBe('corrupt')
+    expect((error as StrataError).message).toContain('week_stats(2024-06-03) sums the days 2024-05-29, 2024-05-30, 2024-05-31, 2024-06-01, not the window')
+    expect((error as StrataError).hint).toContain('strata materialize week_stats --partition 2024-06-03 --force')
+  })
+
   it('refuses feature_stats that do not cover the features partitions', async () => {
     const error = await trainSegmentModel({ db, features, stats: stats.slice(1), window: WINDOW, outputDir: join(root, 'no-stats') }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(StrataError)
@@ -434,7 +459,7 @@ describe('trainSegmentModel', () => {
     await rename(`${values}.new`, values)
     const error = await trainSegmentModel({ db, features, stats: copied, window: WINDOW, outputDir: join(dir, 'model') }).catch((e: unknown) => e)
     expect((error as StrataError).code).toBe('corrupt')
-    expect((error as StrataError).message).toContain('the feature_stats value counts of webinars_90d do not add up to the 2000 training rows')
+    expect((error as StrataError).message).toContain('the value counts of webinars_90d in feature_stats and week_stats do not add up to the 2000 training rows')
   })
 
   it('refuses feature_stats whose rows disagree with the features files', async () => {

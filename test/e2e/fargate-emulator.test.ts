@@ -58,7 +58,7 @@ async function strata(storage: string, ...args: string[]): Promise<{ code: numbe
 async function dataVersions(location: string): Promise<Map<string, string>> {
   const storage = await openStorage(location, { env: server.env, log: silentLogger, platform })
   const versions = new Map<string, string>()
-  for (const asset of ['raw', 'curated', 'customer_activity', 'activity_window', 'features', 'feature_stats', 'cdi_scores', 'segment_model', 'segments', 'drift_report']) {
+  for (const asset of ['raw', 'curated', 'customer_activity', 'activity_window', 'features', 'feature_stats', 'cdi_scores', 'week_stats', 'segment_model', 'segments', 'drift_report']) {
     for (const manifest of await storage.listManifests(asset)) versions.set(`${asset}@${manifest.partition}`, manifest.dataVersion)
   }
   return versions
@@ -144,7 +144,7 @@ describe('Fargate through the ECS emulator (real tasks: child processes on the S
 
     // Same data as the local run, version for version.
     const [expected, actual] = await Promise.all([dataVersions(local), dataVersions(fargate)])
-    expect(expected.size).toBe(52)
+    expect(expected.size).toBe(53)
     expect(actual).toEqual(expected)
   }, 240_000)
 

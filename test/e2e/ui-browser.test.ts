@@ -73,7 +73,7 @@ describe.runIf(chromium !== undefined)('strata ui in headless Chromium', () => {
 
   it('draws every asset of the graph; clicking segments opens its page with a health bar', async () => {
     await open('/')
-    const keys = ['raw', 'curated', 'customer_activity', 'activity_window', 'features', 'feature_stats', 'cdi_scores', 'segment_model', 'segments', 'drift_report']
+    const keys = ['raw', 'curated', 'customer_activity', 'activity_window', 'features', 'feature_stats', 'cdi_scores', 'week_stats', 'segment_model', 'segments', 'drift_report']
     expect((await page.locator('.graph .node').evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-asset')))).sort()).toEqual([...keys].sort())
     expect(await page.locator('.graph .edge-label').count()).toBeGreaterThan(10)
     await shot('graph')
