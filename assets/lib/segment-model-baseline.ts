@@ -19,8 +19,9 @@ export const BASELINE_COUNTS = 'baseline_counts'
 /**
  * feature, value, n: every distinct value of each model feature over the training rows, with its
  * count: the values.parquet files of the window (feature_stats' per-feature value counts of a day,
- * or week_stats' of a week) summed by value (exact BIGINT sums). The counts stay in the temp table BASELINE_COUNTS for `baselineEdges`,
- * which needs each feature's counts to add up to the training rows `n`: checked here.
+ * or week_stats' of a week) summed by value (exact BIGINT sums). The counts stay in the temp table
+ * BASELINE_COUNTS for `baselineEdges`, which needs each feature's counts to add up to the training
+ * rows `n`: checked here.
  *
  * The table is created in (ord, value) order, and the file and the edges read it in that order
  * (DuckDB keeps a table's insertion order in COPY and in its rowid): one sort of the window's
