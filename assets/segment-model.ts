@@ -20,7 +20,7 @@ export function segmentModelAsset(config: CdiConfig) {
     description:
       config.segmentation === 'stable'
         ? "Weekly segment model, stable segmentation: full k-means on ln(1 + x) of the counts and amount and the shares shrunk by their event counts, standardised, one row per customer of the window's last day (Monday-1); the drift baseline is still the 90-day window's, from feature_stats."
-        : 'Weekly segment model trained on every feature row of the 90 days before the week (Monday-90 … Monday-1), as JSON; moments, sample, and the distinct vectors behind the assignment and the baseline come from feature_stats.',
+        : 'Weekly segment model trained on every feature row of the 90 days before the week (Monday-90 … Monday-1), as JSON; moments and sample come from feature_stats, the distinct vectors and value counts behind the assignment and the baseline from week_stats (12 weeks) and feature_stats (the 6 days left).',
     partitions: weekly({ start: config.firstModelDay }),
     // The whole weeks of the window come from week_stats (12 of the 90 days' 7-day spans), the rest from feature_stats.
     deps: { features: daysBeforeWeek(WINDOW_DAYS), feature_stats: daysBeforeWeek(WINDOW_DAYS), week_stats: weeksEndingOn(Math.floor(WINDOW_DAYS / WEEK_STATS_DAYS)) },
