@@ -34,7 +34,7 @@ export function weeksEndingOn(weeks: number): WeeksEndingOnMapping {
       if (downstream.kind === 'weekly' && upstream.kind === 'weekly') return undefined
       return `${name} needs a weekly asset on both sides, got ${downstream.kind} → ${upstream.kind}`
     },
-    describe: (): string => (weeks === 1 ? 'the week W itself' : `the ${weeks} weeks ending on W (W-${span} … W)`),
+    describe: (): string => (weeks === 1 ? 'the same week' : `the ${weeks} weeks ending on this one (Monday-${span} … Monday)`),
     upstreamFor(key: PartitionKey, _downstream: PartitionsDefinition, upstream: PartitionsDefinition): UpstreamPartitions {
       const monday = toEpochDay(key)
       const last = lastDayOf(upstream)
