@@ -7,8 +7,7 @@ import { fileOf } from './input-files.js'
 import { FEATURES_FILE } from './lib/features.js'
 import { FEATURE_GROUPS_FILE, FEATURE_SAMPLE_FILE, FEATURE_STATS_FILE, FEATURE_VALUES_FILE } from './lib/feature-stats.js'
 import { trainSegmentModel } from './lib/segment-model.js'
-import { WEEK_STATS_FILE } from './lib/week-stats.js'
-import { WEEK_STATS_DAYS } from './week-stats.js'
+import { WEEK_STATS_DAYS, WEEK_STATS_FILE } from './lib/week-stats.js'
 
 /** SPEC §5: the model trains on the 90 days before its week. */
 const WINDOW_DAYS = 90

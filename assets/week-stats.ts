@@ -5,10 +5,7 @@ import { withConnection, type CdiResources } from './cdi-resources.js'
 import type { CdiConfig } from './cdi-config.js'
 import { fileOf } from './input-files.js'
 import { FEATURE_GROUPS_FILE, FEATURE_VALUES_FILE } from './lib/feature-stats.js'
-import { computeWeekStats } from './lib/week-stats.js'
-
-/** Days one week_stats partition sums: the week before its Monday. */
-export const WEEK_STATS_DAYS = 7
+import { computeWeekStats, WEEK_STATS_DAYS } from './lib/week-stats.js'
 
 /**
  * week_stats(week): feature_stats of the 7 days before the week, summed, so that the weekly model

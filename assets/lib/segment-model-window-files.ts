@@ -3,7 +3,7 @@ import { StrataError } from '../../framework/errors/index.js'
 import { addDays } from '../../framework/partitions/index.js'
 import { FEATURE_GROUPS_FILE, FEATURE_VALUES_FILE } from './feature-stats.js'
 import type { FeatureStatsPartition, TrainingWindow } from './segment-model-inputs.js'
-import { readWeekStats, type WeekStatsPartition } from './week-stats.js'
+import { readWeekStats, WEEK_STATS_DAYS, type WeekStatsPartition } from './week-stats.js'
 
 /** Days of feature_stats groups per relation of the assignment pass, where no week_stats sums them. */
 const DAYS_PER_RELATION = 7
@@ -36,7 +36,7 @@ export function windowFiles(stats: readonly FeatureStatsPartition[], weeks: read
   const values: string[] = []
   for (const week of [...weeks].sort((a, b) => (a.week < b.week ? -1 : 1))) {
     const days = readWeekStats(week).days
-    const expected = Array.from({ length: 7 }, (_, i) => addDays(week.week, i - 7)).filter((d) => have.has(d))
+    const expected = Array.from({ length: WEEK_STATS_DAYS }, (_, i) => addDays(week.week, i - WEEK_STATS_DAYS)).filter((d) => have.has(d))
     if (days.join(',') !== expected.join(',') || days.some((d) => covered.has(d))) {
       throw new StrataError(
         'corrupt',

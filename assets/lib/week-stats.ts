@@ -7,6 +7,9 @@ import { readJsonFile } from './json-file.js'
 import type { FeatureStatsPartition } from './segment-model-inputs.js'
 import { MODEL_FEATURES } from './segment-model-types.js'
 
+/** Days one week_stats partition sums: the week before its Monday (Monday-7 … Monday-1). */
+export const WEEK_STATS_DAYS = 7
+
 /** The file week_stats writes beside its groups.parquet and values.parquet: which days it sums. */
 export const WEEK_STATS_FILE = 'week.json'
 
@@ -33,11 +36,11 @@ export type WeekStatsMetadata = {
 }
 
 /**
- * week_stats(week): the feature_stats groups (distinct vectors) and value counts of the 7 days
- * before the week, each summed over those days. The weekly model reads 12 of these and the 6 days
- * left of its 90 instead of 90 days of files: at 1M customers a week's 6.4M day vectors are 3.5M
- * distinct and its 6.4M (feature, value) counts 1.8M, so the model's assignment pass and baseline
- * read about half as many rows. Every use weighs a row by its count, so the sums do not change.
+ * week_stats(week): the feature_stats groups (distinct vectors) and value counts of the
+ * WEEK_STATS_DAYS days before the week, each summed over those days. The weekly model reads 12 of
+ * these and the 6 days left of its 90 instead of 90 days of files: at 1M customers a week's 6.4M
+ * day vectors are 3.5M distinct and its 6.4M (feature, value) counts 1.8M, so the model's
+ * assignment pass and baseline read about half as many rows. Every use weighs a row by its count, so the sums do not change.
  *
  * Both files are sorted on all their columns, so a rerun writes the same bytes.
  */
@@ -46,29 +49,27 @@ export async function computeWeekStats(options: { readonly db: SqlEngine; readon
   if (!/^\d{4}-\d{2}-\d{2}$/.test(week)) throw new StrataError('partition', `week_stats: "${week}" is not a YYYY-MM-DD week`)
   const stats = [...options.stats].sort((a, b) => (a.partition < b.partition ? -1 : 1))
   if (stats.length === 0) {
-    throw new StrataError('input', `week_stats: no feature_stats partitions in the 7 days before ${week}`, `Materialize feature_stats for those days, then rerun week_stats for ${week}.`)
+    throw new StrataError('input', `week_stats: no feature_stats partitions in the ${WEEK_STATS_DAYS} days before ${week}`, `Materialize feature_stats for those days, then rerun week_stats for ${week}.`)
   }
   const files = (name: string) => sqlStringList(stats.map((s) => path.join(s.dir, name)))
   const features = MODEL_FEATURES.map(quoteIdent).join(', ')
   mkdirSync(outputDir, { recursive: true })
-  await db.run(
+  const groupsFile = path.join(outputDir, FEATURE_GROUPS_FILE)
+  // COPY returns the rows it wrote.
+  const [groups] = await db.all<{ Count: bigint }>(
     `COPY (SELECT ${features}, cdi, CAST(sum(n) AS BIGINT) AS n FROM read_parquet(${files(FEATURE_GROUPS_FILE)}) GROUP BY ALL ORDER BY ALL)
-     TO ${sqlString(path.join(outputDir, FEATURE_GROUPS_FILE))} (FORMAT parquet)`,
+     TO ${sqlString(groupsFile)} (FORMAT parquet)`,
   )
   const ord = `list_position([${MODEL_FEATURES.map(sqlString).join(', ')}], feature)`
-  await db.run(
+  const [values] = await db.all<{ Count: bigint }>(
     `COPY (SELECT feature, value, n FROM (SELECT feature, value, CAST(sum(n) AS BIGINT) AS n FROM read_parquet(${files(FEATURE_VALUES_FILE)}) GROUP BY ALL) ORDER BY ${ord}, value)
      TO ${sqlString(path.join(outputDir, FEATURE_VALUES_FILE))} (FORMAT parquet)`,
   )
-  const [counts] = await db.all<{ rows: bigint | null; groups: bigint; values: bigint }>(
-    `SELECT (SELECT CAST(sum(n) AS BIGINT) FROM read_parquet(${sqlString(path.join(outputDir, FEATURE_GROUPS_FILE))})) AS rows,
-            (SELECT count(*) FROM read_parquet(${sqlString(path.join(outputDir, FEATURE_GROUPS_FILE))})) AS groups,
-            (SELECT count(*) FROM read_parquet(${sqlString(path.join(outputDir, FEATURE_VALUES_FILE))})) AS values`,
-  )
-  const rows = Number(counts?.rows ?? 0n)
+  const [total] = await db.all<{ rows: bigint | null }>(`SELECT CAST(sum(n) AS BIGINT) AS rows FROM read_parquet(${sqlString(groupsFile)})`)
+  const rows = Number(total?.rows ?? 0n)
   const document: WeekStatsDocument = { week, days: stats.map((s) => s.partition), rows }
   writeFileSync(path.join(outputDir, WEEK_STATS_FILE), `${JSON.stringify(document, null, 2)}\n`)
-  return { days: stats.length, rows, groups: Number(counts?.groups ?? 0n), values: Number(counts?.values ?? 0n) }
+  return { days: stats.length, rows, groups: Number(groups?.Count ?? 0n), values: Number(values?.Count ?? 0n) }
 }
 
 /** Reads and checks one partition's week.json. */

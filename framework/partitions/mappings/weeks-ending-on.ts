@@ -40,7 +40,7 @@ export function weeksEndingOn(weeks: number): WeeksEndingOnMapping {
       const last = lastDayOf(upstream)
       const first = onOrAfter(monday - span, firstDayOf(upstream))
       const keys = keysOfDays(first, Math.min(monday, last), 7)
-      const missing = monday > last ? keysOfDays(Math.max(first, monday - Math.floor((monday - last - 1) / 7) * 7), monday, 7) : NO_KEYS
+      const missing = monday > last ? keysOfDays(onOrAfter(first, last + 1), monday, 7) : NO_KEYS
       return { keys, missing }
     },
     downstreamFor(upstreamKey: PartitionKey, downstream: PartitionsDefinition): PartitionKey[] {
