@@ -1,10 +1,11 @@
 /**
- * Fargate CPU, memory and disk for the daily task, from the benchmark figures (BENCHMARKS.md, one
- * day = every daily asset, Monday with the weekly segment_model, 90-day windows, 2 cores,
- * concurrency 3): peak RSS 384 MiB at 100,000 customers and 1,362 MiB at 1,000,000.
+ * Fargate CPU, memory and disk for the daily task, from the benchmark figures on realistic data
+ * (BENCHMARKS.md, one day = every daily asset, Monday with the weekly week_stats and
+ * segment_model, 90-day windows, 2 cores, concurrency 3): peak RSS 386 MiB at 100,000 customers
+ * and 1,518 MiB at 1,000,000 (the highest of the 1M Monday's benches).
  *
  * The rule:
- * - peak(c) = 275 MiB + 1.087 MiB per 1,000 customers — the line through the two measured peaks;
+ * - peak(c) = 261 MiB + 1.258 MiB per 1,000 customers — the line through the two measured peaks;
  * - memory = the smallest Fargate size for the CPU that is at least 2 × peak(c): the headroom
  *   covers what two points cannot show (DuckDB's spikes between them, the heap growing past the
  *   1M figure) and a catch-up tick, whose days run one after another, never adds up;
@@ -24,8 +25,8 @@ export interface TaskSize {
   readonly expectedPeakMiB: number
 }
 
-const PEAK_100K_MIB = 384
-const PEAK_1M_MIB = 1362
+const PEAK_100K_MIB = 386
+const PEAK_1M_MIB = 1518
 const SLOPE_MIB_PER_CUSTOMER = (PEAK_1M_MIB - PEAK_100K_MIB) / 900_000
 const BASE_MIB = PEAK_100K_MIB - 100_000 * SLOPE_MIB_PER_CUSTOMER
 const HEADROOM = 2
@@ -41,7 +42,8 @@ const FARGATE_SIZES: readonly { cpu: number; from: number; to: number; step: num
   { cpu: 16384, from: 32768, to: 122880, step: 8192 },
 ]
 
-export const MAX_CUSTOMERS = 50_000_000
+/** The most customers whose doubled peak fits Fargate's largest task (120 GiB): ~48.7M, rounded down. */
+export const MAX_CUSTOMERS = 45_000_000
 
 export function taskSizeFor(customers: number): TaskSize {
   if (!Number.isSafeInteger(customers) || customers < 1 || customers > MAX_CUSTOMERS) {

@@ -111,7 +111,7 @@ describe('the Strata stack: the task', () => {
       TaskRoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TaskRole'), 'Arn'] },
       ExecutionRoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ExecutionRole'), 'Arn'] },
     })
-    expect(stack.size).toEqual({ cpu: 2048, memoryMiB: 4096, ephemeralStorageGiB: 21, expectedPeakMiB: 1362 })
+    expect(stack.size).toEqual({ cpu: 2048, memoryMiB: 4096, ephemeralStorageGiB: 21, expectedPeakMiB: 1518 })
     synth({ customers: 100000 }).template.hasResourceProperties('AWS::ECS::TaskDefinition', { Cpu: '1024', Memory: '2048' })
   })
 
@@ -307,7 +307,7 @@ describe('the Strata stack: outputs and parameters', () => {
   })
 
   it('a bad parameter names the context key', () => {
-    expect(() => synth({ customers: 'many' })).toThrow('context customers="many" is not a whole number from 1 to 50000000')
+    expect(() => synth({ customers: 'many' })).toThrow('context customers="many" is not a whole number from 1 to 45000000')
     expect(() => synth({ logRetentionDays: 10 })).toThrow('context logRetentionDays=10 is not a CloudWatch Logs retention')
     expect(() => synth({ alarmEmail: 'nobody' })).toThrow('context alarmEmail="nobody" is not an email address')
     expect(() => synth({ stackName: 'bad_name' })).toThrow('context stackName="bad_name" is not a CloudFormation stack name')

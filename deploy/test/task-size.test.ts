@@ -5,16 +5,16 @@ import { stackParameters } from '../lib/stack-parameters.js'
 
 describe('taskSizeFor: the benchmark peaks × 2, on a Fargate size', () => {
   it('meets the measured peaks at 100k and 1M customers', () => {
-    expect(taskSizeFor(100_000)).toEqual({ cpu: 1024, memoryMiB: 2048, ephemeralStorageGiB: 21, expectedPeakMiB: 384 })
-    expect(taskSizeFor(1_000_000)).toEqual({ cpu: 2048, memoryMiB: 4096, ephemeralStorageGiB: 21, expectedPeakMiB: 1362 })
+    expect(taskSizeFor(100_000)).toEqual({ cpu: 1024, memoryMiB: 2048, ephemeralStorageGiB: 21, expectedPeakMiB: 386 })
+    expect(taskSizeFor(1_000_000)).toEqual({ cpu: 2048, memoryMiB: 4096, ephemeralStorageGiB: 21, expectedPeakMiB: 1518 })
   })
 
   it('grows memory first, then CPU where Fargate ties memory to it, and the disk per million', () => {
     expect(taskSizeFor(250_000)).toMatchObject({ cpu: 1024, memoryMiB: 2048 })
     expect(taskSizeFor(250_001)).toMatchObject({ cpu: 2048, memoryMiB: 4096 })
-    expect(taskSizeFor(5_000_000)).toEqual({ cpu: 2048, memoryMiB: 12288, ephemeralStorageGiB: 101, expectedPeakMiB: 5709 })
-    expect(taskSizeFor(10_000_000)).toEqual({ cpu: 4096, memoryMiB: 22528, ephemeralStorageGiB: 200, expectedPeakMiB: 11143 })
-    expect(taskSizeFor(50_000_000)).toMatchObject({ cpu: 16384, memoryMiB: 114688 })
+    expect(taskSizeFor(5_000_000)).toEqual({ cpu: 2048, memoryMiB: 13312, ephemeralStorageGiB: 101, expectedPeakMiB: 6550 })
+    expect(taskSizeFor(10_000_000)).toEqual({ cpu: 4096, memoryMiB: 26624, ephemeralStorageGiB: 200, expectedPeakMiB: 12838 })
+    expect(taskSizeFor(45_000_000)).toMatchObject({ cpu: 16384, memoryMiB: 114688 })
     for (const customers of [1, 1000, 300_000, 2_000_000, 20_000_000]) {
       const size = taskSizeFor(customers)
       expect(size.memoryMiB).toBeGreaterThanOrEqual(2 * size.expectedPeakMiB)
@@ -22,7 +22,8 @@ describe('taskSizeFor: the benchmark peaks × 2, on a Fargate size', () => {
   })
 
   it('refuses what it cannot size', () => {
-    expect(() => taskSizeFor(0)).toThrow('customers 0 is not a whole number from 1 to 50,000,000')
+    expect(() => taskSizeFor(0)).toThrow('customers 0 is not a whole number from 1 to 45,000,000')
+    expect(() => taskSizeFor(45_000_001)).toThrow('customers 45000001 is not a whole number from 1 to 45,000,000')
     expect(() => taskSizeFor(1.5)).toThrow('not a whole number')
   })
 })
