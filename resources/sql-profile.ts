@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 
@@ -6,12 +7,27 @@ interface Entry {
   ms: number
 }
 
+/** Characters of a statement's shape the report shows. */
+const SHOWN_CHARS = 160
+
 /**
- * Wall time per SQL statement shape, for finding what a run spends its time on
- * (`STRATA_PROFILE_SQL=<file>`). Statements are grouped by their text with string literals
- * and exponent number literals replaced by `'?'` / `?`, so the same query over different files or
- * models counts as one; nothing bound as a
- * parameter is ever recorded.
+ * A statement's shape: string literals as `'?'` and number literals as `?` (files, days and model
+ * constants vary per call, not per shape), a 32-hex-digit suffix of a name (a table made per call,
+ * e.g. raw's quarantine) as `_…`, whitespace collapsed.
+ */
+export function statementShape(sql: string): string {
+  return sql
+    .replace(/'(?:[^']|'')*'/g, "'?'")
+    .replace(/_[0-9a-f]{32}\b/g, '_…')
+    .replace(/\b\d+(?:\.\d+)?(?:e[+-]?\d+)?\b/gi, '?')
+    .replace(/\s+/g, ' ')
+    .trim()
+}
+
+/**
+ * Wall time per SQL statement shape (statementShape), for finding what a run spends its time on
+ * (`STRATA_PROFILE_SQL=<file>`): the same query over different files or models counts as one;
+ * nothing bound as a parameter is ever recorded.
  */
 export class SqlProfile {
   private readonly entries = new Map<string, Entry>()
@@ -21,8 +37,7 @@ export class SqlProfile {
     try {
       return await work()
     } finally {
-      // Model constants are written as exponent literals (1.5e+0): they vary per model, not per shape.
-      const key = sql.replace(/'(?:[^']|'')*'/g, "'?'").replace(/\b\d+(?:\.\d+)?e[+-]?\d+\b/gi, '?').replace(/\s+/g, ' ').trim().slice(0, 160)
+      const key = statementShape(sql)
       const entry = this.entries.get(key) ?? { count: 0, ms: 0 }
       entry.count++
       entry.ms += performance.now() - started
@@ -34,9 +49,15 @@ export class SqlProfile {
   report(): string {
     const rows = [...this.entries].sort((a, b) => b[1].ms - a[1].ms)
     const total = rows.reduce((sum, [, e]) => sum + e.ms, 0)
-    const lines = rows.map(([sql, e]) => `${(e.ms / 1000).toFixed(2).padStart(8)} s ${String(e.count).padStart(6)} × ${(e.ms / e.count).toFixed(1).padStart(7)} ms  ${sql}`)
+    const lines = rows.map(([sql, e]) => `${(e.ms / 1000).toFixed(2).padStart(8)} s ${String(e.count).padStart(6)} × ${(e.ms / e.count).toFixed(1).padStart(7)} ms  ${shown(sql)}`)
     return `SQL time ${(total / 1000).toFixed(1)} s in ${rows.reduce((n, [, e]) => n + e.count, 0)} statements (concurrent statements overlap)\n${lines.join('\n')}\n`
   }
+}
+
+/** A long shape cut to SHOWN_CHARS, tagged with a digest of the whole, so two shapes that start alike stay two rows that read apart. */
+function shown(shape: string): string {
+  if (shape.length <= SHOWN_CHARS) return shape
+  return `${shape.slice(0, SHOWN_CHARS)}… #${createHash('sha256').update(shape).digest('hex').slice(0, 6)}`
 }
 
 let shared: SqlProfile | undefined
