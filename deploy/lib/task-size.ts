@@ -42,7 +42,7 @@ const FARGATE_SIZES: readonly { cpu: number; from: number; to: number; step: num
   { cpu: 16384, from: 32768, to: 122880, step: 8192 },
 ]
 
-/** The most customers whose doubled peak fits Fargate's largest task (120 GiB): ~48.7M, rounded down. */
+/** The most customers whose doubled peak fits Fargate's largest task (120 GiB): ~48.6M, rounded down. */
 export const MAX_CUSTOMERS = 45_000_000
 
 export function taskSizeFor(customers: number): TaskSize {
