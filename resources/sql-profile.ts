@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 
@@ -7,8 +6,11 @@ interface Entry {
   ms: number
 }
 
-/** Characters of a statement's shape the report shows. */
-const SHOWN_CHARS = 160
+/**
+ * Characters of a statement's shape that group it: a model's segments or drift query differs
+ * further on by the model (its clusters, its bins), and is still one statement to read.
+ */
+const SHAPE_CHARS = 160
 
 /**
  * A statement's shape: string literals as `'?'` and number literals as `?` (files, days and model
@@ -25,9 +27,9 @@ export function statementShape(sql: string): string {
 }
 
 /**
- * Wall time per SQL statement shape (statementShape), for finding what a run spends its time on
- * (`STRATA_PROFILE_SQL=<file>`): the same query over different files or models counts as one;
- * nothing bound as a parameter is ever recorded.
+ * Wall time per SQL statement shape (statementShape, its first SHAPE_CHARS characters), for
+ * finding what a run spends its time on (`STRATA_PROFILE_SQL=<file>`): the same query over
+ * different files, days or models counts as one; nothing bound as a parameter is ever recorded.
  */
 export class SqlProfile {
   private readonly entries = new Map<string, Entry>()
@@ -37,7 +39,7 @@ export class SqlProfile {
     try {
       return await work()
     } finally {
-      const key = statementShape(sql)
+      const key = statementShape(sql).slice(0, SHAPE_CHARS)
       const entry = this.entries.get(key) ?? { count: 0, ms: 0 }
       entry.count++
       entry.ms += performance.now() - started
@@ -49,15 +51,9 @@ export class SqlProfile {
   report(): string {
     const rows = [...this.entries].sort((a, b) => b[1].ms - a[1].ms)
     const total = rows.reduce((sum, [, e]) => sum + e.ms, 0)
-    const lines = rows.map(([sql, e]) => `${(e.ms / 1000).toFixed(2).padStart(8)} s ${String(e.count).padStart(6)} × ${(e.ms / e.count).toFixed(1).padStart(7)} ms  ${shown(sql)}`)
+    const lines = rows.map(([sql, e]) => `${(e.ms / 1000).toFixed(2).padStart(8)} s ${String(e.count).padStart(6)} × ${(e.ms / e.count).toFixed(1).padStart(7)} ms  ${sql}`)
     return `SQL time ${(total / 1000).toFixed(1)} s in ${rows.reduce((n, [, e]) => n + e.count, 0)} statements (concurrent statements overlap)\n${lines.join('\n')}\n`
   }
-}
-
-/** A long shape cut to SHOWN_CHARS, tagged with a digest of the whole, so two shapes that start alike stay two rows that read apart. */
-function shown(shape: string): string {
-  if (shape.length <= SHOWN_CHARS) return shape
-  return `${shape.slice(0, SHOWN_CHARS)}… #${createHash('sha256').update(shape).digest('hex').slice(0, 6)}`
 }
 
 let shared: SqlProfile | undefined
