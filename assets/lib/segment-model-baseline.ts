@@ -16,6 +16,11 @@ export const KS_RANGE_QUANTILES = [0.001, 0.999] as const
 /** The temp table of each feature's distinct values and counts, kept for baselineEdges and the drift bins. */
 export const BASELINE_COUNTS = 'baseline_counts'
 
+/** A feature name's index in MODEL_FEATURES (NULL for another name): values files and the baseline are ordered by it. */
+export function featureOrdSql(name: string): string {
+  return `list_position([${MODEL_FEATURES.map(sqlString).join(', ')}], ${name}) - 1`
+}
+
 /**
  * feature, value, n: every distinct value of each model feature over the training rows, with its
  * count: the values.parquet files of the window (feature_stats' per-feature value counts of a day,
@@ -30,8 +35,7 @@ export const BASELINE_COUNTS = 'baseline_counts'
  */
 export async function writeBaseline(conn: SqlEngine, valuesFiles: readonly string[], n: number, file: string): Promise<void> {
   const files = sqlStringList(valuesFiles)
-  const ord = `list_position([${MODEL_FEATURES.map(sqlString).join(', ')}], feature) - 1`
-  await conn.run(`CREATE OR REPLACE TEMP TABLE ${BASELINE_COUNTS} AS SELECT ${ord} AS ord, value, CAST(sum(n) AS BIGINT) AS n FROM read_parquet(${files}) GROUP BY ALL ORDER BY ord, value`)
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ${BASELINE_COUNTS} AS SELECT ${featureOrdSql('feature')} AS ord, value, CAST(sum(n) AS BIGINT) AS n FROM read_parquet(${files}) GROUP BY ALL ORDER BY ord, value`)
   const totals = await conn.all<{ ord: number | null; n: bigint }>(`SELECT ord, CAST(sum(n) AS BIGINT) AS n FROM ${BASELINE_COUNTS} GROUP BY ord ORDER BY ord`)
   // A feature name outside the model's (ord NULL) counts as a mismatch too.
   const wrong = MODEL_FEATURES.filter((_, j) => totals.find((t) => t.ord === j)?.n !== BigInt(n))

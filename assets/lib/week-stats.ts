@@ -6,6 +6,7 @@ import { FEATURE_GROUPS_FILE, FEATURE_VALUES_FILE } from './feature-stats.js'
 import { readJsonFile } from './json-file.js'
 import type { FeatureStatsPartition } from './segment-model-inputs.js'
 import { MODEL_FEATURES } from './segment-model-types.js'
+import { featureOrdSql } from './segment-model-baseline.js'
 
 /** Days one week_stats partition sums: the week before its Monday (Monday-7 … Monday-1). */
 export const WEEK_STATS_DAYS = 7
@@ -60,9 +61,8 @@ export async function computeWeekStats(options: { readonly db: SqlEngine; readon
     `COPY (SELECT ${features}, cdi, CAST(sum(n) AS BIGINT) AS n FROM read_parquet(${files(FEATURE_GROUPS_FILE)}) GROUP BY ALL ORDER BY ALL)
      TO ${sqlString(groupsFile)} (FORMAT parquet)`,
   )
-  const ord = `list_position([${MODEL_FEATURES.map(sqlString).join(', ')}], feature)`
   const [values] = await db.all<{ Count: bigint }>(
-    `COPY (SELECT feature, value, n FROM (SELECT feature, value, CAST(sum(n) AS BIGINT) AS n FROM read_parquet(${files(FEATURE_VALUES_FILE)}) GROUP BY ALL) ORDER BY ${ord}, value)
+    `COPY (SELECT feature, value, n FROM (SELECT feature, value, CAST(sum(n) AS BIGINT) AS n FROM read_parquet(${files(FEATURE_VALUES_FILE)}) GROUP BY ALL) ORDER BY ${featureOrdSql('feature')}, value)
      TO ${sqlString(path.join(outputDir, FEATURE_VALUES_FILE))} (FORMAT parquet)`,
   )
   const [total] = await db.all<{ rows: bigint | null }>(`SELECT CAST(sum(n) AS BIGINT) AS rows FROM read_parquet(${sqlString(groupsFile)})`)
