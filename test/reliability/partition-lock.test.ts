@@ -233,14 +233,19 @@ describe('concurrent materializations through the CLI (step runner holds the loc
 
 describe('partition locks on S3', () => {
   let server: S3TestServer
+  const cacheDirs: string[] = []
   beforeAll(async () => {
     server = await startS3Server(['strata-lock'])
   })
-  afterAll(async () => server.stop())
+  afterAll(async () => {
+    await server.stop()
+    await Promise.all(cacheDirs.map((dir) => rm(dir, { recursive: true, force: true })))
+  })
 
   const freshStorage = async (prefix: string) => {
     const store = openObjectStore(`s3://strata-lock/${prefix}`, { env: server.env })
     const cacheDir = await mkdtemp(join(tmpdir(), 'strata-lock-s3-'))
+    cacheDirs.push(cacheDir)
     return new S3Storage({ store, cacheDir, locks: { ttlMs: 5000, pollMs: 50, waitMs: 0 } })
   }
 
