@@ -12,7 +12,7 @@ import { WEEK_STATS_DAYS, WEEK_STATS_FILE } from './lib/week-stats.js'
 /** SPEC §5: the model trains on the 90 days before its week. */
 const WINDOW_DAYS = 90
 
-/** segment_model(week): standardise → PCA → mini-batch k-means on the 90 days before the week (SPEC §5), or the stable segmentation (setting `segmentation`). */
+/** segment_model(week): standardise → PCA → mini-batch k-means (each run refined by Lloyd) on the 90 days before the week (SPEC §5), or the stable segmentation (setting `segmentation`). */
 export function segmentModelAsset(config: CdiConfig) {
   return defineAsset<CdiResources>({
     key: 'segment_model',
@@ -24,7 +24,8 @@ export function segmentModelAsset(config: CdiConfig) {
     // The whole weeks of the window come from week_stats (12 of the 90 days' 7-day spans), the rest from feature_stats.
     deps: { features: daysBeforeWeek(WINDOW_DAYS), feature_stats: daysBeforeWeek(WINDOW_DAYS), week_stats: weeksEndingOn(Math.floor(WINDOW_DAYS / WEEK_STATS_DAYS)) },
     // The stable segmentation is another computation: switching rebuilds the models (and what reads them).
-    codeVersion: config.segmentation === 'stable' ? 'segment-model-v8-stable' : 'segment-model-v8',
+    // v9: the SPEC method's k-means refines each initialisation's run (refined-kmeans.ts).
+    codeVersion: config.segmentation === 'stable' ? 'segment-model-v8-stable' : 'segment-model-v9',
     async materialize({ partition, inputs, outputDir, resources }) {
       const features = (inputs.features ?? []).map((input) => ({ partition: input.partition, file: fileOf(input, FEATURES_FILE) }))
       // fileOf checks that each file is in the partition's manifest; the model reads these three.

@@ -3,9 +3,9 @@
  * clustering is (issue 19). For every Monday whose window the store holds (features and
  * feature_stats materialized, e.g. by the 90-day backfill at 100,000 customers of BENCHMARKS.md),
  * it trains segment_model as the pipeline does, then runs a full k-means (ml-kmeans, k-means++,
- * 10 starts) on the very rows the mini-batch k-means trained on (the model's ≤ 100,000-row
- * sample, in PCA space) and prints the ratio of the two inertias on those rows, with the model's
- * own quality figures and timings. Output: a markdown table on stdout.
+ * 10 starts) on the very rows the model's k-means trained on (its ≤ 100,000-row sample, in PCA
+ * space) and prints the ratio of the two inertias on those rows, with the model's own quality
+ * figures (the kept candidate's mini-batch steps and Lloyd iterations) and timings. Output: a markdown table on stdout.
  */
 import { mkdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
       ratios.push(ratio)
       const q = model.quality!
       rows.push(
-        `| ${monday} | ${inWindow.length} | ${model.training_rows.toLocaleString('en')} | ${q.kmeans.rows.toLocaleString('en')} (${q.kmeans.distinct_rows.toLocaleString('en')}) | ${ratio.toFixed(4)} | ${q.kmeans.steps} / ${q.kmeans.max_steps}${q.kmeans.early_stop ? '' : ' (budget)'} | ${q.kmeans.reassignments} | ${q.candidates.agreement?.mean.toFixed(2) ?? '–'} | ${model.silhouette?.toFixed(3) ?? '–'} | ${converged} / ${full.runs.length}, worst ÷ best ${spread.toFixed(4)} | ${(trainMs / 1000).toFixed(1)} s | ${(fullMs / 1000).toFixed(1)} s |`,
+        `| ${monday} | ${inWindow.length} | ${model.training_rows.toLocaleString('en')} | ${q.kmeans.rows.toLocaleString('en')} (${q.kmeans.distinct_rows.toLocaleString('en')}) | ${ratio.toFixed(4)} | ${q.kmeans.steps} / ${q.kmeans.max_steps}${q.kmeans.early_stop ? '' : ' (budget)'} | ${q.kmeans.refine_iterations ?? '–'} | ${q.candidates.chosen} | ${q.kmeans.reassignments} | ${q.candidates.agreement?.mean.toFixed(2) ?? '–'} | ${model.silhouette?.toFixed(3) ?? '–'} | ${converged} / ${full.runs.length}, worst ÷ best ${spread.toFixed(4)} | ${(trainMs / 1000).toFixed(1)} s | ${(fullMs / 1000).toFixed(1)} s |`,
       )
       process.stderr.write(`[segments] ${monday}: ratio ${ratio.toFixed(4)}, steps ${q.kmeans.steps}, train ${(trainMs / 1000).toFixed(1)} s, full k-means ${(fullMs / 1000).toFixed(1)} s\n`)
     }
@@ -77,8 +77,8 @@ async function main(): Promise<void> {
   }
   process.stdout.write(
     [
-      '| week | days | training rows | k-means rows (distinct) | inertia ÷ full k-means | steps / budget | reassigned | candidate ARI | silhouette | full k-means: starts converged, spread | segment_model | full k-means (10 starts) |',
-      '|---|---|---|---|---|---|---|---|---|---|---|---|',
+      '| week | days | training rows | k-means rows (distinct) | inertia ÷ full k-means | steps / budget | Lloyd iterations | candidate kept | reassigned | candidate ARI | silhouette | full k-means: starts converged, spread | segment_model | full k-means (10 starts) |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
       ...rows,
       '',
       `Inertia ratio over ${ratios.length} weekly models: median ${median(ratios).toFixed(4)}, max ${Math.max(...ratios).toFixed(4)}, min ${Math.min(...ratios).toFixed(4)}.`,

@@ -26,12 +26,12 @@ export function lloydKMeans(data: Float64Array, dim: number, options: FullKMeans
     throw new StrataError('compute', `k-means needs at least k = ${k} rows of ${dim} values, inits ≥ 1 and maxIterations ≥ 1 (got ${data.length} values, inits ${inits}, maxIterations ${maxIterations})`)
   }
   const ones = new Float64Array(n).fill(1)
-  const tolerance = TOLERANCE * meanVariance(data, dim)
+  const tolerance = sklearnTolerance(data, dim)
   const runs: FullKMeansRun[] = []
   let chosen = 0
   for (let t = 0; t < inits; t++) {
     const start = kMeansPlusPlus(data, ones, dim, k, mulberry32(seed + t))
-    const run = lloyd(data, dim, k, start, maxIterations, tolerance)
+    const run = lloydFrom(data, dim, k, start, { maxIterations, tolerance })
     runs.push(run)
     if (run.inertia < runs[chosen]!.inertia) chosen = t
   }
@@ -42,29 +42,39 @@ export function lloydKMeans(data: Float64Array, dim: number, options: FullKMeans
 /** scikit-learn's KMeans `tol`, relative to the mean column variance. */
 const TOLERANCE = 1e-4
 
-/** Mean over the columns of their population variance. */
-function meanVariance(data: Float64Array, dim: number): number {
+/**
+ * scikit-learn's KMeans stopping tolerance for these rows: `tol` (1e-4) × the mean over the columns
+ * of their population variance, each row counted `weights[i]` times (once without weights).
+ */
+export function sklearnTolerance(data: Float64Array, dim: number, weights?: Float64Array): number {
   const n = data.length / dim
+  const weightOf = (i: number): number => (weights ? weights[i]! : 1)
   let total = 0
+  for (let i = 0; i < n; i++) total += weightOf(i)
+  let sum = 0
   for (let j = 0; j < dim; j++) {
     let mean = 0
-    for (let i = 0; i < n; i++) mean += data[i * dim + j]!
-    mean /= n
+    for (let i = 0; i < n; i++) mean += weightOf(i) * data[i * dim + j]!
+    mean /= total
     let variance = 0
     for (let i = 0; i < n; i++) {
       const diff = data[i * dim + j]! - mean
-      variance += diff * diff
+      variance += weightOf(i) * diff * diff
     }
-    total += variance / n
+    sum += variance / total
   }
-  return total / dim
+  return TOLERANCE * (sum / dim)
 }
 
 /**
- * Lloyd iterations from `start`: label every row, move each centre to its rows' mean; stop when
- * no label changed or the centres' total squared shift is within `tolerance`.
+ * Lloyd iterations from `start`: label every row, move each centre to its rows' (weighted) mean;
+ * stop when no label changed or the centres' total squared shift is within `tolerance`. The sums
+ * run in row order, so the same rows in the same order give the same bits.
+ *
+ * @param data n × dim row-major.
  */
-function lloyd(data: Float64Array, dim: number, k: number, start: Float64Array, maxIterations: number, tolerance: number): FullKMeansRun {
+export function lloydFrom(data: Float64Array, dim: number, k: number, start: Float64Array, options: LloydOptions): FullKMeansRun {
+  const { maxIterations, tolerance, weights } = options
   const n = data.length / dim
   const centres = start.slice()
   const labels = new Int32Array(n).fill(-1)
@@ -97,9 +107,10 @@ function lloyd(data: Float64Array, dim: number, k: number, start: Float64Array, 
         labels[i] = best
         changed++
       }
-      sizes[best]! += 1
+      const w = weights ? weights[i]! : 1
+      sizes[best]! += w
       const so = best * dim
-      for (let j = 0; j < dim; j++) sums[so + j]! += data[xo + j]!
+      for (let j = 0; j < dim; j++) sums[so + j]! += w * data[xo + j]!
     }
     if (changed === 0) {
       converged = true
@@ -120,5 +131,13 @@ function lloyd(data: Float64Array, dim: number, k: number, start: Float64Array, 
       break
     }
   }
-  return { centres, inertia: inertiaOf(data, dim, centres, k), iterations, converged }
+  return { centres, inertia: inertiaOf(data, dim, centres, k, weights), iterations, converged }
+}
+
+export interface LloydOptions {
+  readonly maxIterations: number
+  /** Stop once the centres' total squared shift is at most this (0: only at a fixed point). */
+  readonly tolerance: number
+  /** Per row, how many rows it stands for; all 1 when omitted. */
+  readonly weights?: Float64Array
 }

@@ -89,12 +89,14 @@ export interface SegmentModelQuality {
     readonly early_stop: boolean
     /** Starved centres moved to random rows (mini-batch; 0 for Lloyd). */
     readonly reassignments: number
+    /** Mini-batch: the Lloyd iterations that refined the kept run to a fixed point (refined-kmeans.ts). */
+    readonly refine_iterations?: number
   }
   /** The initialisation candidates. */
   readonly candidates: {
     /**
-     * Inertia of each candidate: mini-batch, of its k-means++ centres on the validation draw
-     * (scikit-learn's choice among n_init); Lloyd, of its converged run on the training rows.
+     * Inertia of each candidate's final centres on the rows the clustering saw: mini-batch, of
+     * its run refined by Lloyd; Lloyd, of its converged run.
      */
     readonly inertias: readonly number[]
     /** The candidate kept (lowest inertia, first on a tie). */

@@ -5,7 +5,8 @@ import { StrataError } from '../../framework/errors/index.js'
 import type { SqlEngine } from '../../framework/sql/index.js'
 import { combineMoments, FEATURE_STATS_FILE, readFeatureStats, SAMPLE_ROWS_PER_PARTITION } from './feature-stats.js'
 import { pairwiseAgreement } from './adjusted-rand.js'
-import { canonicalRows, labelRows, miniBatchKMeans } from './mini-batch-kmeans.js'
+import { canonicalRows, labelRows } from './mini-batch-kmeans.js'
+import { refinedMiniBatchKMeans } from './refined-kmeans.js'
 import { MODEL_FEATURES, SEGMENT_NAMES, type Segmentation, type SegmentModel, type SegmentModelQuality, type SegmentName, type ShareShrink } from './segment-model-types.js'
 import { assignAll, nameClusters, sourceTotals, type SourceTotals } from './segment-model-assignment.js'
 import { BASELINE_COUNTS, baselineDriftFiles, writeBaseline } from './segment-model-baseline.js'
@@ -195,11 +196,11 @@ interface Clustering {
   readonly shrink?: ShareShrink
 }
 
-/** SPEC §5: every row of the window, PCA, mini-batch k-means on the md5-first sample. */
+/** SPEC §5: every row of the window, PCA, mini-batch k-means (refined, refined-kmeans.ts) on the md5-first sample. */
 async function specClustering(conn: SqlEngine, partitions: readonly FeaturePartition[], stats: readonly FeatureStatsPartition[], moments: ReturnType<typeof windowMoments>, seed: number, groups: readonly string[]): Promise<Clustering> {
   const { n, means, scales, components, explainedVarianceRatio, totals } = moments
   const sample = project(await loadSample(conn, partitions, stats, n, KMEANS_SAMPLE_ROWS), means, scales, components)
-  const kmeans = miniBatchKMeans(sample, PCA_COMPONENTS, { k: CLUSTERS, seed })
+  const kmeans = refinedMiniBatchKMeans(sample, PCA_COMPONENTS, { k: CLUSTERS, seed })
   return {
     n,
     window: { from: partitions[0]!.partition, to: partitions[partitions.length - 1]!.partition },
@@ -216,11 +217,12 @@ async function specClustering(conn: SqlEngine, partitions: readonly FeatureParti
     kmeans: {
       algorithm: 'mini-batch',
       rows: sample.length / PCA_COMPONENTS,
-      distinct_rows: kmeans.distinctRows,
-      steps: kmeans.steps,
-      max_steps: kmeans.maxSteps,
-      early_stop: kmeans.earlyStop,
-      reassignments: kmeans.reassignments,
+      distinct_rows: kmeans.miniBatch.distinctRows,
+      steps: kmeans.miniBatch.steps,
+      max_steps: kmeans.miniBatch.maxSteps,
+      early_stop: kmeans.miniBatch.earlyStop,
+      reassignments: kmeans.miniBatch.reassignments,
+      refine_iterations: kmeans.refineIterations,
     },
     candidates: kmeans.candidates,
     chosen: kmeans.chosen,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { fullKMeans } from '../../assets/lib/full-kmeans.js'
-import { lloydKMeans } from '../../assets/lib/lloyd-kmeans.js'
-import { nearestCentroid } from '../../assets/lib/mini-batch-kmeans.js'
+import { lloydFrom, lloydKMeans, sklearnTolerance } from '../../assets/lib/lloyd-kmeans.js'
+import { canonicalRows, nearestCentroid } from '../../assets/lib/mini-batch-kmeans.js'
 import { StrataError } from '../../framework/errors/index.js'
 import { latentGroups } from './latent-groups.js'
 
@@ -53,5 +53,32 @@ describe('lloydKMeans', () => {
     expect(() => lloydKMeans(new Float64Array(6), 2, { k: 4 })).toThrow(StrataError)
     expect(() => lloydKMeans(new Float64Array(16), 2, { k: 4, inits: 0 })).toThrow(StrataError)
     expect(() => lloydKMeans(new Float64Array(16), 2, { k: 4, maxIterations: 0 })).toThrow(StrataError)
+  })
+})
+
+describe('lloydFrom', () => {
+  it('treats a weighted row as that many equal rows', () => {
+    // Integer-valued rows, so the sums are exact and the centres must agree bit for bit (the
+    // inertias add the same distances in another order).
+    const data = Float64Array.from(latentGroups(2_000, 3, 61), (v) => Math.round(v))
+    const merged = canonicalRows(data, 3)
+    expect(merged.weights.length).toBeLessThan(2_000)
+    const start = data.slice(0, 4 * 3)
+    const expanded = lloydFrom(data, 3, 4, start, { maxIterations: 300, tolerance: 0 })
+    const weighted = lloydFrom(merged.data, 3, 4, start, { maxIterations: 300, tolerance: 0, weights: merged.weights })
+    expect(weighted.converged).toBe(true)
+    expect(Array.from(weighted.centres)).toEqual(Array.from(expanded.centres))
+    expect(Math.abs(weighted.inertia - expanded.inertia) / expanded.inertia).toBeLessThan(1e-12)
+    expect(weighted.iterations).toBe(expanded.iterations)
+  })
+})
+
+describe('sklearnTolerance', () => {
+  it('is 1e-4 × the mean column variance, a weighted row counting as that many rows', () => {
+    const data = Float64Array.from([0, 10, 2, 10, 4, 40])
+    // Columns 0, 2, 4 (variance 8/3) and 10, 10, 40 (variance 200): mean 304/6.
+    expect(sklearnTolerance(data, 2)).toBeCloseTo(1e-4 * (8 / 3 + 200) / 2, 15)
+    const merged = canonicalRows(Float64Array.from([0, 10, 0, 10, 4, 40]), 2)
+    expect(sklearnTolerance(merged.data, 2, merged.weights)).toBeCloseTo(sklearnTolerance(Float64Array.from([0, 10, 0, 10, 4, 40]), 2), 15)
   })
 })

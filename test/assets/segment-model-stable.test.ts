@@ -272,7 +272,7 @@ describe('the segmentation setting', () => {
   it('gives segment_model another code version under stable, so switching rebuilds the models; spec keeps its own', async () => {
     const spec = await resolveCdiConfig(settings({}), noDays)
     const stable = await resolveCdiConfig(settings({ STRATA_SEGMENTATION: 'stable' }), noDays)
-    expect(segmentModelAsset(spec).codeVersion).toBe('segment-model-v8')
+    expect(segmentModelAsset(spec).codeVersion).toBe('segment-model-v9')
     expect(segmentModelAsset(stable).codeVersion).toBe('segment-model-v8-stable')
   })
 

@@ -188,7 +188,7 @@ describe('trainSegmentModel', () => {
     expect(model.quality?.cluster_sizes).toEqual(sizes)
   })
 
-  it('reports the mini-batch run and its initialisation candidates in the model', () => {
+  it('reports the mini-batch run, its refinement and its initialisation candidates in the model', () => {
     const quality = model.quality!
     // 2,000 training rows, all in the sample; four noisy groups.
     expect(quality.kmeans).toMatchObject({ algorithm: 'mini-batch', rows: 2000 })
@@ -197,9 +197,12 @@ describe('trainSegmentModel', () => {
     expect(quality.kmeans.max_steps).toBe(100)
     expect(quality.kmeans.steps).toBeLessThanOrEqual(quality.kmeans.max_steps)
     expect(quality.kmeans.early_stop).toBe(quality.kmeans.steps < quality.kmeans.max_steps)
+    expect(quality.kmeans.refine_iterations).toBeGreaterThan(0)
     const { inertias, chosen, agreement } = quality.candidates
     expect(inertias).toHaveLength(3)
     expect(inertias[chosen]).toBe(Math.min(...inertias))
+    // The candidates' inertias are on the k-means rows, here every training row.
+    expect(Math.abs(model.inertia - inertias[chosen]!) / model.inertia).toBeLessThan(1e-9)
     expect(agreement!.min).toBeLessThanOrEqual(agreement!.mean)
     expect(agreement!.mean).toBeLessThanOrEqual(1)
     expect(agreement!.min).toBeGreaterThanOrEqual(-1)
