@@ -89,7 +89,7 @@ export interface SegmentModelQuality {
     readonly early_stop: boolean
     /** Starved centres moved to random rows (mini-batch; 0 for Lloyd). */
     readonly reassignments: number
-    /** Mini-batch: the Lloyd iterations that refined the kept run to a fixed point (refined-kmeans.ts). */
+    /** Mini-batch: the Lloyd iterations that refined the kept run until it converged (refined-kmeans.ts). */
     readonly refine_iterations?: number
   }
   /** The initialisation candidates. */
