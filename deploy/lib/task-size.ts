@@ -2,10 +2,10 @@
  * Fargate CPU, memory and disk for the daily task, from the benchmark figures on realistic data
  * (BENCHMARKS.md, one day = every daily asset, Monday with the weekly week_stats and
  * segment_model, 90-day windows, 2 cores, concurrency 3): peak RSS 386 MiB at 100,000 customers
- * and 1,518 MiB at 1,000,000 (the highest of the 1M Monday's benches).
+ * and 1,540 MiB at 1,000,000 (the highest of the 1M Monday's benches).
  *
  * The rule:
- * - peak(c) = 261 MiB + 1.258 MiB per 1,000 customers — the line through the two measured peaks;
+ * - peak(c) = 258 MiB + 1.282 MiB per 1,000 customers — the line through the two measured peaks;
  * - memory = the smallest Fargate size for the CPU that is at least 2 × peak(c): the headroom
  *   covers what two points cannot show (DuckDB's spikes between them, the heap growing past the
  *   1M figure) and a catch-up tick, whose days run one after another, never adds up;
@@ -26,7 +26,7 @@ export interface TaskSize {
 }
 
 const PEAK_100K_MIB = 386
-const PEAK_1M_MIB = 1518
+const PEAK_1M_MIB = 1540
 const SLOPE_MIB_PER_CUSTOMER = (PEAK_1M_MIB - PEAK_100K_MIB) / 900_000
 const BASE_MIB = PEAK_100K_MIB - 100_000 * SLOPE_MIB_PER_CUSTOMER
 const HEADROOM = 2
@@ -42,7 +42,7 @@ const FARGATE_SIZES: readonly { cpu: number; from: number; to: number; step: num
   { cpu: 16384, from: 32768, to: 122880, step: 8192 },
 ]
 
-/** The most customers whose doubled peak fits Fargate's largest task (120 GiB): ~48.6M, rounded down. */
+/** The most customers whose doubled peak fits Fargate's largest task (120 GiB): ~47.7M, rounded down. */
 export const MAX_CUSTOMERS = 45_000_000
 
 export function taskSizeFor(customers: number): TaskSize {

@@ -111,7 +111,7 @@ describe('the Strata stack: the task', () => {
       TaskRoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TaskRole'), 'Arn'] },
       ExecutionRoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ExecutionRole'), 'Arn'] },
     })
-    expect(stack.size).toEqual({ cpu: 2048, memoryMiB: 4096, ephemeralStorageGiB: 21, expectedPeakMiB: 1518 })
+    expect(stack.size).toEqual({ cpu: 2048, memoryMiB: 4096, ephemeralStorageGiB: 21, expectedPeakMiB: 1540 })
     synth({ customers: 100000 }).template.hasResourceProperties('AWS::ECS::TaskDefinition', { Cpu: '1024', Memory: '2048' })
   })
 

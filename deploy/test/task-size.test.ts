@@ -6,15 +6,15 @@ import { stackParameters } from '../lib/stack-parameters.js'
 describe('taskSizeFor: the benchmark peaks × 2, on a Fargate size', () => {
   it('meets the measured peaks at 100k and 1M customers', () => {
     expect(taskSizeFor(100_000)).toEqual({ cpu: 1024, memoryMiB: 2048, ephemeralStorageGiB: 21, expectedPeakMiB: 386 })
-    expect(taskSizeFor(1_000_000)).toEqual({ cpu: 2048, memoryMiB: 4096, ephemeralStorageGiB: 21, expectedPeakMiB: 1518 })
+    expect(taskSizeFor(1_000_000)).toEqual({ cpu: 2048, memoryMiB: 4096, ephemeralStorageGiB: 21, expectedPeakMiB: 1540 })
   })
 
   it('grows memory first, then CPU where Fargate ties memory to it, and the disk per million', () => {
     expect(taskSizeFor(250_000)).toMatchObject({ cpu: 1024, memoryMiB: 2048 })
     expect(taskSizeFor(250_001)).toMatchObject({ cpu: 2048, memoryMiB: 4096 })
-    expect(taskSizeFor(5_000_000)).toEqual({ cpu: 2048, memoryMiB: 13312, ephemeralStorageGiB: 101, expectedPeakMiB: 6550 })
-    expect(taskSizeFor(10_000_000)).toEqual({ cpu: 4096, memoryMiB: 26624, ephemeralStorageGiB: 200, expectedPeakMiB: 12838 })
-    expect(taskSizeFor(45_000_000)).toMatchObject({ cpu: 16384, memoryMiB: 114688 })
+    expect(taskSizeFor(5_000_000)).toEqual({ cpu: 2048, memoryMiB: 14336, ephemeralStorageGiB: 101, expectedPeakMiB: 6669 })
+    expect(taskSizeFor(10_000_000)).toEqual({ cpu: 4096, memoryMiB: 26624, ephemeralStorageGiB: 200, expectedPeakMiB: 13080 })
+    expect(taskSizeFor(45_000_000)).toMatchObject({ cpu: 16384, memoryMiB: 122880 })
     for (const customers of [1, 1000, 300_000, 2_000_000, 20_000_000]) {
       const size = taskSizeFor(customers)
       expect(size.memoryMiB).toBeGreaterThanOrEqual(2 * size.expectedPeakMiB)
