@@ -181,6 +181,25 @@ function searchSorted(cumulative: Float64Array, value: number): number {
  * const { centroids } = miniBatchKMeans(points, 6, { k: 4 })
  */
 export function miniBatchKMeans(data: Float64Array, dim: number, options: MiniBatchKMeansOptions, weights?: Float64Array): KMeansResult {
+  return miniBatchKMeansOnCanonical(checkedCanonicalRows(data, dim, weights), dim, options)
+}
+
+/** canonicalRows of a checked n × dim matrix with n ≥ 1 and, if given, a positive integer weight per row. */
+export function checkedCanonicalRows(data: Float64Array, dim: number, weights?: Float64Array): CanonicalRows {
+  if (!Number.isInteger(dim) || dim < 1 || data.length % dim !== 0 || data.length === 0) {
+    throw new StrataError('compute', `k-means needs a non-empty n × ${dim} matrix (got ${data.length} values)`)
+  }
+  if (weights !== undefined && (weights.length !== data.length / dim || weights.some((w) => !Number.isSafeInteger(w) || w < 1))) {
+    throw new StrataError('compute', `k-means weights must be one positive integer per row (${data.length / dim} rows)`)
+  }
+  return canonicalRows(data, dim, weights)
+}
+
+/**
+ * miniBatchKMeans on rows already in canonicalRows' form (sorted, distinct, weighted), for callers
+ * that run it several times on the same rows and sort them once.
+ */
+export function miniBatchKMeansOnCanonical(rows: CanonicalRows, dim: number, options: MiniBatchKMeansOptions): KMeansResult {
   const { k } = options
   const requestedBatch = options.batchSize ?? KMEANS_DEFAULTS.batchSize
   const requestedInit = options.initSize ?? 3 * requestedBatch
@@ -189,20 +208,13 @@ export function miniBatchKMeans(data: Float64Array, dim: number, options: MiniBa
   const maxNoImprovement = options.maxNoImprovement ?? KMEANS_DEFAULTS.maxNoImprovement
   const reassignmentRatio = options.reassignmentRatio ?? KMEANS_DEFAULTS.reassignmentRatio
   const seed = options.seed ?? KMEANS_DEFAULTS.seed
-  if (!Number.isInteger(dim) || dim < 1 || data.length % dim !== 0 || data.length === 0) {
-    throw new StrataError('compute', `k-means needs a non-empty n × ${dim} matrix (got ${data.length} values)`)
-  }
   const counts = [k, requestedBatch, maxIter, requestedInit, nInit, maxNoImprovement]
   if (counts.some((v) => !Number.isInteger(v) || v < 1) || !(reassignmentRatio >= 0)) {
     throw new StrataError('compute', `k-means options must be positive integers (k=${k}, batchSize=${requestedBatch}, maxIter=${maxIter}, initSize=${requestedInit}, nInit=${nInit}, maxNoImprovement=${maxNoImprovement}) and reassignmentRatio ≥ 0`)
   }
-  if (weights !== undefined && (weights.length !== data.length / dim || weights.some((w) => !Number.isSafeInteger(w) || w < 1))) {
-    throw new StrataError('compute', `k-means weights must be one positive integer per row (${data.length / dim} rows)`)
-  }
   if (options.init !== undefined && (options.init.length !== k * dim || options.init.some((v) => !Number.isFinite(v)))) {
     throw new StrataError('compute', `k-means initial centres must be ${k} × ${dim} finite numbers`)
   }
-  const rows = canonicalRows(data, dim, weights)
   const x = rows.data
   const w = rows.weights
   const n = w.length
@@ -336,11 +348,17 @@ function reassignStarved(centres: Float64Array, weightSums: Float64Array, batch:
   return starved.length
 }
 
+/** Rows sorted lexicographically, equal rows merged into one with their weights summed. */
+export interface CanonicalRows {
+  readonly data: Float64Array
+  readonly weights: Float64Array
+}
+
 /**
  * The rows sorted lexicographically with equal rows merged (weights summed): the order the run
  * sees, whatever order the caller's rows came in.
  */
-export function canonicalRows(data: Float64Array, dim: number, weights?: Float64Array): { data: Float64Array; weights: Float64Array } {
+export function canonicalRows(data: Float64Array, dim: number, weights?: Float64Array): CanonicalRows {
   const n = data.length / dim
   const compare = (a: number, b: number): number => {
     for (let j = 0; j < dim; j++) {

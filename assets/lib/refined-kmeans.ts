@@ -1,5 +1,5 @@
 import { lloydFrom, sklearnTolerance } from './lloyd-kmeans.js'
-import { canonicalRows, miniBatchKMeans, type KMeansResult, type MiniBatchKMeansOptions } from './mini-batch-kmeans.js'
+import { checkedCanonicalRows, miniBatchKMeansOnCanonical, type KMeansResult, type MiniBatchKMeansOptions } from './mini-batch-kmeans.js'
 
 export interface RefinedKMeansCandidate {
   /** The candidate's final centres, k × dim. */
@@ -37,7 +37,7 @@ export const REFINE_MAX_ITERATIONS = 300
  * lands 1.05–1.09 × above a full k-means in about one week in five, as scikit-learn's own runs
  * do (BENCHMARKS.md, "Segment model quality"). Refining alone reaches the nearest local optimum,
  * which is sometimes a poor one; three refined runs rarely all are. The k-means sees at most
- * 100,000 rows, so this costs a few tenths of a second.
+ * 100,000 rows, so this costs a few tenths of a second; the rows are sorted once for all runs.
  *
  * Rows are put in canonical order first, so the result depends only on the rows: the same rows in
  * any order give the same bits.
@@ -45,10 +45,10 @@ export const REFINE_MAX_ITERATIONS = 300
  * @param data n × dim row-major.
  */
 export function refinedMiniBatchKMeans(data: Float64Array, dim: number, options: MiniBatchKMeansOptions): RefinedKMeansResult {
-  const rows = canonicalRows(data, dim)
-  const first = miniBatchKMeans(rows.data, dim, options, rows.weights)
+  const rows = checkedCanonicalRows(data, dim)
+  const first = miniBatchKMeansOnCanonical(rows, dim, options)
   // The candidate scikit-learn would keep has run already; the others run from their own centres.
-  const runs = first.candidates.map((candidate, t) => (t === first.chosen ? first : miniBatchKMeans(rows.data, dim, { ...options, init: candidate.centres }, rows.weights)))
+  const runs = first.candidates.map((candidate, t) => (t === first.chosen ? first : miniBatchKMeansOnCanonical(rows, dim, { ...options, init: candidate.centres })))
   const tolerance = sklearnTolerance(rows.data, dim, rows.weights)
   const refined = runs.map((run) => lloydFrom(rows.data, dim, options.k, run.centroids, { maxIterations: REFINE_MAX_ITERATIONS, tolerance, weights: rows.weights }))
   let chosen = 0
