@@ -104,15 +104,18 @@ export interface RunCounts {
 const RUN_ID = /^\d{8}T\d{6}Z-[0-9a-f]{6}$/
 
 /**
- * A new run id: the UTC start time to the second, then a random suffix, so ids sort by start
- * time as plain strings and two runs started in the same second still differ.
+ * A new run id: the UTC start second, then six hex digits: the millisecond (3 digits) and a
+ * random part (3 digits). Ids sort by start time to the millisecond as plain strings, so two
+ * runs started in the same second still list newest first, and the shape stays the one older
+ * ids have. Runs started in the same millisecond differ by the random part.
  *
  * @example
- * newRunId(new Date('2026-03-01T02:00:00Z')) // '20260301T020000Z-a1b2c3'
+ * newRunId(new Date('2026-03-01T02:00:00.123Z')) // '20260301T020000Z-07b9c4' (0x07b = 123 ms)
  */
 export function newRunId(now: Date): string {
   const stamp = now.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '')
-  return `${stamp}-${randomBytes(3).toString('hex')}`
+  const millisecond = now.getUTCMilliseconds().toString(16).padStart(3, '0')
+  return `${stamp}-${millisecond}${randomBytes(2).toString('hex').slice(0, 3)}`
 }
 
 /** True when `value` has the shape {@link newRunId} produces. */

@@ -2,20 +2,20 @@ import { describe, expect, it } from 'vitest'
 import { countSteps, describeCounts, describeStepStatus, finalRunStatus, isRunId, newRunId, type StepRecord } from '../../../framework/runs/index.js'
 
 describe('newRunId', () => {
-  it('is the UTC start second plus a random suffix', () => {
+  it('is the UTC start second, the millisecond in hex and a random part', () => {
     const id = newRunId(new Date('2026-03-01T02:00:00.123Z'))
-    expect(id).toMatch(/^20260301T020000Z-[0-9a-f]{6}$/)
+    expect(id).toMatch(/^20260301T020000Z-07b[0-9a-f]{3}$/)
     expect(isRunId(id)).toBe(true)
   })
 
-  it('differs for runs started in the same second', () => {
-    const now = new Date('2026-03-01T02:00:00Z')
+  it('differs for runs started in the same millisecond', () => {
+    const now = new Date('2026-03-01T02:00:00.500Z')
     const ids = new Set(Array.from({ length: 50 }, () => newRunId(now)))
     expect(ids.size).toBeGreaterThan(45)
   })
 
-  it('sorts by start time as a plain string', () => {
-    const times = ['2025-12-31T23:59:59Z', '2026-01-01T00:00:00Z', '2026-01-01T00:00:01Z', '2026-10-01T09:00:00Z']
+  it('sorts by start time to the millisecond as a plain string', () => {
+    const times = ['2025-12-31T23:59:59Z', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00.009Z', '2026-01-01T00:00:00.010Z', '2026-01-01T00:00:00.999Z', '2026-01-01T00:00:01Z', '2026-10-01T09:00:00Z']
     const ids = times.map((time) => newRunId(new Date(time)))
     expect([...ids].reverse().sort()).toEqual(ids)
   })
